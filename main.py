@@ -1,0 +1,51 @@
+"""The app: wires every workspace of the platform into one cdktf App and synthesizes it.
+
+`cdktf synth|diff|deploy <workspace>` run this file (cdktf.json), as does `make synth`
+through `toolkit.synth`.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from toolkit.bindings import install_lazy_provider_package
+
+install_lazy_provider_package()  # before any construct module imports the bindings
+
+from cdktf import App  # noqa: E402
+
+from toolkit.definition import Platform, load_platform  # noqa: E402
+from workspaces.registry import deploy_order, workspace_specs  # noqa: E402
+
+
+def build_app(platform: Platform, outdir: str | Path = "cdktf.out", progress=None) -> App:
+    """Build (not yet synthesize) every workspace, in deploy order."""
+    app = App(outdir=str(outdir))
+    specs = deploy_order(workspace_specs(platform))
+    built = {}
+    for index, spec in enumerate(specs, start=1):
+        if progress:
+            progress(f"[{index:>2}/{len(specs)}] building {spec.name}")
+        workspace = spec.build(app, platform)
+        for dependency in spec.reads:
+            workspace.add_dependency(built[dependency])  # so `cdktf deploy --all` keeps the order
+        built[spec.name] = workspace
+    return app
+
+
+def main() -> int:
+    from toolkit.definition import DefinitionError
+
+    try:
+        platform = load_platform()
+    except DefinitionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    # The cdktf CLI tells the app where to write through CDKTF_OUTDIR.
+    build_app(platform, os.environ.get("CDKTF_OUTDIR", "cdktf.out")).synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

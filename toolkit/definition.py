@@ -1,0 +1,390 @@
+"""The platform definition: typed, validated, one place.
+
+`platform.toml` holds the values; these models say what each value may be. A bad value
+stops synth with `DefinitionError`, whose message names the field and the value.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DEFINITION = REPO_ROOT / "platform.toml"
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Percent = Annotated[int, Field(ge=1, le=100)]
+PositiveInt = Annotated[int, Field(gt=0)]
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,40}[a-z0-9]$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+SECRET_NAMES = ("DATABASE_URL", "JWT_SECRET", "LANG_PORTAL_API_KEY")
+AWS_SERVICES = ("bedrock", "polly", "image-generation", "s3-media")
+
+
+class DefinitionError(ValueError):
+    """The platform definition is invalid; the message lists each bad field and value."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlatformSettings(_Strict):
+    name: Name
+    domain: str
+    region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    availability_zones: list[str] = Field(min_length=2, max_length=6)
+    internal_namespace: str
+    alarm_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    github_repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    github_branch: str = "main"
+
+    @field_validator("domain", "internal_namespace")
+    @classmethod
+    def _is_domain(cls, value: str) -> str:
+        if not _DOMAIN.match(value):
+            raise ValueError(f"{value!r} is not a valid DNS domain name (lower case, dot-separated labels)")
+        return value
+
+    @model_validator(mode="after")
+    def _zones_in_region(self) -> "PlatformSettings":
+        for zone in self.availability_zones:
+            if not (zone.startswith(self.region) and len(zone) == len(self.region) + 1):
+                raise ValueError(f"availability zone {zone!r} is not a zone of region {self.region!r}")
+        if len(set(self.availability_zones)) != len(self.availability_zones):
+            raise ValueError(f"availability_zones repeat a zone: {self.availability_zones}")
+        return self
+
+
+class StateSettings(_Strict):
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    region: str
+
+
+class EnvironmentSettings(_Strict):
+    nat_gateways: Literal["single", "per_az"]
+    deletion_protection: bool = True
+
+
+class NetworkSettings(_Strict):
+    vpc_cidr: ipaddress.IPv4Network
+    public_subnets: list[ipaddress.IPv4Network]
+    private_subnets: list[ipaddress.IPv4Network]
+    database_subnets: list[ipaddress.IPv4Network]
+
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> "NetworkSettings":
+        seen: list[tuple[str, ipaddress.IPv4Network]] = []
+        for tier in ("public_subnets", "private_subnets", "database_subnets"):
+            for cidr in getattr(self, tier):
+                if not cidr.subnet_of(self.vpc_cidr):
+                    raise ValueError(f"{tier}: {cidr} is outside the VPC CIDR {self.vpc_cidr}")
+                for other_tier, other in seen:
+                    if cidr.overlaps(other):
+                        raise ValueError(f"{tier}: {cidr} overlaps {other_tier} {other}")
+                seen.append((tier, cidr))
+        return self
+
+    @property
+    def tiers(self) -> dict[str, list[str]]:
+        return {
+            "public": [str(c) for c in self.public_subnets],
+            "private": [str(c) for c in self.private_subnets],
+            "database": [str(c) for c in self.database_subnets],
+        }
+
+
+class ContainerHealthCheck(_Strict):
+    interval_seconds: PositiveInt
+    timeout_seconds: PositiveInt
+    retries: PositiveInt
+    start_period_seconds: PositiveInt
+
+
+class ContainerSettings(_Strict):
+    cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384]
+    memory: Annotated[int, Field(ge=512, le=122880)]
+    min_capacity: PositiveInt
+    max_capacity: PositiveInt
+    cpu_target_percent: Percent
+    memory_target_percent: Percent
+    scale_in_cooldown_seconds: PositiveInt
+    scale_out_cooldown_seconds: PositiveInt
+    maximum_percent: Annotated[int, Field(ge=100, le=400)]
+    minimum_healthy_percent: Annotated[int, Field(ge=0, le=100)]
+    health_check_grace_seconds: PositiveInt
+    service_discovery_ttl_seconds: PositiveInt
+    log_group: str = Field(pattern=r"^/[A-Za-z0-9_/.-]+$")
+    log_stream_prefix: str
+    otel_collector_image: str
+    ecr_keep_images: PositiveInt
+    health_check: ContainerHealthCheck
+
+    @model_validator(mode="after")
+    def _capacity_order(self) -> "ContainerSettings":
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(f"min_capacity {self.min_capacity} is above max_capacity {self.max_capacity}")
+        return self
+
+
+class TargetHealthCheck(_Strict):
+    interval_seconds: Annotated[int, Field(ge=5, le=300)]
+    timeout_seconds: Annotated[int, Field(ge=2, le=120)]
+    healthy_threshold: Annotated[int, Field(ge=2, le=10)]
+    unhealthy_threshold: Annotated[int, Field(ge=2, le=10)]
+
+
+class LoadBalancerSettings(_Strict):
+    deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)]
+    ssl_policy: str
+    health_check: TargetHealthCheck
+
+
+class DatabaseSettings(_Strict):
+    engine_version: str
+    instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    backup_retention_days: Annotated[int, Field(ge=7, le=35)]
+    proxy_idle_client_timeout_seconds: PositiveInt
+    proxy_max_connections_percent: Percent
+    proxy_max_idle_connections_percent: Percent
+    proxy_borrow_timeout_seconds: Annotated[int, Field(ge=1, le=300)]
+    slow_statement_ms: PositiveInt
+
+
+class AuthSettings(_Strict):
+    access_token_validity_hours: Annotated[int, Field(ge=1, le=24)]
+    id_token_validity_hours: Annotated[int, Field(ge=1, le=24)]
+    refresh_token_validity_days: Annotated[int, Field(ge=1, le=3650)]
+    advanced_security_mode: Literal["OFF", "AUDIT", "ENFORCED"]
+    auth_subdomain: str = Field(pattern=_LABEL.pattern)
+
+
+class WafSettings(_Strict):
+    rate_limit_per_5_minutes: Annotated[int, Field(ge=10, le=2_000_000_000)]
+    blocked_countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = []
+
+
+class MonitoringSettings(_Strict):
+    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+    error_rate_percent: Percent
+    latency_p95_seconds: float = Field(gt=0)
+    utilization_alarm_percent: Percent
+    db_connections_alarm_percent: Percent
+    db_free_storage_alarm_percent: Percent
+    guardrail_metric_namespace: str
+    guardrail_metric_name: str
+
+
+class AiSettings(_Strict):
+    text_model_ids: list[str] = Field(min_length=1)
+    image_model_ids: list[str] = Field(min_length=1)
+
+
+class Service(_Strict):
+    """One container of a project (a task definition and an ECS service)."""
+
+    name: Name
+    component: Literal["backend", "frontend"]
+    container: Name
+    port: Port
+    health_path: str = Field(pattern=r"^/[A-Za-z0-9/_-]*$")
+    routing: Literal["api", "site", "internal"]
+    alb_health_path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9/_-]*$")
+    secrets: list[Literal[SECRET_NAMES]] = []  # type: ignore[valid-type]
+    aws_services: list[Literal[AWS_SERVICES]] = []  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _alb_needs_health_path(self) -> "Service":
+        if self.routing != "internal" and not self.alb_health_path:
+            raise ValueError(f"service {self.name!r} is routed by the ALB ({self.routing}) but has no alb_health_path")
+        return self
+
+    @property
+    def on_load_balancer(self) -> bool:
+        return self.routing != "internal"
+
+
+class Project(_Strict):
+    name: Name
+    subdomain: str = Field(pattern=_LABEL.pattern)
+    security_group: Name
+    database: bool
+    media: bool
+    calls: list[Name] = []
+    frontend: Literal["static", "streamlit", "gradio"]
+    services: list[Service] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Project":
+        names = [s.name for s in self.services]
+        if len(set(names)) != len(names):
+            raise ValueError(f"project {self.name!r} repeats a service name: {names}")
+        if self.name in self.calls:
+            raise ValueError(f"project {self.name!r} lists itself in calls")
+        site = [s.name for s in self.services if s.routing == "site"]
+        if self.frontend == "static" and site:
+            raise ValueError(f"project {self.name!r} has a static frontend but routes service {site[0]!r} as its site")
+        if self.frontend != "static" and len(site) != 1:
+            raise ValueError(f"project {self.name!r} has a {self.frontend} frontend and needs exactly one service with routing 'site', found {site}")
+        if len([s for s in self.services if s.routing == "api"]) > 1:
+            raise ValueError(f"project {self.name!r} has more than one 'api' service")
+        for service in self.services:
+            if "DATABASE_URL" in service.secrets and not self.database:
+                raise ValueError(f"service {service.name!r} reads DATABASE_URL but project {self.name!r} has database = false")
+            if "s3-media" in service.aws_services and not self.media:
+                raise ValueError(f"service {service.name!r} uses s3-media but project {self.name!r} has media = false")
+        return self
+
+    @property
+    def directory(self) -> str:
+        """The project's folder in this repository."""
+        return f"projects/{self.name.replace('-', '_')}"
+
+    @property
+    def api(self) -> Service | None:
+        return next((s for s in self.services if s.routing == "api"), None)
+
+    def services_of(self, component: str) -> list[Service]:
+        return [s for s in self.services if s.component == component]
+
+    @property
+    def components(self) -> list[str]:
+        """Buildable components, each with its own folder and pipeline."""
+        found = {s.component for s in self.services}
+        if self.frontend == "static":
+            found.add("frontend")
+        return [c for c in ("frontend", "backend") if c in found]
+
+
+class PlatformDefinition(_Strict):
+    platform: PlatformSettings
+    state: StateSettings
+    environments: dict[Literal["dev", "prod"], EnvironmentSettings]
+    network: NetworkSettings
+    containers: ContainerSettings
+    load_balancer: LoadBalancerSettings
+    database: DatabaseSettings
+    auth: AuthSettings
+    waf: WafSettings
+    monitoring: MonitoringSettings
+    ai: AiSettings
+    projects: list[Project] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "PlatformDefinition":
+        zones = len(self.platform.availability_zones)
+        for tier, cidrs in self.network.tiers.items():
+            if len(cidrs) != zones:
+                raise ValueError(f"network.{tier}_subnets has {len(cidrs)} subnets for {zones} availability zones")
+        names = [p.name for p in self.projects]
+        if len(set(names)) != len(names):
+            raise ValueError(f"projects repeat a name: {names}")
+        hosts = [p.subdomain for p in self.projects] + [self.auth.auth_subdomain]
+        if len(set(hosts)) != len(hosts):
+            raise ValueError(f"subdomains repeat: {hosts}")
+        services = [s.name for p in self.projects for s in p.services]
+        if len(set(services)) != len(services):
+            raise ValueError(f"service names must be unique across projects: {services}")
+        for project in self.projects:
+            for callee in project.calls:
+                if callee not in names:
+                    raise ValueError(f"project {project.name!r} calls unknown project {callee!r} (known: {', '.join(names)})")
+                if self.project(callee).api is None:
+                    raise ValueError(f"project {project.name!r} calls {callee!r}, which has no 'api' service")
+        return self
+
+    def project(self, name: str) -> Project:
+        for project in self.projects:
+            if project.name == name:
+                return project
+        raise KeyError(f"no project named {name!r}")
+
+    def host(self, subdomain: str) -> str:
+        return f"{subdomain}.{self.platform.domain}"
+
+    def callers_of(self, name: str) -> list[Project]:
+        return [p for p in self.projects if name in p.calls]
+
+
+class Platform:
+    """The definition with one environment chosen: what every construct receives."""
+
+    def __init__(self, definition: PlatformDefinition, environment: str, source: Path | None = None):
+        if environment not in definition.environments:
+            raise DefinitionError(
+                f"environment {environment!r} is not defined (defined: {', '.join(definition.environments)}); "
+                "set APP_DW_ENV to one of them"
+            )
+        self.definition = definition
+        self.environment = environment
+        self.source = source
+
+    def __getattr__(self, item: str):
+        # Sections of the definition read as attributes: platform.network, platform.projects, ...
+        return getattr(self.definition, item)
+
+    @cached_property
+    def env(self) -> EnvironmentSettings:
+        return self.definition.environments[self.environment]  # type: ignore[index]
+
+    @property
+    def domain(self) -> str:
+        return self.definition.platform.domain
+
+    @property
+    def region(self) -> str:
+        return self.definition.platform.region
+
+    @property
+    def name(self) -> str:
+        return self.definition.platform.name
+
+    def resource_name(self, *parts: str) -> str:
+        """`app-dw-dev-<parts>`: the prefix that keeps environments apart in one account."""
+        return "-".join([self.name, self.environment, *parts])
+
+
+def _describe(error: ValidationError, data: dict) -> str:
+    lines = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"])
+        value = item.get("input")
+        # Name the project by name, not by list index, where we can.
+        if item["loc"][:1] == ("projects",) and len(item["loc"]) > 1 and isinstance(item["loc"][1], int):
+            try:
+                location = location.replace(f"projects.{item['loc'][1]}", f"projects[{data['projects'][item['loc'][1]]['name']}]", 1)
+            except (KeyError, IndexError, TypeError):
+                pass
+        message = item["msg"].removeprefix("Value error, ")
+        shown = "" if isinstance(value, (dict, list)) and len(str(value)) > 80 else f" (got {value!r})"
+        lines.append(f"  {location or '<root>'}: {message}{shown}")
+    return "\n".join(lines)
+
+
+def parse_definition(data: dict, source: str = "platform definition") -> PlatformDefinition:
+    try:
+        return PlatformDefinition.model_validate(data)
+    except ValidationError as error:
+        raise DefinitionError(f"{source} is invalid:\n{_describe(error, data)}") from None
+
+
+def load_platform(path: Path | str | None = None, environment: str | None = None) -> Platform:
+    """Read and validate the definition; `APP_DW_CONFIG` and `APP_DW_ENV` override the defaults."""
+    path = Path(path or os.environ.get("APP_DW_CONFIG") or DEFAULT_DEFINITION)
+    environment = environment or os.environ.get("APP_DW_ENV", "dev")
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise DefinitionError(f"platform definition {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise DefinitionError(f"{path} is not valid TOML: {error}") from None
+    return Platform(parse_definition(data, str(path)), environment, path)

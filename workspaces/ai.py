@@ -1,0 +1,6 @@
+"""ai workspace (scaffold: being built)."""
+from workspaces.base import Workspace
+
+
+class AiWorkspace(Workspace):
+    pass

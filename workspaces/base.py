@@ -1,0 +1,94 @@
+"""What every workspace has: its state backend, its AWS provider, outputs, remote reads."""
+from __future__ import annotations
+
+from typing import Any
+
+from cdktf import (
+    DataTerraformRemoteStateS3,
+    LocalBackend,
+    S3Backend,
+    TerraformOutput,
+    TerraformStack,
+)
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from constructs import Construct
+
+from toolkit.definition import Platform
+from workspaces.registry import WorkspaceSpec
+
+
+def output_key(*parts: str) -> str:
+    """Output names are snake case: output_key("target_group_arn", "lang-portal-api")."""
+    return "_".join(part.replace("-", "_") for part in parts)
+
+
+class Workspace(TerraformStack):
+    """A TerraformStack that plans and applies on its own.
+
+    Values from other workspaces come only through `read()` (an S3 remote-state data
+    source per workspace, declared in the registry); values for others go out through
+    `publish()`.
+    """
+
+    def __init__(self, scope: Construct, spec: WorkspaceSpec, platform: Platform):
+        super().__init__(scope, spec.name)
+        self.spec = spec
+        self.platform = platform
+        self._remote_states: dict[str, DataTerraformRemoteStateS3] = {}
+        self.published: dict[str, TerraformOutput] = {}
+        state = platform.state
+        if spec.remote_state:
+            backend = S3Backend(self, bucket=state.bucket, key=self.state_key(spec.name),
+                                region=state.region, encrypt=True)
+            # S3-native locking (Terraform >= 1.10); the 0.21 bindings lack the field.
+            backend.add_override("use_lockfile", True)
+        else:
+            LocalBackend(self, path="terraform.tfstate")
+        self.provider = AwsProvider(self, "aws", region=platform.region, default_tags=[{"tags": self.default_tags}])
+
+    @property
+    def default_tags(self) -> dict[str, str]:
+        return {
+            "project": self.platform.name,
+            "environment": self.platform.environment,
+            "workspace": self.spec.name,
+            "managed-by": "cdktf",
+        }
+
+    def state_key(self, workspace: str) -> str:
+        return f"{self.platform.environment}/{workspace}/terraform.tfstate"
+
+    def name(self, *parts: str) -> str:
+        """A resource name unique to platform and environment: app-dw-dev-<parts>."""
+        return self.platform.resource_name(*parts)
+
+    def remote_state(self, workspace: str) -> DataTerraformRemoteStateS3:
+        if workspace not in self.spec.reads:
+            raise ValueError(
+                f"workspace {self.spec.name!r} reads outputs of {workspace!r} but the registry does not "
+                f"declare it (declared: {', '.join(self.spec.reads) or 'none'}); add it in workspaces/registry.py"
+            )
+        if workspace not in self._remote_states:
+            state = self.platform.state
+            self._remote_states[workspace] = DataTerraformRemoteStateS3(
+                self, f"remote-{workspace}", bucket=state.bucket, key=self.state_key(workspace), region=state.region)
+        return self._remote_states[workspace]
+
+    def read(self, workspace: str, *output: str) -> str:
+        """A string output of another workspace, e.g. read("network", "vpc_id")."""
+        return self.remote_state(workspace).get_string(output_key(*output))
+
+    def read_list(self, workspace: str, *output: str) -> list[str]:
+        return self.remote_state(workspace).get_list(output_key(*output))
+
+    def read_number(self, workspace: str, *output: str) -> float:
+        return self.remote_state(workspace).get_number(output_key(*output))
+
+    def publish(self, name: str, value: Any, description: str, *, sensitive: bool = False) -> TerraformOutput:
+        """Declare an output other workspaces (or people) read."""
+        if name in self.published:
+            raise ValueError(f"workspace {self.spec.name!r} publishes {name!r} twice")
+        output = TerraformOutput(self, name, value=value, description=description, sensitive=sensitive)
+        output.override_logical_id(name)
+        self.published[name] = output
+        return output

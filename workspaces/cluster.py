@@ -1,0 +1,6 @@
+"""cluster workspace (scaffold: being built)."""
+from workspaces.base import Workspace
+
+
+class ClusterWorkspace(Workspace):
+    pass

@@ -1,0 +1,6 @@
+"""edge workspace (scaffold: being built)."""
+from workspaces.base import Workspace
+
+
+class EdgeWorkspace(Workspace):
+    pass

@@ -1,0 +1,6 @@
+"""storage workspace (scaffold: being built)."""
+from workspaces.base import Workspace
+
+
+class StorageWorkspace(Workspace):
+    pass
