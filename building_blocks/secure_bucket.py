@@ -4,15 +4,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import S3BucketLifecycleConfiguration
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
 from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
 )
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
+    S3BucketVersioningA,
+    S3BucketVersioningVersioningConfiguration,
+)
 from constructs import Construct
 
 from building_blocks.iam import Statement, deny_insecure_transport, policy_document
@@ -41,29 +56,32 @@ class SecureBucket(Construct):
         self.arn = self.bucket.arn
         self.regional_domain_name = self.bucket.bucket_regional_domain_name
         self.domain_name = self.bucket.bucket_domain_name
+        # Nested blocks are passed as the bindings' struct classes: plain dicts would reach
+        # jsii with snake_case keys and be dropped silently.
         S3BucketVersioningA(self, "versioning", bucket=bucket_id,
-                            versioning_configuration={"status": "Enabled"})
-        by_default = ({"sse_algorithm": "aws:kms", "kms_master_key_id": props.kms_key_arn}
-                      if props.kms_key_arn else {"sse_algorithm": "AES256"})
+                            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"))
+        by_default = S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+            sse_algorithm="aws:kms" if props.kms_key_arn else "AES256", kms_master_key_id=props.kms_key_arn)
         S3BucketServerSideEncryptionConfigurationA(
             self, "encryption", bucket=bucket_id,
-            rule=[{"apply_server_side_encryption_by_default": by_default,
-                   "bucket_key_enabled": bool(props.kms_key_arn)}])
+            rule=[S3BucketServerSideEncryptionConfigurationRuleA(
+                apply_server_side_encryption_by_default=by_default, bucket_key_enabled=bool(props.kms_key_arn))])
         self.public_access_block = S3BucketPublicAccessBlock(
             self, "public-access", bucket=bucket_id, block_public_acls=True, block_public_policy=True,
             ignore_public_acls=True, restrict_public_buckets=True)
         S3BucketOwnershipControls(self, "ownership", bucket=bucket_id,
-                                  rule={"object_ownership": "BucketOwnerEnforced"})
-        rules = [{
-            "id": "tidy-versions",
-            "status": "Enabled",
-            "filter": [{"prefix": ""}],
-            "noncurrent_version_expiration": [{"noncurrent_days": props.noncurrent_version_expiration_days}],
-            "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
-        }]
+                                  rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
+        every_object = [S3BucketLifecycleConfigurationRuleFilter(prefix="")]
+        rules = [S3BucketLifecycleConfigurationRule(
+            id="tidy-versions", status="Enabled", filter=every_object,
+            noncurrent_version_expiration=[S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                noncurrent_days=props.noncurrent_version_expiration_days)],
+            abort_incomplete_multipart_upload=[S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                days_after_initiation=7)])]
         if props.expiration_days:
-            rules.append({"id": "expire-objects", "status": "Enabled", "filter": [{"prefix": ""}],
-                          "expiration": [{"days": props.expiration_days}]})
+            rules.append(S3BucketLifecycleConfigurationRule(
+                id="expire-objects", status="Enabled", filter=every_object,
+                expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=props.expiration_days)]))
         S3BucketLifecycleConfiguration(self, "lifecycle", bucket=bucket_id, rule=rules)
         if props.access_log_bucket:
             S3BucketLoggingA(self, "logging", bucket=bucket_id, target_bucket=props.access_log_bucket,
