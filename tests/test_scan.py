@@ -1,0 +1,47 @@
+"""checkov passes on every workspace but for reviewed skips, each with its reason."""
+from __future__ import annotations
+
+import pytest
+
+from toolkit import scan
+
+
+@pytest.mark.slow
+def test_checkov_finds_no_unskipped_failure_and_no_stale_skip(synth):
+    results, unused = scan.scan(synth.outdir / "stacks")
+    assert set(results) == set(synth.stacks)
+    assert sum(r.passed for r in results.values()) > 0
+    failures = [(f.workspace, f.check, f.resource, f.title) for r in results.values() for f in r.failed]
+    assert not failures
+    assert not [(s.check, s.workspaces) for s in unused]
+
+
+def test_every_skip_has_a_reason():
+    skips = scan.load_skips()
+    assert skips
+    for skip in skips:
+        assert skip.check.startswith(("CKV_", "CKV2_")) and len(skip.reason) >= 20
+
+
+def test_classify_counts_and_matches_skips_by_workspace_and_resource():
+    skip = scan.Skip("CKV_AWS_1", "a reason long enough to read", ("storage",), ("aws_s3_bucket.logs*",))
+    report = [{"results": {
+        "passed_checks": [{"check_id": "CKV_AWS_2", "file_path": "/storage/cdk.tf.json", "resource": "aws_s3_bucket.logs_1"}],
+        "failed_checks": [
+            {"check_id": "CKV_AWS_1", "file_path": "/storage/cdk.tf.json", "resource": "aws_s3_bucket.logs_1"},
+            {"check_id": "CKV_AWS_1", "file_path": "/storage/cdk.tf.json", "resource": "aws_s3_bucket.media_1"},
+            {"check_id": "CKV_AWS_1", "file_path": "/network/cdk.tf.json", "resource": "aws_s3_bucket.logs_2"},
+        ]}}]
+    results, unused = scan.classify(report, [skip], ["storage", "network"])
+    assert results["storage"].passed == 1
+    assert [f.resource for f in results["storage"].skipped] == ["aws_s3_bucket.logs_1"]
+    assert [f.resource for f in results["storage"].failed] == ["aws_s3_bucket.media_1"]
+    assert [f.resource for f in results["network"].failed] == ["aws_s3_bucket.logs_2"]
+    assert unused == []
+
+
+def test_a_skip_without_reason_is_refused(tmp_path):
+    bad = tmp_path / "skips.toml"
+    bad.write_text('[[skip]]\ncheck = "CKV_AWS_1"\nreason = "because"\n')
+    with pytest.raises(ValueError, match="needs a check id and a reason"):
+        scan.load_skips(bad)
