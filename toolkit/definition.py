@@ -80,6 +80,12 @@ class NetworkSettings(_Strict):
     public_subnets: list[ipaddress.IPv4Network]
     private_subnets: list[ipaddress.IPv4Network]
     database_subnets: list[ipaddress.IPv4Network]
+    # VPC endpoint services, as in com.amazonaws.<region>.<service>
+    gateway_endpoints: list[Annotated[str, Field(pattern=r"^[a-z0-9]+([.-][a-z0-9]+)*$")]] = []
+    interface_endpoints: list[Annotated[str, Field(pattern=r"^[a-z0-9]+([.-][a-z0-9]+)*$")]] = []
+    # How security-group descriptions name an application where the spec's wording differs
+    # from the title-cased project name ("Haiku Generator" for haiku).
+    application_titles: dict[Name, str] = {}
 
     @model_validator(mode="after")
     def _subnets_fit(self) -> "NetworkSettings":
