@@ -1,0 +1,1 @@
+"""Benchmarks: measured on purpose, printed as tables, never run as timed tests."""
