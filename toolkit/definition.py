@@ -164,6 +164,18 @@ class DatabaseSettings(_Strict):
     proxy_max_idle_connections_percent: Percent
     proxy_borrow_timeout_seconds: Annotated[int, Field(ge=1, le=300)]
     slow_statement_ms: PositiveInt
+    # The user the apps sign in as through the proxy (IAM token); the proxy holds its password.
+    master_username: str = Field(default="app_dw", pattern=r"^[a-z][a-z0-9_]{0,15}$")
+    port: Port = 5432
+    performance_insights_retention_days: Annotated[int, Field(ge=7, le=731)] = 7
+    monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60] = 60
+    backup_window: str = Field(default="03:00-04:00", pattern=r"^\d\d:\d\d-\d\d:\d\d$")
+    maintenance_window: str = Field(default="sun:04:30-sun:05:30", pattern=r"^[a-z]{3}:\d\d:\d\d-[a-z]{3}:\d\d:\d\d$")
+
+    @property
+    def parameter_group_family(self) -> str:
+        """aurora-postgresql15 for engine version 15.x."""
+        return f"aurora-postgresql{self.engine_version.split('.')[0]}"
 
 
 class AuthSettings(_Strict):
@@ -172,6 +184,12 @@ class AuthSettings(_Strict):
     refresh_token_validity_days: Annotated[int, Field(ge=1, le=3650)]
     advanced_security_mode: Literal["OFF", "AUDIT", "ENFORCED"]
     auth_subdomain: str = Field(pattern=_LABEL.pattern)
+    password_minimum_length: Annotated[int, Field(ge=8, le=99)] = 12
+    password_history_size: Annotated[int, Field(ge=0, le=24)] = 5
+    temporary_password_validity_days: Annotated[int, Field(ge=1, le=365)] = 3
+    oauth_scopes: list[str] = Field(default=["openid", "email", "profile"], min_length=1)
+    callback_path: str = Field(default="/auth/callback", pattern=r"^/[A-Za-z0-9/_-]*$")
+    logout_path: str = Field(default="/", pattern=r"^/[A-Za-z0-9/_-]*$")
 
 
 class WafSettings(_Strict):
