@@ -57,4 +57,4 @@ for dir in . projects/lang_portal/frontend; do
     mark "$name" "$dir/package-lock.json"
   fi
 done
-echo "setup: ready ($(terraform version | head -1), $(.venv/bin/python --version))"
+echo "setup: ready ($(TF_CLI_CONFIG_FILE= terraform version | head -1), $(.venv/bin/python --version))"
