@@ -149,10 +149,26 @@ class TargetHealthCheck(_Strict):
     unhealthy_threshold: Annotated[int, Field(ge=2, le=10)]
 
 
+_SUCCESS_CODES = r"^[2-4][0-9]{2}(-[2-4][0-9]{2})?(,[2-4][0-9]{2}(-[2-4][0-9]{2})?)*$"
+
+
+class SuccessCodes(_Strict):
+    """Target-group health-check matchers by routing kind (the spec: 200-299 for the APIs,
+    200 for the Streamlit and Gradio frontends)."""
+
+    api: str = Field(pattern=_SUCCESS_CODES)
+    site: str = Field(pattern=_SUCCESS_CODES)
+
+
 class LoadBalancerSettings(_Strict):
     deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)]
-    ssl_policy: str
+    ssl_policy: str = Field(pattern=r"^ELBSecurityPolicy-(TLS13-1-2|TLS13-1-3|FS-1-2|TLS-1-2)[A-Za-z0-9-]*$")
+    idle_timeout_seconds: Annotated[int, Field(ge=1, le=4000)]
+    access_log_prefix: str = Field(pattern=r"^[a-z0-9][a-z0-9/-]*[a-z0-9]$")
+    # Listener-rule priorities: project i (from 0) gets (i + 1) * step + 1 for /api/* and + 2 for /*.
+    rule_priority_step: Annotated[int, Field(ge=2, le=1000)]
     health_check: TargetHealthCheck
+    success_codes: SuccessCodes
 
 
 class DatabaseSettings(_Strict):
@@ -195,22 +211,80 @@ class AuthSettings(_Strict):
 class WafSettings(_Strict):
     rate_limit_per_5_minutes: Annotated[int, Field(ge=10, le=2_000_000_000)]
     blocked_countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = []
+    managed_rule_groups: list[Annotated[str, Field(pattern=r"^AWSManagedRules[A-Za-z0-9]+$")]] = Field(min_length=1)
+    count_only_rules: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]] = []
+
+    @model_validator(mode="after")
+    def _unique(self) -> "WafSettings":
+        for field in ("blocked_countries", "managed_rule_groups", "count_only_rules"):
+            values = getattr(self, field)
+            if len(set(values)) != len(values):
+                raise ValueError(f"waf.{field} repeats a value: {values}")
+        return self
 
 
 class MonitoringSettings(_Strict):
     log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
     error_rate_percent: Percent
+    error_rate_window_seconds: Literal[60, 120, 300, 600, 900]
     latency_p95_seconds: float = Field(gt=0)
     utilization_alarm_percent: Percent
     db_connections_alarm_percent: Percent
     db_free_storage_alarm_percent: Percent
-    guardrail_metric_namespace: str
-    guardrail_metric_name: str
+    db_local_storage_gib: PositiveInt
+    alarm_period_seconds: Literal[10, 30, 60, 300]
+    alarm_evaluation_periods: PositiveInt
+    alarm_datapoints_to_alarm: PositiveInt
+    waf_blocked_requests_threshold: PositiveInt
+    failed_sign_ins_threshold: PositiveInt
+    security_window_seconds: Literal[60, 300, 900, 3600]
+    guardrail_metric_namespace: str = Field(pattern=r"^[A-Za-z0-9/_.#:-]+$")
+    guardrail_metric_name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    app_metrics_namespace: str = Field(pattern=r"^[A-Za-z0-9/_.#:-]+$")
+    xray_sampling_rate: float = Field(ge=0, le=1)
+    xray_reservoir_per_second: Annotated[int, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _datapoints_fit(self) -> "MonitoringSettings":
+        if self.alarm_datapoints_to_alarm > self.alarm_evaluation_periods:
+            raise ValueError(
+                f"alarm_datapoints_to_alarm {self.alarm_datapoints_to_alarm} is above "
+                f"alarm_evaluation_periods {self.alarm_evaluation_periods}")
+        if self.guardrail_metric_namespace.startswith("AWS/") or self.app_metrics_namespace.startswith("AWS/"):
+            raise ValueError("custom metric namespaces may not start with 'AWS/' (reserved by AWS)")
+        return self
+
+
+FILTER_STRENGTH = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
+_MODEL_ID = r"^[a-z0-9-]+\.[A-Za-z0-9.:-]+$"
+
+
+class DeniedTopic(_Strict):
+    name: str = Field(pattern=r"^[0-9A-Za-z_ !?.-]{1,100}$")
+    definition: str = Field(min_length=1, max_length=200)
+    examples: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default=[], max_length=5)
 
 
 class AiSettings(_Strict):
-    text_model_ids: list[str] = Field(min_length=1)
-    image_model_ids: list[str] = Field(min_length=1)
+    text_model_ids: list[Annotated[str, Field(pattern=_MODEL_ID)]] = Field(min_length=1)
+    image_model_ids: list[Annotated[str, Field(pattern=_MODEL_ID)]] = Field(min_length=1)
+    content_filter_strength: FILTER_STRENGTH
+    denied_topics: list[DeniedTopic] = Field(max_length=30)
+    pii_anonymize: list[Annotated[str, Field(pattern=r"^[A-Z_]+$")]] = []
+    pii_block: list[Annotated[str, Field(pattern=r"^[A-Z_]+$")]] = []
+    blocked_words: list[Annotated[str, Field(min_length=1, max_length=100)]] = []
+    blocked_input_message: str = Field(min_length=1, max_length=500)
+    blocked_output_message: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _pii_once(self) -> "AiSettings":
+        both = set(self.pii_anonymize) & set(self.pii_block)
+        if both:
+            raise ValueError(f"ai: PII types both anonymized and blocked: {sorted(both)}")
+        names = [t.name for t in self.denied_topics]
+        if len(set(names)) != len(names):
+            raise ValueError(f"ai.denied_topics repeat a name: {names}")
+        return self
 
 
 class Service(_Strict):
