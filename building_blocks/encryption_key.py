@@ -11,6 +11,7 @@ from constructs import Construct
 from building_blocks.iam import Statement, policy_document
 
 USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class ServiceUse:
 
     principal: str                      # e.g. "logs.us-east-1.amazonaws.com"
     conditions: dict | None = None
+    actions: tuple[str, ...] = tuple(USE_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,12 @@ class EncryptionKeyProps:
     alias: str                          # without the "alias/" prefix
     description: str
     services: list[ServiceUse] = field(default_factory=list)
+    # Services (e.g. "rds.us-east-1.amazonaws.com") through which this account's IAM principals
+    # use the key (those services then create grants, as RDS and Secrets Manager do). The root
+    # statement already delegates to IAM; this one names the intended paths in the policy.
+    via_services: list[str] = field(default_factory=list)
     deletion_window_days: int = 30
+    account_id: str | None = None       # share one caller-identity lookup between keys
 
 
 class EncryptionKey(Construct):
@@ -35,15 +42,20 @@ class EncryptionKey(Construct):
 
     def __init__(self, scope: Construct, id: str, props: EncryptionKeyProps):
         super().__init__(scope, id)
-        account = DataAwsCallerIdentity(self, "account").account_id
+        account = props.account_id or DataAwsCallerIdentity(self, "account").account_id
         statements = [
             Statement(sid="AccountAdministers", actions=["kms:*"], resources=["*"],
                       principals={"AWS": f"arn:aws:iam::{account}:root"}),
         ]
         for index, use in enumerate(props.services):
             statements.append(Statement(
-                sid=f"ServiceUse{index}", actions=USE_ACTIONS, resources=["*"],
+                sid=f"ServiceUse{index}", actions=list(use.actions), resources=["*"],
                 principals={"Service": use.principal}, conditions=use.conditions))
+        if props.via_services:
+            statements.append(Statement(
+                sid="AccountUseThroughServices", actions=USE_ACTIONS + GRANT_ACTIONS, resources=["*"],
+                principals={"AWS": f"arn:aws:iam::{account}:root"},
+                conditions={"StringEquals": {"kms:ViaService": list(props.via_services)}}))
         self.key = KmsKey(
             self, "key", description=props.description, enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days, policy=policy_document(*statements))
