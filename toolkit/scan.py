@@ -4,6 +4,7 @@ checkov runs once over all stacks (it starts slowly), with no skips of its own; 
 check is then matched against `toolkit/scan_skips.toml`, where every skip names the check,
 the workspaces (and optionally resources) it covers, and the reason. A failure no skip
 covers fails the command; a skip that covers nothing is reported so the file stays honest.
+The platform's own rules (toolkit/rules.py) run beside it.
 """
 from __future__ import annotations
 
@@ -133,7 +134,16 @@ def scan_command(environment: str | None, workspaces: list[str]) -> int:
     if unused and not workspaces:
         print("\nskips that matched nothing (remove them from toolkit/scan_skips.toml):")
         print(table(["check", "workspaces", "reason"], [[s.check, list(s.workspaces), s.reason] for s in unused]))
+    from toolkit.rules import RULES, evaluate
+
+    violations = evaluate(result.stacks)
+    print(f"\nplatform rules ({len(RULES)} rules, toolkit/rules.py):")
+    if violations:
+        print(table(["rule", "workspace", "resource", "problem"],
+                    [[v.rule, v.workspace, v.resource, v.message] for v in violations]))
+    else:
+        print("  every rule holds: " + ", ".join(r.id for r in RULES))
     skipped = sum(len(s.skipped) for s in scans.values())
     print(f"\n{sum(s.passed for s in scans.values())} passed, {len(failures)} failed, {skipped} skipped "
           f"(reasons in {SKIPS_FILE.relative_to(REPO_ROOT)}) in {time.perf_counter() - started:.1f} s", file=sys.stdout)
-    return 1 if failures else 0
+    return 1 if failures or violations else 0
