@@ -1,6 +1,69 @@
-"""database workspace (scaffold: being built)."""
-from workspaces.base import Workspace
+"""database workspace: one Aurora PostgreSQL cluster behind an RDS Proxy for each project with
+a database, and the DATABASE_URL secret its API reads (docs/auth-and-database.md)."""
+from __future__ import annotations
+
+from building_blocks.aurora_postgres import AuroraPostgres, AuroraPostgresProps
+from building_blocks.secret import Secret, SecretProps
+from workspaces.base import Workspace, output_key
 
 
 class DatabaseWorkspace(Workspace):
-    pass
+    def __init__(self, scope, spec, platform):
+        super().__init__(scope, spec, platform)
+        database = platform.database
+        data_key = self.read("storage", "kms_key_arn_data")
+        logs_key = self.read("storage", "kms_key_arn_logs")
+        database_subnets = self.read_list("network", "database_subnet_ids")
+        # The proxy sits with the apps in the private subnets: the database subnets' network
+        # ACL admits PostgreSQL from the private subnets only.
+        private_subnets = self.read_list("network", "private_subnet_ids")
+        self.databases: dict[str, AuroraPostgres] = {}
+        for project in (p for p in platform.projects if p.database):
+            aurora = AuroraPostgres(self, project.name, AuroraPostgresProps(
+                identifier=self.name(project.name),
+                database_name=project.name.replace("-", "_"),
+                master_username=database.master_username,
+                engine_version=database.engine_version,
+                parameter_group_family=database.parameter_group_family,
+                instance_class=database.instance_class,
+                availability_zones=tuple(platform.platform.availability_zones),
+                subnet_ids=database_subnets,
+                security_group_id=self.read("network", "security_group_id", f"{project.name}-aurora-sg"),
+                proxy_subnet_ids=private_subnets,
+                proxy_security_group_id=self.read("network", "security_group_id", f"{project.name}-rds-proxy-sg"),
+                kms_key_arn=data_key,
+                logs_kms_key_arn=logs_key,
+                region=platform.region,
+                port=database.port,
+                log_retention_days=platform.monitoring.log_retention_days,
+                backup_retention_days=database.backup_retention_days,
+                backup_window=database.backup_window,
+                maintenance_window=database.maintenance_window,
+                deletion_protection=platform.env.deletion_protection,
+                slow_statement_ms=database.slow_statement_ms,
+                performance_insights_retention_days=database.performance_insights_retention_days,
+                monitoring_interval_seconds=database.monitoring_interval_seconds,
+                proxy_idle_client_timeout_seconds=database.proxy_idle_client_timeout_seconds,
+                proxy_max_connections_percent=database.proxy_max_connections_percent,
+                proxy_max_idle_connections_percent=database.proxy_max_idle_connections_percent,
+                proxy_borrow_timeout_seconds=database.proxy_borrow_timeout_seconds))
+            # No credential inside, so the value may sit in state: the app signs the connection
+            # with an IAM auth token (rds-db:connect on db_iam_connect_arn).
+            url = Secret(self, f"{project.name}-database-url", SecretProps(
+                name=f"{self.name()}/{project.name}/database-url",
+                description=f"DATABASE_URL of {project.name}: its RDS Proxy, signed in with IAM",
+                kms_key_arn=data_key, value=aurora.database_url(aurora.proxy.endpoint)))
+            self.databases[project.name] = aurora
+            self._publish(project.name, aurora, url)
+
+    def _publish(self, project: str, aurora: AuroraPostgres, url: Secret) -> None:
+        self.publish(output_key("database_url_secret_arn", project), url.arn, f"DATABASE_URL secret of {project}")
+        self.publish(output_key("db_cluster_identifier", project), aurora.cluster.cluster_identifier,
+                     f"Aurora cluster of {project}")
+        self.publish(output_key("db_proxy_name", project), aurora.proxy.name, f"RDS Proxy of {project}")
+        self.publish(output_key("db_proxy_endpoint", project), aurora.proxy.endpoint,
+                     f"Read/write endpoint of {project}'s RDS Proxy")
+        self.publish(output_key("db_proxy_read_only_endpoint", project), aurora.read_only_endpoint.endpoint,
+                     f"Read-only endpoint of {project}'s RDS Proxy (the reader)")
+        self.publish(output_key("db_iam_connect_arn", project), aurora.iam_connect_arn,
+                     f"Resource for rds-db:connect that lets {project}'s API sign in through the proxy")
