@@ -212,14 +212,18 @@ class WafSettings(_Strict):
     rate_limit_per_5_minutes: Annotated[int, Field(ge=10, le=2_000_000_000)]
     blocked_countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = []
     managed_rule_groups: list[Annotated[str, Field(pattern=r"^AWSManagedRules[A-Za-z0-9]+$")]] = Field(min_length=1)
-    count_only_rules: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]] = []
+    # managed group -> rules of that group that only count instead of blocking
+    count_only_rules: dict[str, list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]]] = {}
 
     @model_validator(mode="after")
-    def _unique(self) -> "WafSettings":
-        for field in ("blocked_countries", "managed_rule_groups", "count_only_rules"):
+    def _consistent(self) -> "WafSettings":
+        for field in ("blocked_countries", "managed_rule_groups"):
             values = getattr(self, field)
             if len(set(values)) != len(values):
                 raise ValueError(f"waf.{field} repeats a value: {values}")
+        for group in self.count_only_rules:
+            if group not in self.managed_rule_groups:
+                raise ValueError(f"waf.count_only_rules names {group!r}, which is not in managed_rule_groups")
         return self
 
 
