@@ -13,8 +13,8 @@ from cdktf import TerraformIterator, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
 from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
-from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
 
+from building_blocks.hosted_zone import PublicHostedZone, PublicHostedZoneProps
 from building_blocks.load_balancer import HealthCheck, LoadBalancer, LoadBalancerProps, Route, TargetGroupProps
 from building_blocks.web_acl import WebAcl, WebAclProps
 from toolkit.definition import DefinitionError, Platform, Project, Service
@@ -24,7 +24,7 @@ from workspaces.base import Workspace, output_key
 # `/api/*` before `/*` for lang-portal and haiku).
 ROUTING_PATHS = (("api", "/api/*"), ("site", "/*"))
 RATE_WINDOW_SECONDS = 300  # waf.rate_limit_per_5_minutes is per 5 minutes
-CLOUDFRONT_REGION = "us-east-1"  # CloudFront-scope web ACLs (and their log groups) live here
+CLOUDFRONT_REGION = "us-east-1"  # CloudFront ACLs and certificates, DNSSEC keys, DNS query logs
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,16 @@ class EdgeWorkspace(Workspace):
         super().__init__(scope, spec, platform)
         if platform.region != CLOUDFRONT_REGION:
             raise DefinitionError(
-                f"platform.region is {platform.region!r}, but the edge workspace keeps the CloudFront web ACL "
-                f"and the certificate CloudFront and Cognito use in the provider's region, which must be {CLOUDFRONT_REGION}")
+                f"platform.region is {platform.region!r}, but the edge workspace creates what AWS requires in "
+                f"{CLOUDFRONT_REGION} (the CloudFront web ACL, the certificate CloudFront and Cognito use, the DNSSEC "
+                f"key and the DNS query-log group) with its provider, so the region must be {CLOUDFRONT_REGION}")
         domain = platform.domain
         settings = platform.load_balancer
 
-        zone = Route53Zone(self, "zone", name=domain, comment=f"{platform.name} {platform.environment}")
+        logs_key = self.read("storage", "kms_key_arn_logs")
+        zone = PublicHostedZone(self, "zone", PublicHostedZoneProps(
+            domain=domain, query_log_retention_days=platform.monitoring.log_retention_days,
+            query_log_kms_key_arn=logs_key, comment=f"{platform.name} {platform.environment}"))
         certificate_arn = self._validated_certificate(zone, domain)
 
         alb = LoadBalancer(self, "alb", LoadBalancerProps(
@@ -114,7 +118,6 @@ class EdgeWorkspace(Workspace):
                 self._alias(zone, project.name, platform.host(project.subdomain), alb)
 
         waf = platform.waf
-        logs_key = self.read("storage", "kms_key_arn_logs")
         acls = {}
         for acl_scope, acl_name in web_acl_names(platform).items():
             acls[acl_scope] = WebAcl(self, f"waf-{acl_scope.lower()}", WebAclProps(
@@ -139,7 +142,7 @@ class EdgeWorkspace(Workspace):
         self.publish("waf_web_acl_arn_cloudfront", acls["CLOUDFRONT"].arn, "web ACL for the CloudFront distributions")
         self.publish("waf_web_acl_arn_regional", acls["REGIONAL"].arn, "web ACL associated with the primary ALB")
 
-    def _validated_certificate(self, zone: Route53Zone, domain: str) -> str:
+    def _validated_certificate(self, zone: PublicHostedZone, domain: str) -> str:
         """The certificate's ARN as the validation resource reports it, so that users wait
         until the certificate is issued."""
         certificate = AcmCertificate(
@@ -158,7 +161,7 @@ class EdgeWorkspace(Workspace):
             validation_record_fqdns=Token.as_list(TerraformIterator.from_resources(records).pluck_property("fqdn")))
         return validation.certificate_arn
 
-    def _alias(self, zone: Route53Zone, id: str, name: str, alb: LoadBalancer) -> Route53Record:
+    def _alias(self, zone: PublicHostedZone, id: str, name: str, alb: LoadBalancer) -> Route53Record:
         return Route53Record(
             self, f"alias-{id}", zone_id=zone.zone_id, name=name, type="A",
             alias=Route53RecordAlias(name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True))
