@@ -30,9 +30,6 @@ class EcsClusterProps:
     kms_key_arn: str                              # encrypts the log group and ECS Exec sessions
     capacity_providers: tuple[str, ...] = ("FARGATE_SPOT", "FARGATE")
     default_capacity_provider: str = "FARGATE_SPOT"
-    # ECS Exec session transcripts to the log group: off unless someone needs an audit of
-    # interactive sessions (they may contain secrets typed into a shell).
-    exec_session_logging: bool = False
 
     def __post_init__(self) -> None:
         if self.default_capacity_provider not in self.capacity_providers:
@@ -45,13 +42,12 @@ class EcsCluster(Construct):
         super().__init__(scope, id)
         self.log_group = LogGroup(self, "log-group", LogGroupProps(
             name=props.log_group_name, retention_days=props.log_retention_days, kms_key_arn=props.kms_key_arn))
-        exec_logging = (
-            EcsClusterConfigurationExecuteCommandConfiguration(
-                kms_key_id=props.kms_key_arn, logging="OVERRIDE",
-                log_configuration=EcsClusterConfigurationExecuteCommandConfigurationLogConfiguration(
-                    cloud_watch_log_group_name=self.log_group.name, cloud_watch_encryption_enabled=True))
-            if props.exec_session_logging else
-            EcsClusterConfigurationExecuteCommandConfiguration(kms_key_id=props.kms_key_arn, logging="NONE"))
+        # ECS Exec stays off on every service unless a service turns it on; when it is on, each
+        # session is encrypted with the key and its transcript kept in the containers' log group.
+        exec_logging = EcsClusterConfigurationExecuteCommandConfiguration(
+            kms_key_id=props.kms_key_arn, logging="OVERRIDE",
+            log_configuration=EcsClusterConfigurationExecuteCommandConfigurationLogConfiguration(
+                cloud_watch_log_group_name=self.log_group.name, cloud_watch_encryption_enabled=True))
         self.cluster = EcsClusterResource(
             self, "cluster", name=props.name,
             setting=[EcsClusterSetting(name="containerInsights", value="enabled")],

@@ -2,12 +2,9 @@
 namespace and the containers' log group."""
 from __future__ import annotations
 
-import json
-
 import pytest
-import cdktf
 
-from building_blocks.ecs_cluster import EcsCluster, EcsClusterProps
+from building_blocks.ecs_cluster import EcsClusterProps
 from tests.tf import logical_id, only, reference
 
 LOGS_KEY = "${data.terraform_remote_state.remote-storage.outputs.kms_key_arn_logs}"
@@ -33,9 +30,12 @@ def test_capacity_providers_prefer_fargate_spot(cluster):
     assert providers["default_capacity_provider_strategy"] == [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]
 
 
-def test_ecs_exec_sessions_are_encrypted_and_not_logged_by_default(cluster):
+def test_ecs_exec_sessions_are_encrypted_and_logged_to_the_container_log_group(cluster):
     exec_config = only(cluster, "aws_ecs_cluster")["configuration"]["execute_command_configuration"]
-    assert exec_config == {"kms_key_id": LOGS_KEY, "logging": "NONE"}
+    group = logical_id(cluster, "aws_cloudwatch_log_group", only(cluster, "aws_cloudwatch_log_group"))
+    assert exec_config == {"kms_key_id": LOGS_KEY, "logging": "OVERRIDE", "log_configuration": {
+        "cloud_watch_log_group_name": reference("aws_cloudwatch_log_group", group, "name"),
+        "cloud_watch_encryption_enabled": True}}
 
 
 def test_cloud_map_namespace_is_private_dns_on_the_vpc(cluster):
@@ -56,20 +56,6 @@ def test_cluster_publishes_the_contract_outputs(cluster):
                                       "service_discovery_namespace_name", "ecs_log_group_name", "ecs_log_group_arn"}
     group = logical_id(cluster, "aws_cloudwatch_log_group", only(cluster, "aws_cloudwatch_log_group"))
     assert cluster["output"]["ecs_log_group_name"]["value"] == reference("aws_cloudwatch_log_group", group, "name")
-
-
-def test_exec_session_logging_when_switched_on_goes_to_the_encrypted_log_group():
-    stack = cdktf.TerraformStack(cdktf.Testing.app(), "probe")
-    EcsCluster(stack, "cluster", EcsClusterProps(
-        name="probe", vpc_id="vpc-1", namespace="probe.internal", log_group_name="/ecs/probe",
-        log_retention_days=7, kms_key_arn="arn:aws:kms:us-east-1:111111111111:key/probe", exec_session_logging=True))
-    synthesized = json.loads(cdktf.Testing.synth(stack))
-    exec_config = only(synthesized, "aws_ecs_cluster")["configuration"]["execute_command_configuration"]
-    group = logical_id(synthesized, "aws_cloudwatch_log_group", only(synthesized, "aws_cloudwatch_log_group"))
-    assert exec_config["logging"] == "OVERRIDE"
-    assert exec_config["log_configuration"] == {
-        "cloud_watch_log_group_name": reference("aws_cloudwatch_log_group", group, "name"),
-        "cloud_watch_encryption_enabled": True}
 
 
 def test_default_capacity_provider_must_be_one_of_the_providers():
