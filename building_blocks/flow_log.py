@@ -34,10 +34,11 @@ class VpcFlowLog(Construct):
             name=props.log_group_name, retention_days=props.retention_days, kms_key_arn=props.kms_key_arn))
         # A trust policy has no Resource element, so it is written out rather than a Statement.
         # The conditions are the confused-deputy guard: only this account's flow logs use the role.
+        flow_logs = f"arn:aws:ec2:{props.region}:{props.account_id}:vpc-flow-log/*"
         trust = json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
             "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id},
-                          "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{props.region}:{props.account_id}:vpc-flow-log/*"}},
+                          "ArnLike": {"aws:SourceArn": flow_logs}},
         }]})
         self.role = IamRole(self, "role", name=props.role_name, assume_role_policy=trust,
                             description="Lets VPC flow logs write to their log group")

@@ -105,8 +105,9 @@ def _application_rules(definition: PlatformDefinition, project: Project) -> list
             rules.append(Rule(group, "ingress", service.port, "Allow internal traffic between frontend and backend",
                               peer_group=group))
     for caller in definition.callers_of(project.name):
-        rules.append(Rule(group, "ingress", project.api.port,  # type: ignore[union-attr]  # validated: callee has an api
-                          f"Allow traffic from {group_label(definition, caller)}", peer_group=caller.security_group))
+        # The definition refuses a call to a project without an api service.
+        rules.append(Rule(group, "ingress", project.api.port, f"Allow traffic from {group_label(definition, caller)}",
+                          peer_group=caller.security_group))
     rules.append(Rule(group, "egress", None, "Allow all outbound", peer_cidr=ANYWHERE))
     return rules
 
@@ -118,7 +119,8 @@ def _database_rules(definition: PlatformDefinition, project: Project, vpc_cidr: 
         Rule(aurora, "ingress", POSTGRES_PORT, from_app, peer_group=app),
         # The spec's summary: "Aurora (inbound from ECS and RDS Proxy)"; the proxy's own
         # egress rule below is useless unless Aurora also admits it.
-        Rule(aurora, "ingress", POSTGRES_PORT, f"Allow traffic from {_title(project.name)} RDS Proxy", peer_group=proxy),
+        Rule(aurora, "ingress", POSTGRES_PORT, f"Allow traffic from {_title(project.name)} RDS Proxy",
+             peer_group=proxy),
         Rule(aurora, "egress", None, "Allow all outbound within VPC", peer_cidr=vpc_cidr),
         Rule(proxy, "ingress", POSTGRES_PORT, from_app, peer_group=app),
         Rule(proxy, "egress", POSTGRES_PORT, f"Allow traffic to {_title(project.name)} Aurora", peer_group=aurora),

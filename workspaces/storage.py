@@ -66,22 +66,22 @@ class StorageWorkspace(Workspace):
             via_services=[f"s3.{region}.amazonaws.com", f"codebuild.{region}.amazonaws.com"]))
 
         log_bucket = self._log_bucket(account)
-        server_access_logs = {"access_log_bucket": log_bucket.name}
 
         artifacts_name = self.name("pipeline-artifacts")
         artifacts = SecureBucket(self, "artifacts", SecureBucketProps(
-            name=artifacts_name, kms_key_arn=artifacts_key.arn,
-            access_log_prefix=f"{S3_ACCESS_LOG_PREFIX}{artifacts_name}/", **server_access_logs))
+            name=artifacts_name, kms_key_arn=artifacts_key.arn, access_log_bucket=log_bucket.name,
+            access_log_prefix=f"{S3_ACCESS_LOG_PREFIX}{artifacts_name}/"))
 
         media_projects = [p for p in platform.projects if p.media]
         media = SecureBucket(self, "media", SecureBucketProps(
-            name=media_name, kms_key_arn=data_key.arn, access_log_prefix=f"{S3_ACCESS_LOG_PREFIX}{media_name}/",
+            name=media_name, kms_key_arn=data_key.arn, access_log_bucket=log_bucket.name,
+            access_log_prefix=f"{S3_ACCESS_LOG_PREFIX}{media_name}/",
             policy_statements=[Statement(
-                sid="CloudFrontReadsMedia", actions=["s3:GetObject"], principals={"Service": "cloudfront.amazonaws.com"},
+                sid="CloudFrontReadsMedia", actions=["s3:GetObject"],
+                principals={"Service": "cloudfront.amazonaws.com"},
                 resources=[f"{media_arn}/{media_prefix(p)}*" for p in media_projects],
                 conditions={"StringLike": {"AWS:SourceArn": f"arn:aws:cloudfront::{account}:distribution/*"}},
-            )] if media_projects else [],
-            **server_access_logs))
+            )] if media_projects else []))
 
         self.publish("kms_key_arn_logs", logs_key.arn, "KMS key for CloudWatch log groups and the alarm topic")
         self.publish("kms_key_arn_data", data_key.arn, "KMS key for Aurora, Performance Insights, secrets, media")
@@ -90,7 +90,8 @@ class StorageWorkspace(Workspace):
                      f"Access-log bucket: ALB under {platform.load_balancer.access_log_prefix}/, "
                      f"CloudFront under {CLOUDFRONT_LOG_PREFIX}")
         self.publish("log_bucket_arn", log_bucket.arn, "Access-log bucket ARN")
-        self.publish("log_bucket_domain_name", log_bucket.domain_name, "Access-log bucket domain name (CloudFront logging)")
+        self.publish("log_bucket_domain_name", log_bucket.domain_name,
+                     "Access-log bucket domain name (CloudFront logging)")
         self.publish("artifacts_bucket_name", artifacts.name, "Pipeline artifact bucket (KMS artifacts key)")
         self.publish("artifacts_bucket_arn", artifacts.arn, "Pipeline artifact bucket ARN")
         self.publish("media_bucket_name", media.name, "Media bucket; each project writes under <project>/")
