@@ -89,8 +89,11 @@ class UserPool(Construct):
         self.jwks_url = f"{self.issuer}/.well-known/jwks.json"
         self.provider_name = self.pool.endpoint
 
+        # The classic hosted UI (1): managed login (2) needs a branding style per client, which
+        # provider 5.100 cannot create. Cognito also needs an A record on the parent domain.
         self.domain = CognitoUserPoolDomain(
-            self, "domain", domain=props.domain, certificate_arn=props.certificate_arn, user_pool_id=self.pool.id)
+            self, "domain", domain=props.domain, certificate_arn=props.certificate_arn, user_pool_id=self.pool.id,
+            managed_login_version=1)
         for record_type in ("A", "AAAA"):
             Route53Record(
                 self, f"domain-{record_type.lower()}", zone_id=props.hosted_zone_id, name=props.domain,

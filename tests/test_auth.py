@@ -65,6 +65,7 @@ def test_hosted_ui_is_on_auth_subdomain_with_the_edge_certificate(auth, pool_id)
     domain = only(auth, "aws_cognito_user_pool_domain")
     assert domain["domain"] == "auth.app-dw.net"
     assert domain["certificate_arn"] == f"${{{EDGE}.certificate_arn}}"
+    assert domain["managed_login_version"] == 1                  # the classic hosted UI
     assert domain["user_pool_id"] == reference("aws_cognito_user_pool", pool_id, "id")
 
 
