@@ -1,0 +1,1 @@
+"""Code every app-dw application shares: settings, logging, health, auth and AWS access."""

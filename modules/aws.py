@@ -1,0 +1,210 @@
+"""AWS access shared by the apps: Bedrock text (always behind the platform guardrail), Bedrock
+images, Polly speech and S3 media. Every client has connect/read timeouts and bounded retries.
+
+Failures become typed errors (modules.errors turns them into JSON answers):
+AwsFeatureDisabled (local mode, 503), GuardrailBlocked (422, and one count in the guardrail
+metric the monitoring workspace alarms on), AwsThrottled (429), AwsUnavailable (503).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from modules.settings import AppSettings
+
+logger = logging.getLogger(__name__)
+
+THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException",
+                              "ServiceQuotaExceededException", "SlowDown", "RequestLimitExceeded"})
+POLLY_ENGINE = "neural"
+POLLY_LANGUAGE = "ja-JP"
+
+
+class AwsFeatureDisabled(Exception):
+    def __init__(self, feature: str, settings: list[str]) -> None:
+        self.feature = feature
+        self.settings = settings
+        super().__init__(f"{feature} is not available: set {', '.join(settings)} to enable it")
+
+
+class GuardrailBlocked(Exception):
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "the request was blocked by the content guardrail")
+
+
+class AwsThrottled(Exception):
+    def __init__(self, service: str) -> None:
+        self.service = service
+        super().__init__(f"{service} is rate limiting requests; try again in a few seconds")
+
+
+class AwsUnavailable(Exception):
+    def __init__(self, service: str, reason: str) -> None:
+        self.service = service
+        super().__init__(f"{service} failed: {reason}")
+
+
+def client_config(settings: AppSettings) -> Config:
+    return Config(region_name=settings.aws_region,
+                  connect_timeout=settings.aws_connect_timeout_seconds,
+                  read_timeout=settings.aws_read_timeout_seconds,
+                  retries={"max_attempts": settings.aws_max_attempts, "mode": "standard"})
+
+
+class AwsClients:
+    """One boto3 client per service, created on first use with `client_config`."""
+
+    def __init__(self, settings: AppSettings, session: boto3.Session | None = None) -> None:
+        self.settings = settings
+        self._session = session or boto3.Session()
+        self._clients: dict[str, BaseClient] = {}
+        self._lock = threading.Lock()
+
+    def get(self, service: str) -> BaseClient:
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._session.client(service, config=client_config(self.settings))
+            return self._clients[service]
+
+
+def require(settings: AppSettings, feature: str, **values: object) -> None:
+    """Raise AwsFeatureDisabled naming the environment variables still unset for `feature`."""
+    missing = [name.upper() for name, value in values.items() if not value]
+    if missing:
+        raise AwsFeatureDisabled(feature, ["AWS_DEFAULT_REGION" if m == "AWS_REGION" else m for m in missing])
+
+
+@contextmanager
+def calling(service: str) -> Iterator[None]:
+    """Translate botocore failures (after its own bounded retries) into the typed errors above."""
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "Unknown")
+        if code in THROTTLING_CODES:
+            raise AwsThrottled(service) from error
+        raise AwsUnavailable(service, code) from error
+    except BotoCoreError as error:
+        raise AwsUnavailable(service, type(error).__name__) from error
+
+
+def content_key(prefix: str, extension: str, *parts: str) -> str:
+    """An S3 key derived from the content that produces the object, so equal inputs share one object."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"{prefix}/{digest}.{extension}"
+
+
+class Bedrock:
+    def __init__(self, clients: AwsClients) -> None:
+        self.clients = clients
+        self.settings = clients.settings
+
+    def converse(self, *, system: str, prompt: str, max_tokens: int = 400, temperature: float = 0.7) -> str:
+        """One user turn through the guardrail; the model's text answer."""
+        self._require("text generation")
+        with calling("Bedrock"):
+            response = self.clients.get("bedrock-runtime").converse(
+                modelId=self.settings.bedrock_text_model_id,
+                system=[{"text": system}],
+                messages=[{"role": "user", "content": [{"text": prompt}]}],
+                inferenceConfig={"maxTokens": max_tokens, "temperature": temperature},
+                guardrailConfig=self._guardrail_config())
+        text = "".join(block.get("text", "") for block in response["output"]["message"]["content"])
+        if response.get("stopReason") == "guardrail_intervened":
+            self._blocked(text)
+        return text
+
+    def generate_image(self, prompt: str, *, width: int = 512, height: int = 512) -> bytes:
+        """A PNG from the image model; the prompt passes the guardrail first (image models take no guardrailConfig)."""
+        self._require("image generation")
+        with calling("Bedrock guardrail"):
+            verdict = self.clients.get("bedrock-runtime").apply_guardrail(
+                guardrailIdentifier=self.settings.guardrail_id, guardrailVersion=self.settings.guardrail_version,
+                source="INPUT", content=[{"text": {"text": prompt}}])
+        if verdict.get("action") == "GUARDRAIL_INTERVENED":
+            self._blocked(" ".join(output.get("text", "") for output in verdict.get("outputs", [])))
+        request = {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": prompt},
+                   "imageGenerationConfig": {"numberOfImages": 1, "width": width, "height": height,
+                                             "quality": "standard", "cfgScale": 8.0}}
+        with calling("Bedrock image model"):
+            response = self.clients.get("bedrock-runtime").invoke_model(
+                modelId=self.settings.bedrock_image_model_id, body=json.dumps(request),
+                contentType="application/json", accept="application/json")
+            result = json.loads(response["body"].read())
+        if result.get("error") or not result.get("images"):
+            raise AwsUnavailable("Bedrock image model", str(result.get("error") or "no image returned"))
+        return base64.b64decode(result["images"][0])
+
+    def _require(self, feature: str) -> None:
+        require(self.settings, feature, aws_region=self.settings.aws_region,
+                guardrail_id=self.settings.guardrail_id, guardrail_version=self.settings.guardrail_version)
+
+    def _guardrail_config(self) -> dict[str, str]:
+        return {"guardrailIdentifier": self.settings.guardrail_id, "guardrailVersion": self.settings.guardrail_version,
+                "trace": "disabled"}
+
+    def _blocked(self, guardrail_message: str) -> None:
+        logger.warning("guardrail intervened", extra={"guardrail_id": self.settings.guardrail_id})
+        try:
+            self.clients.get("cloudwatch").put_metric_data(
+                Namespace=self.settings.guardrail_metric_namespace,
+                MetricData=[{"MetricName": self.settings.guardrail_metric_name, "Value": 1.0, "Unit": "Count"}])
+        except (ClientError, BotoCoreError) as error:  # the learner still gets the 422; the miss is logged
+            logger.error("guardrail metric not recorded", extra={"error": repr(error)})
+        raise GuardrailBlocked(guardrail_message.strip() or None)
+
+
+class Speech:
+    """Japanese speech from Polly's neural voices (Kazuha or Takumi)."""
+
+    def __init__(self, clients: AwsClients) -> None:
+        self.clients = clients
+        self.settings = clients.settings
+
+    @property
+    def voice_id(self) -> str:
+        return self.settings.polly_voice_id
+
+    def synthesize(self, text: str) -> bytes:
+        require(self.settings, "speech", aws_region=self.settings.aws_region)
+        with calling("Polly"):
+            response = self.clients.get("polly").synthesize_speech(
+                Text=text, TextType="text", OutputFormat="mp3", VoiceId=self.voice_id,
+                Engine=POLLY_ENGINE, LanguageCode=POLLY_LANGUAGE)
+            return response["AudioStream"].read()
+
+
+class MediaStore:
+    """Objects in the media bucket, handed out as short-lived presigned GET URLs."""
+
+    def __init__(self, clients: AwsClients) -> None:
+        self.clients = clients
+        self.settings = clients.settings
+
+    def require(self, feature: str) -> None:
+        require(self.settings, feature, aws_region=self.settings.aws_region, media_bucket=self.settings.media_bucket)
+
+    def cached_url(self, key: str, content_type: str, produce: Callable[[], bytes]) -> str:
+        """The URL of `key`, producing and storing the object first when it is not there yet."""
+        self.require("media storage")
+        s3 = self.clients.get("s3")
+        with calling("S3"):
+            try:
+                s3.head_object(Bucket=self.settings.media_bucket, Key=key)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                    raise
+                body = produce()
+                s3.put_object(Bucket=self.settings.media_bucket, Key=key, Body=body, ContentType=content_type)
+            return s3.generate_presigned_url("get_object", Params={"Bucket": self.settings.media_bucket, "Key": key},
+                                             ExpiresIn=self.settings.media_url_seconds)

@@ -1,0 +1,1 @@
+"""The applications app-dw hosts, one folder each."""

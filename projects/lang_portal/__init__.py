@@ -1,0 +1,1 @@
+"""Lang Portal: vocabulary inventory, learning record store and launchpad for study activities."""

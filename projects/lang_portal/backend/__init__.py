@@ -1,0 +1,1 @@
+"""The Lang Portal API (FastAPI + SQLModel)."""

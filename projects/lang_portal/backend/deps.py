@@ -1,0 +1,40 @@
+"""FastAPI dependencies: the database session, the caller, the settings and the AWS helpers.
+Tests replace any of them with `app.dependency_overrides`."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
+
+from modules.auth import Principal, current_principal
+from modules.aws import Bedrock, MediaStore, Speech
+from projects.lang_portal.backend.db import get_session
+from projects.lang_portal.backend.settings import LangPortalSettings
+
+
+def get_settings(request: Request) -> LangPortalSettings:
+    return request.app.state.settings
+
+
+def get_bedrock(request: Request) -> Bedrock:
+    return Bedrock(request.app.state.aws_clients)
+
+
+def get_speech(request: Request) -> Speech:
+    return Speech(request.app.state.aws_clients)
+
+
+def get_media(request: Request) -> MediaStore:
+    return MediaStore(request.app.state.aws_clients)
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+Caller = Annotated[Principal, Depends(current_principal)]
+Settings = Annotated[LangPortalSettings, Depends(get_settings)]
+BedrockDep = Annotated[Bedrock, Depends(get_bedrock)]
+SpeechDep = Annotated[Speech, Depends(get_speech)]
+MediaDep = Annotated[MediaStore, Depends(get_media)]
+
+# Ids are 32-bit integers in the database; anything outside is simply not found (404) or invalid (422).
+ResourceId = Annotated[int, Path(ge=1, le=2**31 - 1)]

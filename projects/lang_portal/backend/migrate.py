@@ -1,0 +1,61 @@
+"""Alembic upgrade/downgrade on an engine, and the lock that keeps concurrent starters from racing.
+
+Every worker of every task migrates at startup (seed.prepare_database); the lock (PostgreSQL
+advisory lock, or a file lock beside the SQLite file) makes the others wait.
+"""
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, text
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_ADVISORY_LOCK_KEY = 0x4C616E67  # "Lang"
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    with engine.begin() as connection:
+        command.downgrade(_config(connection), revision)
+
+
+@contextmanager
+def exclusive(engine: Engine) -> Iterator[None]:
+    """Hold a lock that only one process at a time can hold for this database."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+                connection.commit()
+        return
+    database = engine.url.database
+    lock_path = Path(f"{database}.lock") if database and database != ":memory:" else None
+    if lock_path is None:
+        yield
+        return
+    with lock_path.open("a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+

@@ -1,0 +1,67 @@
+"""The seed: shared vocabulary groups (seed_data/groups/*.json) and the study activities.
+
+Idempotent - run it any number of times; it adds what is missing and updates what changed.
+On its own: `python -m projects.lang_portal.backend.seed` migrates DATABASE_URL to head and seeds it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from modules.json_logging import configure_logging
+from modules.settings import SettingsError, load_settings
+from projects.lang_portal.backend.db import create_db_engine
+from projects.lang_portal.backend.migrate import exclusive, upgrade
+from projects.lang_portal.backend.models import StudyActivity
+from projects.lang_portal.backend.schemas import GroupImport
+from projects.lang_portal.backend.settings import LangPortalSettings
+from projects.lang_portal.backend.vocabulary import add_group
+
+SEED_DIR = Path(__file__).parent / "seed_data"
+logger = logging.getLogger(__name__)
+
+
+def load_seed(engine: Engine, seed_dir: Path = SEED_DIR) -> None:
+    groups = [GroupImport.model_validate_json(path.read_text(encoding="utf-8"))
+              for path in sorted((seed_dir / "groups").glob("*.json"))]
+    activities = json.loads((seed_dir / "study_activities.json").read_text(encoding="utf-8"))
+    with Session(engine) as session, session.begin():
+        for group in groups:
+            add_group(session, group, owner_sub=None, update_parts=True)
+        existing = {a.name: a for a in session.execute(select(StudyActivity)).scalars()}
+        for activity in activities:
+            row = existing.get(activity["name"])
+            if row is None:
+                session.add(StudyActivity(**activity))
+            else:
+                for field, value in activity.items():
+                    setattr(row, field, value)
+    logger.info("seed loaded", extra={"groups": len(groups), "study_activities": len(activities)})
+
+
+def prepare_database(engine: Engine) -> None:
+    """Migrate to head and load the seed, holding the lock so concurrent starters take turns."""
+    with exclusive(engine):
+        upgrade(engine)
+        load_seed(engine)
+
+
+def main() -> None:
+    try:
+        settings = load_settings(LangPortalSettings)
+    except SettingsError as error:
+        raise SystemExit(str(error)) from None
+    configure_logging(settings.log_level)
+    engine = create_db_engine(settings)
+    try:
+        prepare_database(engine)
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
