@@ -1,6 +1,324 @@
-"""monitoring workspace (scaffold: being built)."""
+"""monitoring workspace: real-time alerting (SNS), the spec's alarms, a dashboard per ECS
+service plus an overview, X-Ray sampling and group, the ADOT collector configuration the
+sidecars load, and Application Insights over the platform's resource group.
+
+What is alarmed per service comes from the project list (every ECS service; ALB metrics for
+the ALB-routed ones; database metrics for projects with a database), so a new project gets
+its alarms and dashboard from platform.toml alone. Names of ECS services and WAF ACLs are
+config; ARNs and identifiers of other workspaces' resources come through their outputs.
+"""
+from __future__ import annotations
+
+import json
+
+import yaml
+from cdktf_cdktf_provider_aws.applicationinsights_application import ApplicationinsightsApplication
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.cloudwatch_log_resource_policy import CloudwatchLogResourcePolicy
+from cdktf_cdktf_provider_aws.resourcegroups_group import ResourcegroupsGroup, ResourcegroupsGroupResourceQuery
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
+from cdktf_cdktf_provider_aws.xray_group import XrayGroup, XrayGroupInsightsConfiguration
+from cdktf_cdktf_provider_aws.xray_sampling_rule import XraySamplingRule
+
+from building_blocks.alarms import AlarmProps, Metric, MetricAlarm
+from building_blocks.dashboard import AlarmList, Dashboard, DashboardProps, Graph
+from building_blocks.iam import Statement, policy_document
+from building_blocks.log_group import LogGroup, LogGroupProps
+from building_blocks.web_acl import web_acl_dimensions
+from toolkit.definition import Platform, Project, Service
 from workspaces.base import Workspace
+from workspaces.edge import alb_services, web_acl_names
+
+GIB = 1024 ** 3
+# A task failed: it never started, its essential container exited, or ECS replaced it after
+# failed ELB or container health checks ("Task failed ... health checks"). Deployments,
+# scale-in and Spot interruptions stop tasks too, with other codes, and are not failures.
+FAILED_TASK = [{"stopCode": ["TaskFailedToStart", "EssentialContainerExited"]},
+               {"stoppedReason": [{"prefix": "Task failed"}]}]
+
+
+def otel_collector_config(platform: Platform, region: str) -> str:
+    """The ADOT sidecar's configuration: OTLP in on localhost, traces to X-Ray (platform and
+    environment as indexed annotations, so the X-Ray group can select them), metrics to
+    CloudWatch as EMF in the containers' log group."""
+    identity = [{"key": "platform", "value": platform.name, "action": "upsert"},
+                {"key": "environment", "value": platform.environment, "action": "upsert"}]
+    config = {
+        "extensions": {"health_check": {"endpoint": "127.0.0.1:13133"}},
+        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:4317"},
+                                             "http": {"endpoint": "127.0.0.1:4318"}}}},
+        "processors": {
+            "resourcedetection": {"detectors": ["env", "ecs"], "timeout": "2s", "override": False},
+            "attributes/identity": {"actions": identity},
+            "batch/traces": {"timeout": "1s", "send_batch_size": 50},
+            "batch/metrics": {"timeout": "60s"},
+        },
+        "exporters": {
+            "awsxray": {"region": region, "indexed_attributes": ["platform", "environment"]},
+            "awsemf": {"region": region, "namespace": platform.monitoring.app_metrics_namespace,
+                       "log_group_name": platform.containers.log_group,
+                       "log_stream_name": "otel-emf/{TaskId}",
+                       "dimension_rollup_option": "NoDimensionRollup",
+                       "resource_to_telemetry_conversion": {"enabled": False}},
+        },
+        "service": {
+            "extensions": ["health_check"],
+            "pipelines": {
+                "traces": {"receivers": ["otlp"], "processors": ["resourcedetection", "attributes/identity", "batch/traces"],
+                           "exporters": ["awsxray"]},
+                "metrics": {"receivers": ["otlp"], "processors": ["resourcedetection", "batch/metrics"],
+                            "exporters": ["awsemf"]},
+            },
+        },
+    }
+    return yaml.safe_dump(config, sort_keys=False)
 
 
 class MonitoringWorkspace(Workspace):
-    pass
+    def __init__(self, scope, spec, platform: Platform):
+        super().__init__(scope, spec, platform)
+        self.settings = platform.monitoring
+        logs_key = self.read("storage", "kms_key_arn_logs")
+        # The storage workspace's logs key lets CloudWatch (the alarms) publish to the topic.
+        self.topic = SnsTopic(self, "alarm-topic", name=self.name("alarms"), kms_master_key_id=logs_key,
+                              display_name=f"{platform.name} {platform.environment} alarms")
+        SnsTopicSubscription(self, "alarm-email", topic_arn=self.topic.arn, protocol="email",
+                             endpoint=platform.platform.alarm_email)
+        self.alarms: list[MetricAlarm] = []
+        self.cluster_name = self.read("cluster", "ecs_cluster_name")
+        self.alb = self.read("edge", "alb_arn_suffix")
+        self.failed_task_log = LogGroup(self, "task-failures", LogGroupProps(
+            name=f"/aws/events/{self.name('ecs-task-failures')}", retention_days=self.settings.log_retention_days,
+            kms_key_arn=logs_key))
+        self._let_eventbridge_write(self.failed_task_log)
+        cluster_arn = self.read("cluster", "ecs_cluster_arn")
+
+        dashboards = []
+        for project in platform.projects:
+            database = self._database_alarms(project) if project.database else None
+            for service in project.services:
+                graphs = self._service_alarms(service, cluster_arn)
+                dashboards.append(Dashboard(self, f"dashboard-{service.name}", DashboardProps(
+                    name=self.name(service.name), region=platform.region,
+                    widgets=tuple(graphs + (database or [])))))
+        overview = self._security_alarms() + self._overview_graphs()
+        Dashboard(self, "dashboard-overview", DashboardProps(
+            name=self.name("overview"), region=platform.region,
+            widgets=(AlarmList("Alarms", tuple(a.arn for a in self.alarms)), *overview)))
+
+        self._tracing()
+        otel_config = SsmParameter(
+            self, "otel-config", name=f"/{platform.name}/{platform.environment}/otel/collector-config",
+            # Encrypted with the data key like the apps' secrets: the task execution roles that
+            # inject it already decrypt with that key (ssm:GetParameters + kms:Decrypt).
+            type="SecureString", key_id=self.read("storage", "kms_key_arn_data"), tier="Standard",
+            value=otel_collector_config(platform, platform.region),
+            description="ADOT collector configuration of the ECS sidecars (AOT_CONFIG_CONTENT)")
+        self._application_insights()
+
+        self.publish("alarm_topic_arn", self.topic.arn, "SNS topic of real-time alerting")
+        self.publish("otel_config_parameter_name", otel_config.name, "SSM parameter with the ADOT collector config")
+        self.publish("otel_config_parameter_arn", otel_config.arn, "ARN of that parameter (task execution roles read it)")
+
+    # --- alarms ------------------------------------------------------------------------
+
+    def _alarm(self, id: str, props: AlarmProps) -> MetricAlarm:
+        alarm = MetricAlarm(self, id, props)
+        self.alarms.append(alarm)
+        return alarm
+
+    def _sustained(self) -> dict:
+        """Evaluation of alarms on a level (CPU, latency, connections): M of N minutes."""
+        s = self.settings
+        return {"evaluation_periods": s.alarm_evaluation_periods, "datapoints_to_alarm": s.alarm_datapoints_to_alarm}
+
+    def _service_alarms(self, service: Service, cluster_arn: str) -> list[Graph]:
+        """Alarms of one ECS service, and the graphs of its dashboard."""
+        s, period, topic = self.settings, self.settings.alarm_period_seconds, (self.topic.arn,)
+        ecs = {"ClusterName": self.cluster_name, "ServiceName": service.name}
+        cpu = Metric("AWS/ECS", "CPUUtilization", ecs, "Average", period, "CPU %")
+        memory = Metric("AWS/ECS", "MemoryUtilization", ecs, "Average", period, "memory %")
+        for kind, metric in (("cpu", cpu), ("memory", memory)):
+            self._alarm(f"{service.name}-{kind}", AlarmProps(
+                name=self.name(service.name, kind), comparison=">", threshold=s.utilization_alarm_percent,
+                description=f"{service.name}: {kind} utilization above {s.utilization_alarm_percent}%",
+                metric=metric, actions=topic, treat_missing_data="missing", **self._sustained()))
+
+        rule = CloudwatchEventRule(
+            self, f"{service.name}-task-failed", name=self.name(service.name, "task-failed"),
+            description=f"tasks of {service.name} that failed to start, crashed or failed health checks",
+            event_pattern=json.dumps({
+                "source": ["aws.ecs"], "detail-type": ["ECS Task State Change"],
+                "detail": {"clusterArn": [cluster_arn], "group": [f"service:{service.name}"],
+                           "lastStatus": ["STOPPED"], "$or": FAILED_TASK}}))
+        CloudwatchEventTarget(self, f"{service.name}-task-failed-log", rule=rule.name, arn=self.failed_task_log.arn)
+        failed = Metric("AWS/Events", "MatchedEvents", {"RuleName": rule.name}, "Sum", period, "failed tasks")
+        self._alarm(f"{service.name}-failed-tasks", AlarmProps(
+            name=self.name(service.name, "failed-tasks"), comparison=">", threshold=0,
+            description=f"{service.name}: a task failed (stopped reason in {self.failed_task_log.name})",
+            metric=failed, actions=topic))
+
+        insights = {"ClusterName": self.cluster_name, "ServiceName": service.name}
+        graphs = [
+            Graph("CPU utilization (%)", (cpu, Metric("AWS/ECS", "CPUUtilization", ecs, "Maximum", period, "CPU % max"))),
+            Graph("Memory utilization (%)", (memory, Metric("AWS/ECS", "MemoryUtilization", ecs, "Maximum", period, "memory % max"))),
+            Graph("Tasks", (Metric("ECS/ContainerInsights", "RunningTaskCount", insights, "Average", period, "running"),
+                            Metric("ECS/ContainerInsights", "DesiredTaskCount", insights, "Average", period, "desired"),
+                            failed)),
+        ]
+        if service.on_load_balancer:
+            graphs = self._load_balancer_alarms(service) + graphs
+        return graphs
+
+    def _load_balancer_alarms(self, service: Service) -> list[Graph]:
+        s, topic = self.settings, (self.topic.arn,)
+        target = {"LoadBalancer": self.alb, "TargetGroup": self.read("edge", "target_group_arn_suffix", service.name)}
+        window = s.error_rate_window_seconds
+        errors = Metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", target, "Sum", window, "5xx")
+        requests = Metric("AWS/ApplicationELB", "RequestCount", target, "Sum", window, "requests")
+        error_rate = "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)"
+        self._alarm(f"{service.name}-5xx", AlarmProps(
+            name=self.name(service.name, "5xx-rate"), comparison=">", threshold=s.error_rate_percent,
+            description=f"{service.name}: 5xx above {s.error_rate_percent}% of requests in {window // 60} minutes",
+            expression=error_rate, inputs={"errors": errors, "requests": requests}, actions=topic))
+        period = s.alarm_period_seconds
+        latency = {stat: Metric("AWS/ApplicationELB", "TargetResponseTime", target, stat, period, f"{stat} (s)")
+                   for stat in ("p50", "p95")}
+        if service.routing == "api":  # the spec alarms on API latency; UIs hold long requests open
+            self._alarm(f"{service.name}-latency", AlarmProps(
+                name=self.name(service.name, "latency-p95"), comparison=">", threshold=s.latency_p95_seconds,
+                description=f"{service.name}: p95 response time above {s.latency_p95_seconds} s",
+                metric=latency["p95"], actions=topic, **self._sustained()))
+        return [
+            Graph("Requests", (Metric("AWS/ApplicationELB", "RequestCount", target, "Sum", period, "requests"),)),
+            Graph("Errors", (Metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", target, "Sum", period, "target 5xx"),
+                             Metric("AWS/ApplicationELB", "HTTPCode_Target_4XX_Count", target, "Sum", period, "target 4xx"),
+                             Metric("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", {"LoadBalancer": self.alb}, "Sum", period,
+                                    "ALB 5xx (all hosts)"))),
+            Graph("Latency (s)", (latency["p50"], latency["p95"])),
+        ]
+
+    def _database_alarms(self, project: Project) -> list[Graph]:
+        """Connections against the RDS Proxy's own ceiling (the apps connect only through the
+        proxy, whose pool is the part that runs out), and Aurora's local storage: the cluster
+        volume grows by itself, the instance-local space for temp files and logs does not."""
+        s, period, topic = self.settings, self.settings.alarm_period_seconds, (self.topic.arn,)
+        proxy = {"ProxyName": self.read("database", "db_proxy_name", project.name)}
+        cluster = {"DBClusterIdentifier": self.read("database", "db_cluster_identifier", project.name)}
+        connections = Metric("AWS/RDS", "DatabaseConnections", proxy, "Sum", period, "proxy to database")
+        ceiling = Metric("AWS/RDS", "MaxDatabaseConnectionsAllowed", proxy, "Sum", period, "allowed")
+        self._alarm(f"{project.name}-db-connections", AlarmProps(
+            name=self.name(project.name, "db-connections"), comparison=">", threshold=s.db_connections_alarm_percent,
+            description=f"{project.name}: database connections above {s.db_connections_alarm_percent}% of the maximum",
+            expression="100 * connections / allowed", inputs={"connections": connections, "allowed": ceiling},
+            actions=topic, treat_missing_data="missing", **self._sustained()))
+        free = Metric("AWS/RDS", "FreeLocalStorage", cluster, "Minimum", period, "free local storage (bytes)")
+        floor = s.db_local_storage_gib * GIB * s.db_free_storage_alarm_percent / 100
+        self._alarm(f"{project.name}-db-storage", AlarmProps(
+            name=self.name(project.name, "db-free-storage"), comparison="<", threshold=floor,
+            description=f"{project.name}: free local storage below {s.db_free_storage_alarm_percent}% "
+                        f"of {s.db_local_storage_gib} GiB",
+            metric=free, actions=topic, treat_missing_data="missing", **self._sustained()))
+        return [
+            Graph("Database connections", (
+                Metric("AWS/RDS", "ClientConnections", proxy, "Sum", period, "apps to proxy"), connections, ceiling,
+                Metric("AWS/RDS", "DatabaseConnections", cluster, "Maximum", period, "Aurora (max instance)"))),
+            Graph("Database local storage (bytes)", (free,)),
+        ]
+
+    def _security_alarms(self) -> list[Graph]:
+        """The spec's security alarms: WAF block spikes, failed sign-ins, guardrail violations."""
+        s, platform, topic = self.settings, self.platform, (self.topic.arn,)
+        window = s.security_window_seconds
+        blocked = []
+        for acl_scope, acl_name in web_acl_names(platform).items():
+            metric = Metric("AWS/WAFV2", "BlockedRequests", web_acl_dimensions(acl_name, acl_scope, platform.region),
+                            "Sum", window, f"blocked ({acl_scope.lower()})")
+            blocked.append(metric)
+            self._alarm(f"waf-{acl_scope.lower()}-blocked", AlarmProps(
+                name=self.name("waf", acl_scope.lower(), "blocked-spike"), comparison=">",
+                threshold=s.waf_blocked_requests_threshold, metric=metric, actions=topic,
+                description=f"{acl_name}: more than {s.waf_blocked_requests_threshold} blocked requests "
+                            f"in {window // 60} minutes"))
+        # Cognito counts every sign-in attempt in SignInSuccesses: SampleCount is the attempts,
+        # Sum the successes, so the difference is the failed attempts, per app client.
+        pool = self.read("auth", "user_pool_id")
+        sign_ins = []
+        for project in platform.projects:
+            client = {"UserPool": pool, "UserPoolClient": self.read("auth", "app_client_id", project.name)}
+            attempts = Metric("AWS/Cognito", "SignInSuccesses", client, "SampleCount", window, f"{project.name} attempts")
+            successes = Metric("AWS/Cognito", "SignInSuccesses", client, "Sum", window, f"{project.name} successes")
+            sign_ins += [attempts, successes]
+            self._alarm(f"{project.name}-failed-sign-ins", AlarmProps(
+                name=self.name(project.name, "failed-sign-ins"), comparison=">", threshold=s.failed_sign_ins_threshold,
+                description=f"{project.name}: more than {s.failed_sign_ins_threshold} failed sign-ins "
+                            f"in {window // 60} minutes",
+                expression="attempts - successes", inputs={"attempts": attempts, "successes": successes},
+                actions=topic))
+        violations = Metric(s.guardrail_metric_namespace, s.guardrail_metric_name, {}, "Sum",
+                            s.alarm_period_seconds, "guardrail violations")
+        self._alarm("guardrail-violations", AlarmProps(
+            name=self.name("guardrail-violations"), comparison=">", threshold=0, metric=violations, actions=topic,
+            description="the Bedrock guardrail blocked a request or an answer (published by the apps)"))
+        failed = " + ".join(f"(m{2 * i} - m{2 * i + 1})" for i in range(len(platform.projects)))
+        return [
+            Graph("WAF blocked requests", tuple(blocked)),
+            Graph("Failed sign-ins", tuple(sign_ins), expressions=(("failed", failed, "failed sign-ins"),)),
+            Graph("Guardrail violations", (violations,)),
+        ]
+
+    def _overview_graphs(self) -> list[Graph]:
+        platform, period = self.platform, self.settings.alarm_period_seconds
+        routed = alb_services(platform)
+        target = {s.name: {"LoadBalancer": self.alb, "TargetGroup": self.read("edge", "target_group_arn_suffix", s.name)}
+                  for s in routed}
+        services = [s for p in platform.projects for s in p.services]
+        ecs = {s.name: {"ClusterName": self.cluster_name, "ServiceName": s.name} for s in services}
+        return [
+            Graph("Requests by service", tuple(Metric("AWS/ApplicationELB", "RequestCount", target[s.name], "Sum", period, s.name)
+                                               for s in routed)),
+            Graph("5xx by service", tuple(Metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", target[s.name], "Sum",
+                                                 period, s.name) for s in routed)),
+            Graph("p95 latency by service (s)", tuple(Metric("AWS/ApplicationELB", "TargetResponseTime", target[s.name], "p95",
+                                                             period, s.name) for s in routed)),
+            Graph("CPU by service (%)", tuple(Metric("AWS/ECS", "CPUUtilization", ecs[s.name], "Average", period, s.name)
+                                              for s in services)),
+            Graph("Memory by service (%)", tuple(Metric("AWS/ECS", "MemoryUtilization", ecs[s.name], "Average", period, s.name)
+                                                 for s in services)),
+        ]
+
+    # --- delivery, tracing, insights ------------------------------------------------------
+
+    def _let_eventbridge_write(self, group: LogGroup) -> None:
+        CloudwatchLogResourcePolicy(
+            self, "task-failures-delivery", policy_name=self.name("ecs-task-failures"),
+            policy_document=policy_document(Statement(
+                sid="EventBridgeWritesTaskFailures", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                principals={"Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]},
+                resources=[f"{group.arn}:*"])))
+
+    def _tracing(self) -> None:
+        platform, s = self.platform, self.settings
+        XraySamplingRule(
+            self, "sampling", rule_name=self.name("sampling"), priority=1000, version=1,
+            fixed_rate=s.xray_sampling_rate, reservoir_size=s.xray_reservoir_per_second,
+            service_name="*", service_type="*", host="*", http_method="*", url_path="*", resource_arn="*")
+        XrayGroup(
+            self, "traces", group_name=self.name("traces"),
+            filter_expression=f'annotation.platform = "{platform.name}" AND annotation.environment = "{platform.environment}"',
+            insights_configuration=XrayGroupInsightsConfiguration(insights_enabled=True, notifications_enabled=True))
+
+    def _application_insights(self) -> None:
+        tags = self.default_tags
+        query = {"ResourceTypeFilters": ["AWS::AllSupported"],
+                 "TagFilters": [{"Key": "project", "Values": [tags["project"]]},
+                                {"Key": "environment", "Values": [tags["environment"]]}]}
+        group = ResourcegroupsGroup(
+            self, "resources", name=self.name("resources"),
+            description=f"every resource of {self.platform.name} {self.platform.environment} (by default tags)",
+            resource_query=ResourcegroupsGroupResourceQuery(type="TAG_FILTERS_1_0", query=json.dumps(query)))
+        ApplicationinsightsApplication(
+            self, "insights", resource_group_name=group.name, auto_config_enabled=True, cwe_monitor_enabled=True)
