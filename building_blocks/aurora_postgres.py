@@ -46,9 +46,8 @@ class AuroraPostgresProps:
     parameter_group_family: str           # e.g. aurora-postgresql15
     instance_class: str
     availability_zones: tuple[str, ...]   # the writer goes in the first, the reader in the second
-    subnet_ids: list[str]                 # the database subnets
+    subnet_ids: list[str]                 # the database subnets: cluster and proxy
     security_group_id: str                # the cluster's own group
-    proxy_subnet_ids: list[str]
     proxy_security_group_id: str          # the proxy's own group
     kms_key_arn: str                      # storage, master secret, Performance Insights
     logs_kms_key_arn: str
@@ -145,7 +144,7 @@ class AuroraPostgres(Construct):
             kms_key_arn=props.logs_kms_key_arn))
         self.proxy = DbProxy(
             self, "proxy", name=name, engine_family="POSTGRESQL", role_arn=role.arn,
-            vpc_subnet_ids=props.proxy_subnet_ids, vpc_security_group_ids=[props.proxy_security_group_id],
+            vpc_subnet_ids=props.subnet_ids, vpc_security_group_ids=[props.proxy_security_group_id],
             require_tls=True, idle_client_timeout=props.proxy_idle_client_timeout_seconds, debug_logging=False,
             auth=[DbProxyAuth(
                 auth_scheme="SECRETS", iam_auth="REQUIRED", secret_arn=self.master_secret_arn,
@@ -162,7 +161,7 @@ class AuroraPostgres(Construct):
             db_cluster_identifier=self.cluster.cluster_identifier, depends_on=self.instances)
         self.read_only_endpoint = DbProxyEndpoint(
             self, "proxy-read-only", db_proxy_name=self.proxy.name, db_proxy_endpoint_name=f"{name}-read-only",
-            target_role="READ_ONLY", vpc_subnet_ids=props.proxy_subnet_ids,
+            target_role="READ_ONLY", vpc_subnet_ids=props.subnet_ids,
             vpc_security_group_ids=[props.proxy_security_group_id])
         # rds-db:connect is granted on the proxy's resource id (the last part of its ARN,
         # arn:aws:rds:<region>:<account>:db-proxy:prx-...), not on the cluster's.

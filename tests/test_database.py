@@ -162,7 +162,7 @@ def test_proxy_requires_iam_and_tls_in_front_of_each_cluster(database, projects)
         assert proxy["idle_client_timeout"] == 1800
         assert proxy["debug_logging"] is False
         assert proxy["vpc_security_group_ids"] == [f"${{{NETWORK}.security_group_id_{snake(project.name)}_rds_proxy_sg}}"]
-        assert proxy["vpc_subnet_ids"] == f"${{{NETWORK}.private_subnet_ids}}"
+        assert proxy["vpc_subnet_ids"] == f"${{{NETWORK}.database_subnet_ids}}"
         (auth,) = proxy["auth"]
         assert auth["auth_scheme"] == "SECRETS" and auth["iam_auth"] == "REQUIRED"
         assert auth["secret_arn"] == master_secret
@@ -270,7 +270,7 @@ def test_reads_only_outputs_the_contract_documents(database, projects):
     reads = remote_reads(database)
     groups = [f"security_group_id_{snake(p.name)}_{kind}" for p in projects for kind in ("aurora_sg", "rds_proxy_sg")]
     assert reads == {
-        "network": sorted(["database_subnet_ids", "private_subnet_ids", *groups]),
+        "network": sorted(["database_subnet_ids", *groups]),
         "storage": ["kms_key_arn_data", "kms_key_arn_logs"]}
     for workspace, outputs in reads.items():
         for output in outputs:

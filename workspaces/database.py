@@ -14,9 +14,6 @@ class DatabaseWorkspace(Workspace):
         data_key = self.read("storage", "kms_key_arn_data")
         logs_key = self.read("storage", "kms_key_arn_logs")
         database_subnets = self.read_list("network", "database_subnet_ids")
-        # The proxy sits with the apps in the private subnets: the database subnets' network
-        # ACL admits PostgreSQL from the private subnets only.
-        private_subnets = self.read_list("network", "private_subnet_ids")
         self.databases: dict[str, AuroraPostgres] = {}
         for project in (p for p in platform.projects if p.database):
             aurora = AuroraPostgres(self, project.name, AuroraPostgresProps(
@@ -29,7 +26,6 @@ class DatabaseWorkspace(Workspace):
                 availability_zones=tuple(platform.platform.availability_zones),
                 subnet_ids=database_subnets,
                 security_group_id=self.read("network", "security_group_id", f"{project.name}-aurora-sg"),
-                proxy_subnet_ids=private_subnets,
                 proxy_security_group_id=self.read("network", "security_group_id", f"{project.name}-rds-proxy-sg"),
                 kms_key_arn=data_key,
                 logs_kms_key_arn=logs_key,
