@@ -10,7 +10,7 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from toolkit.definition import Platform, Project
+from toolkit.definition import Platform, Project, Service
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -32,20 +32,41 @@ class WorkspaceSpec:
         return workspace_class(scope, self, platform)
 
 
+def _service_reads(services: list[Service]) -> list[str]:
+    """What a workspace running these container services reads (workspaces/project.py)."""
+    if not services:
+        return []
+    reads = ["network", "cluster", "monitoring", "auth"]   # auth: every app verifies Cognito tokens
+    if any(s.secrets or "s3-media" in s.aws_services for s in services):
+        reads.append("storage")              # the key of the secrets; the media bucket
+    if any(s.on_load_balancer for s in services):
+        reads.append("edge")
+    if any(set(s.aws_services) - {"s3-media"} for s in services):   # Bedrock, Polly policies
+        reads.append("ai")
+    if any("DATABASE_URL" in s.secrets for s in services):
+        reads.append("database")
+    return reads
+
+
 def project_reads(platform: Platform, project: Project, component: str) -> tuple[str, ...]:
     """What a project workspace reads follows from its manifest."""
     if component == "pipeline":
-        return ("storage", "cluster", f"{project.name}-backend", f"{project.name}-frontend")
+        reads = ["storage"]                  # artifact bucket and keys
+        if any(project.services_of(c) for c in project.components):
+            reads += ["cluster", f"{project.name}-backend"]
+        if project.frontend == "static":
+            reads.append("auth")             # the SPA's Cognito client id in its config.json
+        if project.frontend == "static" or project.services_of("frontend"):
+            reads.append(f"{project.name}-frontend")
+        return tuple(dict.fromkeys(reads))
     services = project.services_of(component)
-    reads = ["storage", "edge"]
-    if services:
-        reads += ["network", "cluster", "monitoring", "ai"]
-        if any(s in ("JWT_SECRET", "LANG_PORTAL_API_KEY") for svc in services for s in svc.secrets):
-            reads.append("auth")
-        if any("DATABASE_URL" in svc.secrets for svc in services):
-            reads.append("database")
-    if component == "frontend" and services:
-        reads.append(f"{project.name}-backend")  # the UI image's ECR repository
+    if component == "backend":
+        reads = ["storage"] + _service_reads(services)   # storage: the image repositories' key
+    else:
+        reads = ["storage", "edge"] if project.frontend == "static" else []
+        reads += _service_reads(services)
+        if services:
+            reads.append(f"{project.name}-backend")      # the UI images' repositories
     return tuple(dict.fromkeys(reads))
 
 
