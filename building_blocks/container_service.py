@@ -125,7 +125,7 @@ class ContainerServiceProps:
     task_policy_arns: list[str] = field(default_factory=list)
     task_statements: list[Statement] = field(default_factory=list)
     capacity_provider: str = "FARGATE_SPOT"
-    user: str = "1000"                  # never root
+    user: str = "10001"                 # never root; the app user the platform's Dockerfiles create
     read_only_root_filesystem: bool = True  # /tmp is a task volume
     enable_execute_command: bool = False
 
