@@ -86,7 +86,8 @@ class AuroraPostgres(Construct):
             self, "parameters", name=name, family=props.parameter_group_family,
             description=f"{name}: TLS only, slow statements and DDL logged",
             parameter=[
-                RdsClusterParameterGroupParameter(name="log_min_duration_statement", value=str(props.slow_statement_ms)),
+                RdsClusterParameterGroupParameter(
+                    name="log_min_duration_statement", value=str(props.slow_statement_ms)),
                 RdsClusterParameterGroupParameter(name="log_statement", value=props.log_statement),
                 RdsClusterParameterGroupParameter(name="rds.force_ssl", value="1"),
             ])

@@ -107,15 +107,18 @@ def test_client_tokens_last_an_hour_and_refresh_for_30_days(auth, platform):
     assert (platform.auth.access_token_validity_hours, platform.auth.id_token_validity_hours,
             platform.auth.refresh_token_validity_days) == (1, 1, 30)
     for client in resources(auth, "aws_cognito_user_pool_client").values():
-        assert (client["access_token_validity"], client["id_token_validity"], client["refresh_token_validity"]) == (1, 1, 30)
-        assert client["token_validity_units"] == [{"access_token": "hours", "id_token": "hours", "refresh_token": "days"}]
+        validity = (client["access_token_validity"], client["id_token_validity"], client["refresh_token_validity"])
+        assert validity == (1, 1, 30)
+        assert client["token_validity_units"] == [
+            {"access_token": "hours", "id_token": "hours", "refresh_token": "days"}]
 
 
 def test_identity_pool_admits_only_signed_in_users_of_the_app_clients(auth, pool_id):
     identity = only(auth, "aws_cognito_identity_pool")
     assert identity["allow_unauthenticated_identities"] is False
     assert identity["allow_classic_flow"] is False
-    clients = {reference("aws_cognito_user_pool_client", name, "id") for name in resources(auth, "aws_cognito_user_pool_client")}
+    clients = {reference("aws_cognito_user_pool_client", name, "id")
+               for name in resources(auth, "aws_cognito_user_pool_client")}
     providers = identity["cognito_identity_providers"]
     assert {p["client_id"] for p in providers} == clients and len(providers) == len(clients)
     for provider in providers:
@@ -151,13 +154,14 @@ def test_shared_secrets_are_generated_write_only_and_encrypted_with_the_data_key
         assert secret["kms_key_id"] == f"${{{STORAGE}.kms_key_arn_data}}"
         (version,) = [v for v in versions if v["secret_id"] == reference("aws_secretsmanager_secret", logical, "id")]
         assert "secret_string" not in version                   # write-only: not in state, plan or outputs
-        assert version["secret_string_wo"] == f"${{ephemeral.aws_secretsmanager_random_password.{logical}.random_password}}"
+        generated = f"ephemeral.aws_secretsmanager_random_password.{logical}.random_password"
+        assert version["secret_string_wo"] == f"${{{generated}}}"
         assert version["secret_string_wo_version"] == 1
-        assert generators[logical] == {"password_length": 64, "exclude_punctuation": True, "require_each_included_type": True}
+        assert generators[logical] == {
+            "password_length": 64, "exclude_punctuation": True, "require_each_included_type": True}
     outputs = auth["output"]
-    assert outputs["jwt_secret_arn"]["value"] == reference("aws_secretsmanager_secret", secrets["app-dw-dev/jwt-secret"], "arn")
-    assert outputs["lang_portal_api_key_secret_arn"]["value"] == reference(
-        "aws_secretsmanager_secret", secrets["app-dw-dev/lang-portal-api-key"], "arn")
+    for output, name in (("jwt_secret_arn", "jwt-secret"), ("lang_portal_api_key_secret_arn", "lang-portal-api-key")):
+        assert outputs[output]["value"] == reference("aws_secretsmanager_secret", secrets[f"app-dw-dev/{name}"], "arn")
 
 
 def test_no_output_carries_a_secret_value(auth):

@@ -21,6 +21,11 @@ def snake(name: str) -> str:
     return name.replace("-", "_")
 
 
+def group(project: str, kind: str) -> str:
+    """The network output of a project's security group, as the stack references it."""
+    return f"${{{NETWORK}.security_group_id_{snake(project)}_{kind}}}"
+
+
 @pytest.fixture(scope="module")
 def database(stacks):
     return stacks["database"]
@@ -63,10 +68,10 @@ def test_one_aurora_postgresql_cluster_per_project_with_a_database(database, pro
 def test_cluster_lives_in_the_database_subnets_behind_its_own_security_group(database, projects):
     for project in projects:
         _, cluster = cluster_of(database, project.name)
-        group_id, group = named(database, "aws_db_subnet_group", "name", f"app-dw-dev-{project.name}")
-        assert group["subnet_ids"] == f"${{{NETWORK}.database_subnet_ids}}"
-        assert cluster["db_subnet_group_name"] == reference("aws_db_subnet_group", group_id, "name")
-        assert cluster["vpc_security_group_ids"] == [f"${{{NETWORK}.security_group_id_{snake(project.name)}_aurora_sg}}"]
+        subnets_id, subnets = named(database, "aws_db_subnet_group", "name", f"app-dw-dev-{project.name}")
+        assert subnets["subnet_ids"] == f"${{{NETWORK}.database_subnet_ids}}"
+        assert cluster["db_subnet_group_name"] == reference("aws_db_subnet_group", subnets_id, "name")
+        assert cluster["vpc_security_group_ids"] == [group(project.name, "aurora_sg")]
 
 
 def test_writer_and_reader_run_in_different_zones_on_the_configured_class(database, projects, platform):
@@ -106,7 +111,8 @@ def test_performance_insights_and_enhanced_monitoring_on_every_instance(database
         assert instance["performance_insights_retention_period"] == 7
         assert instance["monitoring_interval"] == 60               # spec: 1-minute metrics
         role = roles[re.match(r"\$\{aws_iam_role\.(.+)\.arn\}", instance["monitoring_role_arn"]).group(1)]
-        assert policy(role, "assume_role_policy")["Statement"][0]["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+        (trust,) = policy(role, "assume_role_policy")["Statement"]
+        assert trust["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])
@@ -122,23 +128,24 @@ def test_iam_auth_and_postgresql_logs_into_a_7_day_encrypted_group(database, pro
         _, cluster = cluster_of(database, project.name)
         assert cluster["iam_database_authentication_enabled"] is True
         assert cluster["enabled_cloudwatch_logs_exports"] == ["postgresql"]
-        group_id, group = named(database, "aws_cloudwatch_log_group", "name",
-                                f"/aws/rds/cluster/app-dw-dev-{project.name}/postgresql")
-        assert group["retention_in_days"] == 7
-        assert group["kms_key_id"] == LOGS_KEY
+        group_id, log_group = named(database, "aws_cloudwatch_log_group", "name",
+                                    f"/aws/rds/cluster/app-dw-dev-{project.name}/postgresql")
+        assert log_group["retention_in_days"] == 7
+        assert log_group["kms_key_id"] == LOGS_KEY
         assert cluster["depends_on"] == [f"aws_cloudwatch_log_group.{group_id}"]  # ours before RDS makes one
 
 
 def test_parameter_group_logs_slow_statements_and_forces_tls(database, projects, platform):
     for project in projects:
         _, cluster = cluster_of(database, project.name)
-        group_id, group = named(database, "aws_rds_cluster_parameter_group", "name", f"app-dw-dev-{project.name}")
-        assert group["family"] == "aurora-postgresql15"
-        assert {p["name"]: p["value"] for p in group["parameter"]} == {
+        group_id, parameters = named(database, "aws_rds_cluster_parameter_group", "name", f"app-dw-dev-{project.name}")
+        assert parameters["family"] == "aurora-postgresql15"
+        assert {p["name"]: p["value"] for p in parameters["parameter"]} == {
             "log_min_duration_statement": str(platform.database.slow_statement_ms),
             "log_statement": "ddl",
             "rds.force_ssl": "1"}
-        assert cluster["db_cluster_parameter_group_name"] == reference("aws_rds_cluster_parameter_group", group_id, "name")
+        assert cluster["db_cluster_parameter_group_name"] == reference(
+            "aws_rds_cluster_parameter_group", group_id, "name")
 
 
 def test_master_password_is_managed_by_secrets_manager_never_by_terraform(database, projects):
@@ -161,7 +168,7 @@ def test_proxy_requires_iam_and_tls_in_front_of_each_cluster(database, projects)
         assert proxy["require_tls"] is True
         assert proxy["idle_client_timeout"] == 1800
         assert proxy["debug_logging"] is False
-        assert proxy["vpc_security_group_ids"] == [f"${{{NETWORK}.security_group_id_{snake(project.name)}_rds_proxy_sg}}"]
+        assert proxy["vpc_security_group_ids"] == [group(project.name, "rds_proxy_sg")]
         assert proxy["vpc_subnet_ids"] == f"${{{NETWORK}.database_subnet_ids}}"
         (auth,) = proxy["auth"]
         assert auth["auth_scheme"] == "SECRETS" and auth["iam_auth"] == "REQUIRED"
@@ -203,7 +210,8 @@ def test_proxy_pool_is_sized_from_config_and_targets_the_cluster(database, proje
 def test_proxy_has_a_read_only_endpoint_beside_the_default(database, projects):
     for project in projects:
         proxy_id, proxy = proxy_of(database, project.name)
-        (endpoint,) = where(database, "aws_db_proxy_endpoint", db_proxy_name=reference("aws_db_proxy", proxy_id, "name"))
+        proxy_name = reference("aws_db_proxy", proxy_id, "name")
+        (endpoint,) = where(database, "aws_db_proxy_endpoint", db_proxy_name=proxy_name)
         assert endpoint["target_role"] == "READ_ONLY"
         assert endpoint["db_proxy_endpoint_name"] == f"app-dw-dev-{project.name}-read-only"
         assert endpoint["vpc_subnet_ids"] == proxy["vpc_subnet_ids"]
@@ -212,15 +220,17 @@ def test_proxy_has_a_read_only_endpoint_beside_the_default(database, projects):
 
 def test_proxy_logs_go_to_a_7_day_encrypted_group(database, projects):
     for project in projects:
-        group_id, group = named(database, "aws_cloudwatch_log_group", "name", f"/aws/rds/proxy/app-dw-dev-{project.name}")
-        assert group["retention_in_days"] == 7 and group["kms_key_id"] == LOGS_KEY
+        group_id, log_group = named(
+            database, "aws_cloudwatch_log_group", "name", f"/aws/rds/proxy/app-dw-dev-{project.name}")
+        assert log_group["retention_in_days"] == 7 and log_group["kms_key_id"] == LOGS_KEY
         assert proxy_of(database, project.name)[1]["depends_on"] == [f"aws_cloudwatch_log_group.{group_id}"]
 
 
 def test_database_url_secret_points_at_the_proxy_without_a_password(database, projects):
     for project in projects:
         proxy_id, _ = proxy_of(database, project.name)
-        secret_id, secret = named(database, "aws_secretsmanager_secret", "name", f"app-dw-dev/{project.name}/database-url")
+        secret_id, secret = named(
+            database, "aws_secretsmanager_secret", "name", f"app-dw-dev/{project.name}/database-url")
         assert secret["kms_key_id"] == DATA_KEY
         (version,) = where(database, "aws_secretsmanager_secret_version",
                            secret_id=reference("aws_secretsmanager_secret", secret_id, "id"))
@@ -242,11 +252,15 @@ def test_outputs_follow_the_contract(database, projects):
         secret_id, _ = named(database, "aws_secretsmanager_secret", "name", f"app-dw-dev/{project.name}/database-url")
         (endpoint_id,) = [n for n, b in resources(database, "aws_db_proxy_endpoint").items()
                           if b["db_proxy_name"] == reference("aws_db_proxy", proxy_id, "name")]
-        assert outputs[f"database_url_secret_arn_{key}"]["value"] == reference("aws_secretsmanager_secret", secret_id, "arn")
-        assert outputs[f"db_cluster_identifier_{key}"]["value"] == reference("aws_rds_cluster", cluster_id, "cluster_identifier")
-        assert outputs[f"db_proxy_name_{key}"]["value"] == reference("aws_db_proxy", proxy_id, "name")
-        assert outputs[f"db_proxy_endpoint_{key}"]["value"] == reference("aws_db_proxy", proxy_id, "endpoint")
-        assert outputs[f"db_proxy_read_only_endpoint_{key}"]["value"] == reference("aws_db_proxy_endpoint", endpoint_id, "endpoint")
+        expected = {
+            "database_url_secret_arn": reference("aws_secretsmanager_secret", secret_id, "arn"),
+            "db_cluster_identifier": reference("aws_rds_cluster", cluster_id, "cluster_identifier"),
+            "db_proxy_name": reference("aws_db_proxy", proxy_id, "name"),
+            "db_proxy_endpoint": reference("aws_db_proxy", proxy_id, "endpoint"),
+            "db_proxy_read_only_endpoint": reference("aws_db_proxy_endpoint", endpoint_id, "endpoint"),
+        }
+        for kind, value in expected.items():
+            assert outputs[f"{kind}_{key}"]["value"] == value, kind
 
 
 def test_iam_connect_arn_is_derived_from_the_proxy_arn(database, projects):
