@@ -14,7 +14,6 @@ class DatabaseWorkspace(Workspace):
         data_key = self.read("storage", "kms_key_arn_data")
         logs_key = self.read("storage", "kms_key_arn_logs")
         database_subnets = self.read_list("network", "database_subnet_ids")
-        self.databases: dict[str, AuroraPostgres] = {}
         for project in (p for p in platform.projects if p.database):
             aurora = AuroraPostgres(self, project.name, AuroraPostgresProps(
                 identifier=self.name(project.name),
@@ -49,7 +48,6 @@ class DatabaseWorkspace(Workspace):
                 name=f"{self.name()}/{project.name}/database-url",
                 description=f"DATABASE_URL of {project.name}: its RDS Proxy, signed in with IAM",
                 kms_key_arn=data_key, value=aurora.database_url(aurora.proxy.endpoint)))
-            self.databases[project.name] = aurora
             self._publish(project.name, aurora, url)
 
     def _publish(self, project: str, aurora: AuroraPostgres, url: Secret) -> None:
