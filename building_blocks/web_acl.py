@@ -53,6 +53,10 @@ class WebAclProps:
     redacted_headers: tuple[str, ...] = ("authorization",)
     associated_resource_arns: tuple[str, ...] = ()  # REGIONAL only
 
+    def __post_init__(self) -> None:
+        if self.scope == "CLOUDFRONT" and self.associated_resource_arns:
+            raise ValueError("a CLOUDFRONT web ACL is attached by each distribution's web_acl_id, not by association")
+
 
 def _visibility(metric_name: str) -> dict:
     return {"cloudwatch_metrics_enabled": True, "metric_name": metric_name, "sampled_requests_enabled": True}
@@ -61,8 +65,6 @@ def _visibility(metric_name: str) -> dict:
 class WebAcl(Construct):
     def __init__(self, scope: Construct, id: str, props: WebAclProps):
         super().__init__(scope, id)
-        if props.scope == "CLOUDFRONT" and props.associated_resource_arns:
-            raise ValueError("a CLOUDFRONT web ACL is attached by each distribution's web_acl_id, not by association")
         self.props = props
         self.rules = self._rules(props)
         self.acl = Wafv2WebAcl(
