@@ -1,0 +1,94 @@
+/** Response shapes of the Lang Portal API (spec: apps.md section A). */
+
+export interface LastStudySession {
+  id: number;
+  group_id: number;
+  group_name: string;
+  study_activity_id: number;
+  created_at: string;
+}
+
+export interface StudyProgress {
+  total_words_studied: number;
+  total_available_words: number;
+}
+
+export interface QuickStats {
+  /** Percentage of correct reviews, 0-100. */
+  success_rate: number;
+  total_study_sessions: number;
+  total_active_groups: number;
+  study_streak_days: number;
+}
+
+export interface StudyActivity {
+  id: number;
+  name: string;
+  url: string;
+  thumbnail_url: string | null;
+  description: string | null;
+}
+
+export interface StartedStudySession {
+  id: number;
+  group_id: number;
+}
+
+export interface WordListItem {
+  id: number;
+  japanese: string;
+  romaji: string;
+  english: string;
+  correct_count: number;
+  wrong_count: number;
+}
+
+export interface GroupRef {
+  id: number;
+  name: string;
+}
+
+export interface WordDetail {
+  id: number;
+  japanese: string;
+  romaji: string;
+  english: string;
+  stats: { correct_count: number; wrong_count: number };
+  groups: GroupRef[];
+}
+
+export interface GroupListItem {
+  id: number;
+  name: string;
+  word_count: number;
+}
+
+export interface GroupDetail {
+  id: number;
+  name: string;
+  stats: { total_word_count: number };
+}
+
+export interface StudySessionListItem {
+  id: number;
+  activity_name: string;
+  group_name: string;
+  start_time: string;
+  end_time: string | null;
+  review_items_count: number;
+}
+
+export interface ResetResult {
+  success: boolean;
+  message: string;
+}
+
+/** A presigned (short-lived) URL to media the API keeps in S3. */
+export interface MediaLink {
+  url: string;
+}
+
+export interface ExampleSentence {
+  japanese: string;
+  english: string;
+}

@@ -1,0 +1,12 @@
+import { PageHeader } from "../components/PageHeader";
+import { ButtonLink } from "../components/ui/button";
+
+export function NotFoundPage() {
+  return (
+    <>
+      <PageHeader title="Page not found" trail={[{ label: "Dashboard", to: "/dashboard" }]} />
+      <p className="mb-4 text-muted-foreground">There is no page at this address.</p>
+      <ButtonLink to="/dashboard">Go to the dashboard</ButtonLink>
+    </>
+  );
+}
