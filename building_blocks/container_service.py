@@ -50,6 +50,7 @@ from building_blocks.container_image_repository import grant_pull
 from building_blocks.iam import Statement, policy_document
 
 SIDECAR_NAME = "aws-otel-collector"
+COLLECTOR_USER = "10001"  # the OpenTelemetry collector images' non-root user
 TMP_VOLUME = "tmp"
 INITIAL_IMAGE_TAG = "latest"  # until the pipeline has deployed a commit
 XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
@@ -236,6 +237,7 @@ class ContainerService(Construct):
             "logConfiguration": logs,
             "readonlyRootFilesystem": props.read_only_root_filesystem,
             "mountPoints": tmp,
+            "user": COLLECTOR_USER,
             "privileged": False,
         }
         return [app, collector]

@@ -191,7 +191,8 @@ class StaticSite(Construct):
             comment=f"Security headers of {props.domain_name}",
             security_headers_config=config(
                 strict_transport_security=CloudfrontResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurity(
-                    access_control_max_age_sec=props.hsts_max_age_seconds, include_subdomains=True, override=True),
+                    access_control_max_age_sec=props.hsts_max_age_seconds, include_subdomains=True, preload=True,
+                    override=True),
                 content_security_policy=CloudfrontResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicy(
                     content_security_policy=props.content_security_policy, override=True),
                 content_type_options=CloudfrontResponseHeadersPolicySecurityHeadersConfigContentTypeOptions(
