@@ -58,7 +58,7 @@ def client_config(settings: AppSettings) -> Config:
     return Config(region_name=settings.aws_region,
                   connect_timeout=settings.aws_connect_timeout_seconds,
                   read_timeout=settings.aws_read_timeout_seconds,
-                  retries={"max_attempts": settings.aws_max_attempts, "mode": "standard"})
+                  retries={"total_max_attempts": settings.aws_max_attempts, "mode": "standard"})
 
 
 class AwsClients:

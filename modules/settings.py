@@ -47,7 +47,7 @@ class AppSettings(BaseSettings):
     polly_voice_id: Literal["Kazuha", "Takumi"] = "Kazuha"
     aws_connect_timeout_seconds: float = Field(3.0, gt=0, le=60)
     aws_read_timeout_seconds: float = Field(30.0, gt=0, le=300)
-    aws_max_attempts: int = Field(3, ge=1, le=10)
+    aws_max_attempts: int = Field(3, ge=1, le=10)  # every attempt counted, the first included
 
     @field_validator("cognito_client_ids", mode="before")
     @classmethod

@@ -1,0 +1,65 @@
+"""Test helpers other apps' tests reuse: RSA keys, Cognito-like tokens, and a JWKS server on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+ISSUER = "http://127.0.0.1/us-east-1_TestPool"
+CLIENT_ID = "test-client-id"
+
+
+class SigningKey:
+    def __init__(self, kid: str) -> None:
+        self.kid = kid
+        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    @property
+    def jwk(self) -> dict:
+        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
+        return {**public, "kid": self.kid, "alg": "RS256", "use": "sig"}
+
+    def token(self, *, issuer: str = ISSUER, token_use: str = "access", audience: str = CLIENT_ID,
+              sub: str = "user-1", expires_in: int = 3600, **extra: object) -> str:
+        now = int(time.time())
+        claims = {"sub": sub, "iss": issuer, "token_use": token_use, "iat": now, "exp": now + expires_in,
+                  **({"client_id": audience} if token_use == "access" else {"aud": audience}), **extra}
+        return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid})
+
+
+class JwksServer:
+    """Serves {"keys": [...]} at /jwks.json on a free 127.0.0.1 port; counts fetches; keys can change."""
+
+    def __init__(self, keys: list[SigningKey]) -> None:
+        self.keys = keys
+        self.fetches = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.fetches += 1
+                body = json.dumps({"keys": [key.jwk for key in server.keys]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._http.server_port}/jwks.json"
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
+
+    def __enter__(self) -> "JwksServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
