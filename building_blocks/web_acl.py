@@ -51,11 +51,20 @@ class WebAclProps:
     count_only_rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     blocked_countries: tuple[str, ...] = ()         # ISO 3166 alpha-2; empty: no geo rule at all
     redacted_headers: tuple[str, ...] = ("authorization",)
+    # Hosts whose traffic arrives through CloudFront: here every viewer would share CloudFront's
+    # addresses, so the per-IP limit applies to them at the CLOUDFRONT ACL instead.
+    rate_limit_exempt_hosts: tuple[str, ...] = ()
     associated_resource_arns: tuple[str, ...] = ()  # REGIONAL only
 
     def __post_init__(self) -> None:
         if self.scope == "CLOUDFRONT" and self.associated_resource_arns:
             raise ValueError("a CLOUDFRONT web ACL is attached by each distribution's web_acl_id, not by association")
+
+
+def _host_is(host: str) -> dict:
+    return {"byte_match_statement": {
+        "field_to_match": {"single_header": {"name": "host"}}, "positional_constraint": "EXACTLY",
+        "search_string": host, "text_transformation": [{"priority": 0, "type": "LOWERCASE"}]}}
 
 
 def _visibility(metric_name: str) -> dict:
@@ -116,9 +125,13 @@ class WebAcl(Construct):
 
         if props.blocked_countries:
             add("geo-block", {"geo_match_statement": {"country_codes": list(props.blocked_countries)}}, {"block": {}})
-        add("rate-limit-per-ip", {"rate_based_statement": {
-            "limit": props.rate_limit, "aggregate_key_type": "IP",
-            "evaluation_window_sec": props.rate_window_seconds}}, {"block": {}})
+        rate: dict = {"limit": props.rate_limit, "aggregate_key_type": "IP",
+                      "evaluation_window_sec": props.rate_window_seconds}
+        if props.rate_limit_exempt_hosts:
+            hosts = [_host_is(host) for host in props.rate_limit_exempt_hosts]
+            rate["scope_down_statement"] = {"not_statement": {"statement": (
+                hosts[0] if len(hosts) == 1 else {"or_statement": {"statement": hosts}})}}
+        add("rate-limit-per-ip", {"rate_based_statement": rate}, {"block": {}})
         for group in props.managed_rule_groups:
             statement: dict = {"name": group, "vendor_name": "AWS"}
             if props.count_only_rules.get(group):

@@ -267,11 +267,35 @@ def test_web_acls_run_the_spec_managed_groups_and_the_rate_limit(edge, platform)
             assert rule["statement"]["managed_rule_group_statement"]["vendor_name"] == "AWS"
             assert rule["override_action"] == {"none": {}} and "action" not in rule
         rate = rules["rate-limit-per-ip"]
-        assert rate["statement"]["rate_based_statement"] == {
-            "limit": 2000, "aggregate_key_type": "IP", "evaluation_window_sec": 300}
+        statement = dict(rate["statement"]["rate_based_statement"])
+        statement.pop("scope_down_statement", None)
+        assert statement == {"limit": 2000, "aggregate_key_type": "IP", "evaluation_window_sec": 300}
         assert platform.waf.rate_limit_per_5_minutes == 2000
         assert rate["action"] == {"block": {}}
         assert sorted(r["priority"] for r in acl["rule"]) == list(range(len(acl["rule"])))
+
+
+def host_match(host: str) -> dict:
+    return {"byte_match_statement": {
+        "field_to_match": {"single_header": {"name": "host"}}, "positional_constraint": "EXACTLY",
+        "search_string": host, "text_transformation": [{"priority": 0, "type": "LOWERCASE"}]}}
+
+
+def test_cloudfront_routed_hosts_are_rate_limited_per_viewer_at_cloudfront_only(edge, platform):
+    # At the ALB, requests for the static projects come from CloudFront's addresses, which all
+    # their viewers share; the CloudFront ACL limits them per viewer IP instead.
+    static = [platform.host(p.subdomain) for p in platform.projects if p.frontend == "static"]
+    assert static == ["lang-portal.app-dw.net", "haiku.app-dw.net"]
+    found = acls(edge)
+    (cloudfront_rate,) = [r for r in found["CLOUDFRONT"][1]["rule"] if "rate_based_statement" in r["statement"]]
+    assert "scope_down_statement" not in cloudfront_rate["statement"]["rate_based_statement"]
+    (regional_rate,) = [r for r in found["REGIONAL"][1]["rule"] if "rate_based_statement" in r["statement"]]
+    assert regional_rate["statement"]["rate_based_statement"]["scope_down_statement"] == {
+        "not_statement": {"statement": {"or_statement": {"statement": [host_match(h) for h in static]}}}}
+    single = WebAcl._rules(WebAclProps(name="t", scope="REGIONAL", log_retention_days=7,
+                                       rate_limit_exempt_hosts=("a.example.com",)))
+    assert single[0]["statement"]["rate_based_statement"]["scope_down_statement"] == {
+        "not_statement": {"statement": host_match("a.example.com")}}  # WAF's OR needs two statements
 
 
 def test_no_geo_block_unless_countries_are_configured(edge, platform):

@@ -118,6 +118,7 @@ class EdgeWorkspace(Workspace):
                 self._alias(zone, project.name, platform.host(project.subdomain), alb)
 
         waf = platform.waf
+        static_hosts = tuple(platform.host(p.subdomain) for p in platform.projects if p.frontend == "static")
         acls = {}
         for acl_scope, acl_name in web_acl_names(platform).items():
             acls[acl_scope] = WebAcl(self, f"waf-{acl_scope.lower()}", WebAclProps(
@@ -129,6 +130,7 @@ class EdgeWorkspace(Workspace):
                 blocked_countries=tuple(waf.blocked_countries),
                 # Tokens travel in the Authorization header and the shared session cookie.
                 redacted_headers=("authorization", "cookie"),
+                rate_limit_exempt_hosts=static_hosts if acl_scope == "REGIONAL" else (),
                 associated_resource_arns=(alb.arn,) if acl_scope == "REGIONAL" else ()))
 
         self.publish("hosted_zone_id", zone.zone_id, f"Route53 hosted zone of {domain}")
