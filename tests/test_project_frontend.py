@@ -1,0 +1,223 @@
+"""Frontend workspaces, as synthesized: the SPAs of Lang Portal and Haiku on a private S3 bucket
+behind CloudFront (origin access control only), and the UI containers of Vocab Generator and
+Writing Practice."""
+from __future__ import annotations
+
+import pytest
+
+from tests.contract import is_documented
+from tests.tf import data_sources, logical_id, only, policy, reference, resources, where
+
+REMOTE = "${{data.terraform_remote_state.remote-{}.outputs.{}}}"
+STATIC = {"lang-portal": "lang-portal.app-dw.net", "haiku": "haiku.app-dw.net"}
+CONTAINER_UIS = {"vocab-generator": "vocab-generator-frontend", "writing-practice": "writing-practice"}
+MANAGED_POLICY_NAMES = {"Managed-CachingOptimized", "Managed-CachingDisabled"}
+
+
+def distribution(stack: dict) -> tuple[str, dict]:
+    body = only(stack, "aws_cloudfront_distribution")
+    return logical_id(stack, "aws_cloudfront_distribution", body), body
+
+
+def site_bucket(stack: dict) -> tuple[str, dict]:
+    body = only(stack, "aws_s3_bucket")
+    return logical_id(stack, "aws_s3_bucket", body), body
+
+
+def data_name(stack: dict, data_type: str, ref: str) -> str:
+    return data_sources(stack, data_type)[ref.split(".")[2]]["name"]
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_site_bucket_is_private_encrypted_and_read_only_by_this_distribution(stacks, project):
+    stack = stacks[f"{project}-frontend"]
+    bucket_id, bucket = site_bucket(stack)
+    distribution_id, _ = distribution(stack)
+    assert bucket["bucket"] == f"app-dw-dev-{project}-site"
+    bucket_ref = reference("aws_s3_bucket", bucket_id, "id")
+    (block,) = where(stack, "aws_s3_bucket_public_access_block", bucket=bucket_ref)
+    assert all(block[k] for k in ("block_public_acls", "block_public_policy", "ignore_public_acls",
+                                  "restrict_public_buckets"))
+    (bucket_policy,) = where(stack, "aws_s3_bucket_policy", bucket=bucket_ref)
+    statements = policy(bucket_policy)["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert allows == [{
+        "Effect": "Allow", "Action": ["s3:GetObject"], "Sid": "CloudFrontReadsSite",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Resource": [f"arn:aws:s3:::app-dw-dev-{project}-site/*"],
+        "Condition": {"StringEquals": {"AWS:SourceArn": reference(
+            "aws_cloudfront_distribution", distribution_id, "arn")}}}]
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+               for s in statements)
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_site_key_lets_only_this_distribution_decrypt(stacks, project):
+    stack = stacks[f"{project}-frontend"]
+    distribution_id, _ = distribution(stack)
+    key_id = logical_id(stack, "aws_kms_key", only(stack, "aws_kms_key"))
+    (encryption,) = resources(stack, "aws_s3_bucket_server_side_encryption_configuration").values()
+    by_default = encryption["rule"][0]["apply_server_side_encryption_by_default"]
+    assert by_default == {"sse_algorithm": "aws:kms", "kms_master_key_id": reference("aws_kms_key", key_id, "arn")}
+    statements = policy(only(stack, "aws_kms_key"))["Statement"]
+    cloudfront = [s for s in statements if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}]
+    assert cloudfront == [{
+        "Effect": "Allow", "Action": ["kms:Decrypt"], "Sid": "ServiceUse0",
+        "Principal": {"Service": "cloudfront.amazonaws.com"}, "Resource": ["*"],
+        "Condition": {"StringEquals": {"AWS:SourceArn": reference(
+            "aws_cloudfront_distribution", distribution_id, "arn")}}}]
+    assert only(stack, "aws_kms_key")["enable_key_rotation"] is True
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_origin_access_control_signs_every_s3_request(stacks, project):
+    stack = stacks[f"{project}-frontend"]
+    oac = only(stack, "aws_cloudfront_origin_access_control")
+    assert (oac["origin_access_control_origin_type"], oac["signing_behavior"], oac["signing_protocol"]) == (
+        "s3", "always", "sigv4")
+    oac_ref = reference("aws_cloudfront_origin_access_control",
+                        logical_id(stack, "aws_cloudfront_origin_access_control", oac), "id")
+    _, body = distribution(stack)
+    for origin in body["origin"]:
+        if origin["origin_id"] in ("site", "media"):
+            assert origin["origin_access_control_id"] == oac_ref
+            assert "s3_origin_config" not in origin  # no legacy origin access identity
+    site = next(o for o in body["origin"] if o["origin_id"] == "site")
+    assert site["domain_name"] == f"app-dw-dev-{project}-site.s3.us-east-1.amazonaws.com"
+
+
+@pytest.mark.parametrize("project,host", STATIC.items())
+def test_distribution_serves_the_project_host_over_tls_1_2_with_the_waf(stacks, project, host):
+    stack = stacks[f"{project}-frontend"]
+    _, body = distribution(stack)
+    assert body["aliases"] == [host]
+    assert body["viewer_certificate"] == {
+        "acm_certificate_arn": REMOTE.format("edge", "certificate_arn"),
+        "ssl_support_method": "sni-only", "minimum_protocol_version": "TLSv1.2_2021"}
+    assert body["web_acl_id"] == REMOTE.format("edge", "waf_web_acl_arn_cloudfront")
+    assert body["default_root_object"] == "index.html"
+    assert body["enabled"] is True and body["is_ipv6_enabled"] is True
+    assert body["default_cache_behavior"]["viewer_protocol_policy"] == "redirect-to-https"
+    assert all(b["viewer_protocol_policy"] in ("redirect-to-https", "https-only")
+               for b in body["ordered_cache_behavior"])
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_client_routes_get_index_html_without_masking_api_errors(stacks, project):
+    """The SPA fallback is a viewer-request function on the site behaviour only: a
+    distribution-wide custom error response would turn the API's 403/404 into 200 index.html."""
+    stack = stacks[f"{project}-frontend"]
+    _, body = distribution(stack)
+    assert "custom_error_response" not in body
+    function = only(stack, "aws_cloudfront_function")
+    assert function["runtime"] == "cloudfront-js-2.0" and function["publish"] is True
+    assert "request.uri = '/index.html'" in function["code"]
+    assert body["default_cache_behavior"]["function_association"] == [{
+        "event_type": "viewer-request",
+        "function_arn": reference("aws_cloudfront_function",
+                                  logical_id(stack, "aws_cloudfront_function", function), "arn")}]
+    assert all("function_association" not in b for b in body["ordered_cache_behavior"])
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_api_behaviour_goes_uncached_to_the_alb_with_everything_the_viewer_sent(stacks, project):
+    stack = stacks[f"{project}-frontend"]
+    _, body = distribution(stack)
+    (api,) = [b for b in body["ordered_cache_behavior"] if b["path_pattern"] == "/api/*"]
+    assert body["ordered_cache_behavior"][0] is api  # first: matched before any other pattern
+    assert data_name(stack, "aws_cloudfront_cache_policy", api["cache_policy_id"]) == "Managed-CachingDisabled"
+    assert data_name(stack, "aws_cloudfront_origin_request_policy", api["origin_request_policy_id"]) == "Managed-AllViewer"
+    assert set(api["allowed_methods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}
+    (origin,) = [o for o in body["origin"] if o["origin_id"] == api["target_origin_id"]]
+    assert origin["domain_name"] == REMOTE.format("edge", "alb_dns_name")
+    assert origin["custom_origin_config"]["origin_protocol_policy"] == "https-only"
+    assert origin["custom_origin_config"]["origin_ssl_protocols"] == ["TLSv1.2"]
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_media_prefix_is_served_from_the_media_bucket_and_cached(stacks, project):
+    stack = stacks[f"{project}-frontend"]
+    _, body = distribution(stack)
+    (media,) = [b for b in body["ordered_cache_behavior"] if b["target_origin_id"] == "media"]
+    assert media["path_pattern"] == f"{project}/*"
+    assert media["allowed_methods"] == ["GET", "HEAD", "OPTIONS"]
+    assert data_name(stack, "aws_cloudfront_cache_policy", media["cache_policy_id"]) == "Managed-CachingOptimized"
+    (origin,) = [o for o in body["origin"] if o["origin_id"] == "media"]
+    assert origin["domain_name"] == REMOTE.format("storage", "media_bucket_regional_domain_name")
+
+
+def test_haiku_serves_its_media_through_cloudfront(stacks):
+    _, body = distribution(stacks["haiku-frontend"])
+    assert [b["path_pattern"] for b in body["ordered_cache_behavior"]] == ["/api/*", "haiku/*"]
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_every_behaviour_sends_the_security_headers(stacks, project):
+    stack = stacks[f"{project}-frontend"]
+    headers = only(stack, "aws_cloudfront_response_headers_policy")
+    headers_ref = reference("aws_cloudfront_response_headers_policy",
+                            logical_id(stack, "aws_cloudfront_response_headers_policy", headers), "id")
+    _, body = distribution(stack)
+    for behaviour in [body["default_cache_behavior"], *body["ordered_cache_behavior"]]:
+        assert behaviour["response_headers_policy_id"] == headers_ref
+    config = headers["security_headers_config"]
+    hsts = config["strict_transport_security"]
+    assert hsts["access_control_max_age_sec"] >= 31536000 and hsts["include_subdomains"] and hsts["override"]
+    assert config["content_type_options"] == {"override": True}
+    assert config["frame_options"] == {"frame_option": "DENY", "override": True}
+    csp = config["content_security_policy"]["content_security_policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert "connect-src 'self' https://auth.app-dw.net" in csp  # the hosted UI's token endpoint
+    assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_access_logs_are_delivered_to_the_log_bucket(stacks, project):
+    stack = stacks[f"{project}-frontend"]
+    distribution_id, body = distribution(stack)
+    assert "logging_config" not in body  # legacy logging needs bucket ACLs
+    source = only(stack, "aws_cloudwatch_log_delivery_source")
+    assert source["log_type"] == "ACCESS_LOGS"
+    assert source["resource_arn"] == reference("aws_cloudfront_distribution", distribution_id, "arn")
+    destination = only(stack, "aws_cloudwatch_log_delivery_destination")
+    assert destination["delivery_destination_configuration"] == [{
+        "destination_resource_arn": REMOTE.format("storage", "log_bucket_arn") + f"/cloudfront/{project}"}]
+    delivery = only(stack, "aws_cloudwatch_log_delivery")
+    assert delivery["delivery_source_name"] == reference(
+        "aws_cloudwatch_log_delivery_source", logical_id(stack, "aws_cloudwatch_log_delivery_source", source), "name")
+    assert delivery["delivery_destination_arn"] == reference(
+        "aws_cloudwatch_log_delivery_destination",
+        logical_id(stack, "aws_cloudwatch_log_delivery_destination", destination), "arn")
+
+
+@pytest.mark.parametrize("project,host", STATIC.items())
+def test_project_host_is_an_alias_of_the_distribution(stacks, project, host):
+    stack = stacks[f"{project}-frontend"]
+    distribution_id, _ = distribution(stack)
+    records = resources(stack, "aws_route53_record").values()
+    assert sorted(r["type"] for r in records) == ["A", "AAAA"]
+    for record in records:
+        assert record["name"] == host and record["zone_id"] == REMOTE.format("edge", "hosted_zone_id")
+        assert record["alias"] == {
+            "name": reference("aws_cloudfront_distribution", distribution_id, "domain_name"),
+            "zone_id": reference("aws_cloudfront_distribution", distribution_id, "hosted_zone_id"),
+            "evaluate_target_health": False}
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_static_frontend_publishes_the_contract_outputs(stacks, project):
+    outputs = set(stacks[f"{project}-frontend"]["output"])
+    assert outputs == {"site_bucket_name", "site_bucket_arn", "cloudfront_distribution_id",
+                       "cloudfront_distribution_arn", "cloudfront_domain_name", "site_kms_key_arn"}
+    # site_kms_key_arn: the pipeline's deploy role encrypts uploads with the site's own key.
+    assert all(is_documented("<project>-frontend", name) for name in outputs - {"site_kms_key_arn"})
+    assert not resources(stacks[f"{project}-frontend"], "aws_ecs_service")
+
+
+@pytest.mark.parametrize("project,service", CONTAINER_UIS.items())
+def test_container_uis_are_services_of_the_frontend_workspace(stacks, project, service):
+    stack = stacks[f"{project}-frontend"]
+    assert [s["name"] for s in resources(stack, "aws_ecs_service").values()] == [service]
+    assert not resources(stack, "aws_cloudfront_distribution") and not resources(stack, "aws_ecr_repository")
+    assert set(stack["output"]) == {f"ecs_service_name_{service.replace('-', '_')}"}
+    assert all(is_documented("<project>-frontend", name) for name in stack["output"])
