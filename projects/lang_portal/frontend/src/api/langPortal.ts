@@ -41,9 +41,10 @@ export function createLangPortalApi(client: ApiClient) {
     words: {
       list: (query: PageQuery, signal?: Signal) => client.getPage<WordListItem>("/words", query, signal),
       get: (id: number, signal?: Signal) => client.get<WordDetail>(`/words/${id}`, { signal }),
-      audio: (id: number) => client.get<MediaLink>(`/words/${id}/audio`),
-      image: (id: number) => client.get<MediaLink>(`/words/${id}/image`),
-      example: (id: number) => client.get<ExampleSentence>(`/words/${id}/example`),
+      // POST: each may generate (and pay for) new media on first use.
+      audio: (id: number) => client.post<MediaLink>(`/words/${id}/audio`),
+      picture: (id: number) => client.post<MediaLink>(`/words/${id}/picture`),
+      exampleSentence: (id: number) => client.post<ExampleSentence>(`/words/${id}/example_sentence`),
     },
     groups: {
       list: (query: PageQuery, signal?: Signal) => client.getPage<GroupListItem>("/groups", query, signal),

@@ -25,8 +25,9 @@ export interface StudyActivity {
   id: number;
   name: string;
   url: string;
-  thumbnail_url: string | null;
-  description: string | null;
+  /** May be relative to this site (the SPA ships the seed activities' thumbnails). */
+  thumbnail_url: string;
+  description: string;
 }
 
 export interface StartedStudySession {
@@ -74,7 +75,8 @@ export interface StudySessionListItem {
   activity_name: string;
   group_name: string;
   start_time: string;
-  end_time: string | null;
+  /** The last review's time; the start time while there is none. */
+  end_time: string;
   review_items_count: number;
 }
 
@@ -85,10 +87,15 @@ export interface ResetResult {
 
 /** A presigned (short-lived) URL to media the API keeps in S3. */
 export interface MediaLink {
+  word_id: number;
   url: string;
+  content_type: string;
+  expires_in: number;
 }
 
 export interface ExampleSentence {
+  word_id: number;
   japanese: string;
+  romaji: string;
   english: string;
 }

@@ -7,7 +7,6 @@ import { PagedTable, type PagedTableProps } from "./PagedTable";
 const columns: Column<StudySessionListItem>[] = [
   {
     header: "Session",
-    sortKey: "id",
     cell: (session) => (
       <Link to={`/study_sessions/${session.id}`} className="rounded font-medium text-primary hover:underline">
         #{session.id}
@@ -18,7 +17,7 @@ const columns: Column<StudySessionListItem>[] = [
   { header: "Group", sortKey: "group_name", cell: (session) => session.group_name, className: "hidden sm:table-cell" },
   { header: "Started", sortKey: "start_time", cell: (session) => formatDateTime(session.start_time) },
   {
-    header: "Last review",
+    header: "Ended",
     sortKey: "end_time",
     cell: (session) => formatDateTime(session.end_time),
     className: "hidden lg:table-cell",

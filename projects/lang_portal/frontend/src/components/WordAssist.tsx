@@ -45,8 +45,8 @@ function RequestFailure({ feature, error }: { feature: string; error: Error }) {
 
 export function WordAssist({ wordId, english }: { wordId: number; english: string }) {
   const audio = useOnRequest<MediaLink>((api) => api.words.audio(wordId));
-  const image = useOnRequest<MediaLink>((api) => api.words.image(wordId));
-  const example = useOnRequest<ExampleSentence>((api) => api.words.example(wordId));
+  const image = useOnRequest<MediaLink>((api) => api.words.picture(wordId));
+  const example = useOnRequest<ExampleSentence>((api) => api.words.exampleSentence(wordId));
   const [playbackError, setPlaybackError] = useState<string | null>(null);
 
   const playAudio = async () => {
@@ -96,7 +96,8 @@ export function WordAssist({ wordId, english }: { wordId: number; english: strin
           <p lang="ja" className="font-japanese text-lg">
             {example.state.value.japanese}
           </p>
-          <p className="text-sm text-muted-foreground">{example.state.value.english}</p>
+          <p className="text-sm text-muted-foreground">{example.state.value.romaji}</p>
+          <p className="text-sm">{example.state.value.english}</p>
         </blockquote>
       )}
     </div>

@@ -55,7 +55,7 @@ function StudySessionDetails({ id }: { id: number }) {
                   ["Group", session.group_name],
                   ["Reviews", String(session.review_items_count)],
                   ["Started", formatDateTime(session.start_time)],
-                  ["Last review", formatDateTime(session.end_time)],
+                  ["Ended", formatDateTime(session.end_time)],
                 ].map(([label, value]) => (
                   <div key={label}>
                     <dt className="text-muted-foreground">{label}</dt>
