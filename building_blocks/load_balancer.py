@@ -84,7 +84,6 @@ class Route:
 class LoadBalancer(Construct):
     def __init__(self, scope: Construct, id: str, props: LoadBalancerProps):
         super().__init__(scope, id)
-        self.props = props
         self.lb = Lb(
             self, "alb", name=elb_name(props.name), load_balancer_type="application", internal=False,
             subnets=props.subnet_ids, security_groups=props.security_group_ids,

@@ -74,7 +74,6 @@ def _visibility(metric_name: str) -> dict:
 class WebAcl(Construct):
     def __init__(self, scope: Construct, id: str, props: WebAclProps):
         super().__init__(scope, id)
-        self.props = props
         self.rules = self._rules(props)
         self.acl = Wafv2WebAcl(
             self, "acl", name=props.name, scope=props.scope,
