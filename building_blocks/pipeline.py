@@ -65,6 +65,7 @@ class BuildStep:
 class EcsDeployTarget:
     """An ECS service the deploy stage rolls to the image the build wrote to imagedefinitions.json."""
 
+    action_name: str                    # e.g. "Deploy-lang-portal-api" (known at plan time)
     cluster_name: str
     cluster_arn: str
     service_name: str
@@ -119,7 +120,7 @@ class ComponentPipeline(Construct):
                 configuration={"ProjectName": self.deploy_project.name, "PrimarySource": SOURCE})]
         else:
             deploy_actions = [CodepipelineStageAction(
-                name=f"Deploy-{target.service_name}", category="Deploy", owner="AWS", provider="ECS", version="1",
+                name=target.action_name, category="Deploy", owner="AWS", provider="ECS", version="1",
                 input_artifacts=[BUILD],
                 configuration={"ClusterName": target.cluster_name, "ServiceName": target.service_name,
                                "FileName": IMAGE_DEFINITIONS})

@@ -343,6 +343,7 @@ class PipelineWorkspace(ProjectWorkspace):
                 statements=grant_push(repository_arn)),
             build_exports=[IMAGE_TAG_EXPORT],
             ecs_deploys=[EcsDeployTarget(
+                action_name=f"Deploy-{service.name}",
                 cluster_name=self.read("cluster", "ecs_cluster_name"),
                 cluster_arn=self.read("cluster", "ecs_cluster_arn"),
                 service_name=self.read(f"{project.name}-{component}", "ecs_service_name", service.name),

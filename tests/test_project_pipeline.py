@@ -1,0 +1,302 @@
+"""Pipeline workspaces, as synthesized: exactly the spec's seven pipelines, each started only by
+changes to its own component, building from the buildspec beside it, deploying and then
+smoke-testing through the public host. Also: a fifth project needs no code."""
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+import tomllib
+
+import pytest
+import yaml
+
+from tests.tf import logical_id, only, policy, reference, resources, where
+from toolkit.definition import DEFAULT_DEFINITION, REPO_ROOT, Platform, parse_definition
+
+REMOTE = "${{data.terraform_remote_state.remote-{}.outputs.{}}}"
+# Spec, CI/CD Pipeline Structure: the seven pipelines, mapped to this repository's folders.
+PIPELINES = {
+    ("lang-portal", "frontend"): "projects/lang_portal/frontend",
+    ("lang-portal", "backend"): "projects/lang_portal/backend",
+    ("haiku", "frontend"): "projects/haiku/frontend",
+    ("haiku", "backend"): "projects/haiku/backend",
+    ("vocab-generator", "frontend"): "projects/vocab_generator/frontend",
+    ("vocab-generator", "backend"): "projects/vocab_generator/backend",
+    ("writing-practice", "frontend"): "projects/writing_practice/frontend",
+}
+SPAS = {("lang-portal", "frontend"), ("haiku", "frontend")}
+CONTAINERS = {  # component -> (service, container, smoke path)
+    ("lang-portal", "backend"): ("lang-portal-api", "fastapi-app", "https://lang-portal.app-dw.net/api/health"),
+    ("haiku", "backend"): ("haiku-api", "fastapi-app", "https://haiku.app-dw.net/api/health"),
+    ("vocab-generator", "frontend"): ("vocab-generator-frontend", "streamlit-app", "https://vocab.app-dw.net/healthz"),
+    # Reached only through Cloud Map: checked through the UI, whose health check calls it.
+    ("vocab-generator", "backend"): ("vocab-generator-backend", "fastapi-app", "https://vocab.app-dw.net/healthz"),
+    ("writing-practice", "frontend"): ("writing-practice", "gradio-app", "https://writing.app-dw.net/healthz"),
+}
+
+
+def pipeline(stacks, project: str, component: str) -> tuple[dict, dict]:
+    stack = stacks[f"{project}-pipeline"]
+    (body,) = where(stack, "aws_codepipeline", name=f"app-dw-dev-{project}-{component}")
+    return stack, body
+
+
+def stage(body: dict, name: str) -> list[dict]:
+    (found,) = [s for s in body["stage"] if s["name"] == name]
+    return found["action"]
+
+
+def codebuild(stack: dict, action: dict) -> dict:
+    return resources(stack, "aws_codebuild_project")[action["configuration"]["ProjectName"].split(".")[1]]
+
+
+def variables(project: dict) -> dict[str, str]:
+    return {v["name"]: v["value"] for v in project["environment"].get("environment_variable", [])}
+
+
+def role_statements(stack: dict, role_arn: str) -> list[dict]:
+    role_name = reference("aws_iam_role", role_arn.split(".")[1], "name")
+    return [s for body in resources(stack, "aws_iam_role_policy").values() if body["role"] == role_name
+            for s in policy(body)["Statement"]]
+
+
+def test_exactly_the_spec_pipelines_exist(stacks, platform):
+    found = {(p.name, c) for p in platform.projects for c in p.components}
+    assert found == set(PIPELINES)
+    for project in platform.projects:
+        stack = stacks[f"{project.name}-pipeline"]
+        names = sorted(b["name"] for b in resources(stack, "aws_codepipeline").values())
+        assert names == sorted(f"app-dw-dev-{project.name}-{c}" for c in project.components)
+        assert set(stack["output"]) == {f"pipeline_name_{c}" for c in project.components}
+
+
+@pytest.mark.parametrize("project,component", PIPELINES)
+def test_v2_pipeline_from_github_through_a_codestar_connection(stacks, project, component):
+    stack, body = pipeline(stacks, project, component)
+    assert body["pipeline_type"] == "V2"
+    connection = only(stack, "aws_codestarconnections_connection")
+    assert connection["provider_type"] == "GitHub"
+    (source,) = stage(body, "Source")
+    assert (source["owner"], source["provider"]) == ("AWS", "CodeStarSourceConnection")
+    assert source["configuration"] == {
+        "ConnectionArn": reference("aws_codestarconnections_connection",
+                                   logical_id(stack, "aws_codestarconnections_connection", connection), "arn"),
+        "FullRepositoryId": "app-dw/app-dw", "BranchName": "main", "OutputArtifactFormat": "CODE_ZIP"}
+    assert [s["name"] for s in body["stage"]] == ["Source", "Build", "Deploy", "Integration"]
+
+
+@pytest.mark.parametrize("project,component", PIPELINES)
+def test_trigger_is_a_push_to_main_under_the_component_folder(stacks, project, component):
+    _, body = pipeline(stacks, project, component)
+    (trigger,) = body["trigger"]
+    assert trigger["provider_type"] == "CodeStarSourceConnection"
+    assert trigger["git_configuration"]["source_action_name"] == "Source"
+    (push,) = trigger["git_configuration"]["push"]
+    assert push["branches"] == {"includes": ["main"]}
+    expected = [f"{PIPELINES[(project, component)]}/**"]
+    if (project, component) in CONTAINERS:
+        expected.append("modules/**")  # the images copy the shared Python modules
+    assert push["file_paths"] == {"includes": expected}
+
+
+@pytest.mark.parametrize("project,component", PIPELINES)
+def test_a_change_in_one_component_starts_only_its_own_pipeline(stacks, project, component):
+    _, body = pipeline(stacks, project, component)
+    includes = body["trigger"][0]["git_configuration"]["push"][0]["file_paths"]["includes"]
+
+    def starts(path: str) -> bool:
+        return any(fnmatch.fnmatch(path, pattern) for pattern in includes)
+
+    for other, folder in PIPELINES.items():
+        changed = f"{folder}/src/app.py"
+        assert starts(changed) == (other == (project, component)), f"{changed} vs {includes}"
+    assert not starts("workspaces/project.py") and not starts("docs/projects.md")
+
+
+@pytest.mark.parametrize("project,component", PIPELINES)
+def test_build_runs_the_buildspec_beside_the_component(stacks, project, component):
+    stack, body = pipeline(stacks, project, component)
+    (build,) = stage(body, "Build")
+    assert build["input_artifacts"] == ["source"] and build["output_artifacts"] == ["build"]
+    project_body = codebuild(stack, build)
+    folder = PIPELINES[(project, component)]
+    assert project_body["source"] == {"type": "CODEPIPELINE", "buildspec": f"{folder}/buildspec.yml"}
+    assert project_body["encryption_key"] == REMOTE.format("storage", "kms_key_arn_artifacts")
+    assert project_body["environment"]["privileged_mode"] is ((project, component) in CONTAINERS)
+    logs = project_body["logs_config"]["cloudwatch_logs"]
+    assert logs["status"] == "ENABLED"
+    (group,) = where(stack, "aws_cloudwatch_log_group", name=f"/aws/codebuild/app-dw-dev-{project}-{component}")
+    assert logs["group_name"] == reference("aws_cloudwatch_log_group",
+                                           logical_id(stack, "aws_cloudwatch_log_group", group), "name")
+    assert group["retention_in_days"] == 7
+    assert group["kms_key_id"] == REMOTE.format("storage", "kms_key_arn_logs")
+
+
+@pytest.mark.parametrize("project,component", sorted(CONTAINERS))
+def test_container_build_tests_then_pushes_the_commit_image(stacks, project, component):
+    stack, body = pipeline(stacks, project, component)
+    service, container, _ = CONTAINERS[(project, component)]
+    build = codebuild(stack, stage(body, "Build")[0])
+    assert variables(build) == {
+        "ECR_REPOSITORY_URL": REMOTE.format(f"{project}-backend", f"ecr_repository_url_{service.replace('-', '_')}"),
+        "CONTAINER_NAME": container}
+    spec = yaml.safe_load((REPO_ROOT / build["source"]["buildspec"]).read_text())
+    commands = [c for phase in spec["phases"].values() for c in phase.get("commands", [])]
+    folder = PIPELINES[(project, component)]
+    assert spec["env"]["variables"]["COMPONENT"] == folder
+    test_at = next(i for i, c in enumerate(commands) if "pytest" in c and "pip" not in c)
+    build_at = next(i for i, c in enumerate(commands) if c.startswith("docker build"))
+    assert test_at < build_at
+    assert commands[build_at] == 'docker build --file "$COMPONENT/Dockerfile" --tag "$ECR_REPOSITORY_URL:$IMAGE_TAG" .'
+    assert any(c.startswith("docker push") for c in commands)
+    assert any("imagedefinitions.json" in c for c in commands)
+    assert spec["artifacts"]["files"] == ["imagedefinitions.json"]
+    assert spec["env"]["exported-variables"] == ["IMAGE_TAG"]
+    statements = role_statements(stack, build["service_role"])
+    push = next(s for s in statements if "ecr:PutImage" in s["Action"])
+    assert push["Resource"] == [REMOTE.format(f"{project}-backend", f"ecr_repository_arn_{service.replace('-', '_')}")]
+
+
+@pytest.mark.parametrize("project,component", sorted(SPAS))
+def test_spa_build_tests_then_builds(stacks, project, component):
+    stack, body = pipeline(stacks, project, component)
+    build = codebuild(stack, stage(body, "Build")[0])
+    spec = yaml.safe_load((REPO_ROOT / build["source"]["buildspec"]).read_text())
+    (command,) = spec["phases"]["build"]["commands"]
+    assert command == 'cd "$COMPONENT" && npm ci && npm test && npm run build'
+    assert spec["artifacts"]["base-directory"] == f"{PIPELINES[(project, component)]}/dist"
+
+
+@pytest.mark.parametrize("project,component", sorted(CONTAINERS))
+def test_containers_deploy_with_the_ecs_rolling_action(stacks, project, component):
+    stack, body = pipeline(stacks, project, component)
+    service, _, _ = CONTAINERS[(project, component)]
+    (deploy,) = stage(body, "Deploy")
+    assert (deploy["category"], deploy["provider"]) == ("Deploy", "ECS")
+    assert deploy["name"] == f"Deploy-{service}"
+    assert deploy["input_artifacts"] == ["build"]
+    assert deploy["configuration"] == {
+        "ClusterName": REMOTE.format("cluster", "ecs_cluster_name"),
+        "ServiceName": REMOTE.format(f"{project}-{component}", f"ecs_service_name_{service.replace('-', '_')}"),
+        "FileName": "imagedefinitions.json"}
+    statements = role_statements(stack, body["role_arn"])
+    pass_role = next(s for s in statements if s["Action"] == ["iam:PassRole"])
+    assert [r.split(":role/")[1] for r in pass_role["Resource"]] == [
+        f"app-dw-dev-{service}-execution", f"app-dw-dev-{service}-task"]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+    update = next(s for s in statements if "ecs:UpdateService" in s["Action"])
+    assert update["Resource"][0].endswith(f"service/{REMOTE.format('cluster', 'ecs_cluster_name')}/"
+                                          + REMOTE.format(f"{project}-{component}",
+                                                          f"ecs_service_name_{service.replace('-', '_')}"))
+
+
+@pytest.mark.parametrize("project,component", sorted(SPAS))
+def test_spas_deploy_with_s3_sync_and_a_cloudfront_invalidation(stacks, project, component):
+    stack, body = pipeline(stacks, project, component)
+    (deploy,) = stage(body, "Deploy")
+    assert deploy["provider"] == "CodeBuild" and deploy["input_artifacts"] == ["source", "build"]
+    assert deploy["configuration"]["PrimarySource"] == "source"
+    project_body = codebuild(stack, deploy)
+    assert project_body["source"]["buildspec"] == f"{PIPELINES[(project, component)]}/buildspec-deploy.yml"
+    assert project_body["environment"]["privileged_mode"] is False
+    frontend = f"{project}-frontend"
+    env = variables(project_body)
+    assert env["SITE_BUCKET"] == REMOTE.format(frontend, "site_bucket_name")
+    assert env["DISTRIBUTION_ID"] == REMOTE.format(frontend, "cloudfront_distribution_id")
+    config = json.loads(env["SITE_CONFIG"])
+    host = f"https://{project}.app-dw.net"
+    assert config == {"apiBaseUrl": "/api", "cognito": {
+        "domain": "https://auth.app-dw.net",
+        "clientId": REMOTE.format("auth", f"app_client_id_{project.replace('-', '_')}"),
+        "redirectUri": f"{host}/auth/callback", "logoutUri": f"{host}/", "scopes": ["openid", "email", "profile"]}}
+    spec = yaml.safe_load((REPO_ROOT / project_body["source"]["buildspec"]).read_text())
+    commands = spec["phases"]["build"]["commands"]
+    assert any(c.startswith("aws s3 sync") and "--delete" in c for c in commands)
+    assert commands[-1] == 'aws cloudfront create-invalidation --distribution-id "$DISTRIBUTION_ID" --paths "/*"'
+    statements = role_statements(stack, project_body["service_role"])
+    invalidate = next(s for s in statements if s["Action"] == ["cloudfront:CreateInvalidation"])
+    assert invalidate["Resource"] == [REMOTE.format(frontend, "cloudfront_distribution_arn")]
+
+
+@pytest.mark.parametrize("project,component", PIPELINES)
+def test_integration_stage_smoke_tests_the_public_host_after_deploy(stacks, project, component):
+    stack, body = pipeline(stacks, project, component)
+    (smoke,) = stage(body, "Integration")
+    assert (smoke["category"], smoke["provider"]) == ("Test", "CodeBuild")
+    project_body = codebuild(stack, smoke)
+    assert project_body["source"]["buildspec"] == f"{PIPELINES[(project, component)]}/buildspec-smoke.yml"
+    expected = CONTAINERS[(project, component)][2] if (project, component) in CONTAINERS else \
+        f"https://{project}.app-dw.net/"
+    assert variables(project_body)["SMOKE_URL"] == expected
+    spec = yaml.safe_load((REPO_ROOT / project_body["source"]["buildspec"]).read_text())
+    assert spec["phases"]["build"]["commands"][0].startswith("curl --fail")
+    if (project, component) in CONTAINERS:
+        # A verified deploy records its tag for the next terraform apply.
+        service = CONTAINERS[(project, component)][0]
+        assert variables(project_body)["IMAGE_TAG_PARAMETER"] == f"/app-dw/dev/image-tag/{service}"
+        assert json.loads(smoke["configuration"]["EnvironmentVariables"]) == [
+            {"name": "IMAGE_TAG", "value": "#{BuildVariables.IMAGE_TAG}", "type": "PLAINTEXT"}]
+        record = next(s for s in role_statements(stack, project_body["service_role"])
+                      if s["Action"] == ["ssm:PutParameter"])
+        assert record["Resource"][0].endswith(f":parameter/app-dw/dev/image-tag/{service}")
+
+
+@pytest.mark.parametrize("project,component", PIPELINES)
+def test_artifacts_live_in_the_artifact_bucket_under_the_artifacts_key(stacks, project, component):
+    _, body = pipeline(stacks, project, component)
+    assert body["artifact_store"] == [{
+        "location": REMOTE.format("storage", "artifacts_bucket_name"), "type": "S3",
+        "encryption_key": {"id": REMOTE.format("storage", "kms_key_arn_artifacts"), "type": "KMS"}}]
+
+
+@pytest.mark.parametrize("project", ["lang-portal", "haiku", "vocab-generator", "writing-practice"])
+def test_pipeline_and_codebuild_roles_are_scoped(stacks, project):
+    stack = stacks[f"{project}-pipeline"]
+    for role in resources(stack, "aws_iam_role").values():
+        (trust,) = policy(role, "assume_role_policy")["Statement"]
+        assert trust["Principal"]["Service"] in ("codepipeline.amazonaws.com", "codebuild.amazonaws.com")
+    for body in resources(stack, "aws_iam_role_policy").values():
+        for statement in policy(body)["Statement"]:
+            assert not [a for a in statement["Action"] if a == "*" or a.endswith(":*")]
+            if any(a.startswith("s3:") and "Object" in a for a in statement["Action"]):
+                # CodePipeline keeps a pipeline's artifacts under the first 20 characters of its name.
+                (resource,) = statement["Resource"]
+                assert resource.startswith(REMOTE.format("storage", "artifacts_bucket_arn") + "/app-dw-dev-") \
+                    or "site_bucket_arn" in resource
+
+
+@pytest.mark.parametrize("folder", sorted(set(PIPELINES.values())))
+def test_every_referenced_buildspec_exists_and_parses(folder, platform):
+    names = ["buildspec.yml", "buildspec-smoke.yml"]
+    if folder.endswith("frontend") and any(
+            p.frontend == "static" and p.directory + "/frontend" == folder for p in platform.projects):
+        names.append("buildspec-deploy.yml")
+    for name in names:
+        spec = yaml.safe_load((REPO_ROOT / folder / name).read_text())
+        assert spec["version"] == 0.2 and spec["phases"]
+
+
+def test_a_fifth_project_gets_its_workspaces_and_pipelines_with_no_code_change(tmp_path):
+    from toolkit.synth import synthesize
+
+    data = tomllib.loads(DEFAULT_DEFINITION.read_text())
+    data = copy.deepcopy(data)
+    data["projects"].append({
+        "name": "kanji-quiz", "subdomain": "kanji", "security_group": "kanji-quiz-sg", "database": False,
+        "media": False, "calls": ["lang-portal"], "frontend": "static",
+        "services": [{"name": "kanji-quiz-api", "component": "backend", "container": "fastapi-app", "port": 8000,
+                      "health_path": "/health", "routing": "api", "alb_health_path": "/api/health",
+                      "secrets": ["LANG_PORTAL_API_KEY"], "aws_services": ["bedrock"]}]})
+    platform = Platform(parse_definition(data), "dev")
+    stacks = synthesize(platform, tmp_path, use_cache=False).stacks
+    assert {"kanji-quiz-backend", "kanji-quiz-frontend", "kanji-quiz-pipeline"} <= set(stacks)
+    pipelines = {b["name"]: b for b in resources(stacks["kanji-quiz-pipeline"], "aws_codepipeline").values()}
+    assert sorted(pipelines) == ["app-dw-dev-kanji-quiz-backend", "app-dw-dev-kanji-quiz-frontend"]
+    paths = pipelines["app-dw-dev-kanji-quiz-backend"]["trigger"][0]["git_configuration"]["push"][0]["file_paths"]
+    assert paths == {"includes": ["projects/kanji_quiz/backend/**", "modules/**"]}
+    (service,) = resources(stacks["kanji-quiz-backend"], "aws_ecs_service").values()
+    assert service["name"] == "kanji-quiz-api"
+    assert service["load_balancer"][0]["target_group_arn"] == REMOTE.format("edge", "target_group_arn_kanji_quiz_api")
+    assert "target_group_arn_kanji_quiz_api" in stacks["edge"]["output"]
+    assert only(stacks["kanji-quiz-frontend"], "aws_cloudfront_distribution")["aliases"] == ["kanji.app-dw.net"]
