@@ -1,0 +1,162 @@
+"""A real PostgreSQL for the session (as the `postgres` user, own port and data dir) and a SQLite file;
+every `db_url` test runs on both. Each test gets its own database copied from a migrated, seeded template."""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import Depends, Header
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from modules.auth import Principal, api_key_scheme, current_principal, get_authenticator
+from modules.tests.conftest import clear_app_environment
+from projects.lang_portal.backend.app import create_app
+from projects.lang_portal.backend.seed import prepare_database
+from projects.lang_portal.backend.settings import LangPortalSettings
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+API_KEY = "lang-portal-test-api-key-0123456789"
+_database_numbers = itertools.count()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _as_postgres(*command: str) -> list[str]:
+    # PostgreSQL refuses to run as root; CI and the dev machines are root.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """`postgresql+psycopg://postgres@127.0.0.1:<port>` of a cluster that lives for the test session."""
+    missing = [str(PG_BIN / tool) for tool in ("initdb", "pg_ctl", "postgres") if not (PG_BIN / tool).exists()]
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        missing.append("runuser (util-linux)")
+    if missing:
+        pytest.fail("PostgreSQL 15 is needed for these tests but is missing: " + ", ".join(missing)
+                    + " - install the Debian package `postgresql` (scripts/setup.sh does)", pytrace=False)
+    root = Path(tempfile.mkdtemp(prefix="lang-portal-pg-", dir="/tmp"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    data, port = root / "data", free_port()
+    subprocess.run(_as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+                                "-E", "UTF8", "--locale=C"), check=True, capture_output=True)
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " \
+              "-c full_page_writes=off -c max_connections=200"
+    subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
+                                "-w", "-t", "60", "start"), check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class PostgresDatabases:
+    """Creates databases on the session's server, from a migrated and seeded template."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+        self.admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+        self._template: str | None = None
+
+    def create(self, template: str | None = None) -> str:
+        name = f"lang_portal_{next(_database_numbers)}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        return f"{self.server}/{name}"
+
+    def seeded(self) -> str:
+        if self._template is None:
+            url = self.create()
+            _migrate_and_seed(url)
+            self._template = url.rsplit("/", 1)[1]
+        return self.create(template=self._template)
+
+    def drop(self, url: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+
+
+def _migrate_and_seed(url: str) -> None:
+    engine = create_engine(url)
+    prepare_database(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres(postgres_server) -> PostgresDatabases:
+    return PostgresDatabases(postgres_server)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    _migrate_and_seed(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A fresh, migrated and seeded database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "lang_portal.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres")
+    url = databases.seeded()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture(autouse=True)
+def _no_app_environment(monkeypatch):
+    clear_app_environment(monkeypatch, LangPortalSettings)
+
+
+def settings_for(db_url: str, **overrides: object) -> LangPortalSettings:
+    return LangPortalSettings(database_url=db_url, migrate_on_startup=False, log_level="WARNING",
+                              lang_portal_api_key=API_KEY, **overrides)
+
+
+def principal_from_test_header(x_test_user: str = Header("alice"), api_key: str | None = Depends(api_key_scheme),
+                               authenticator=Depends(get_authenticator)) -> Principal:
+    """Tests act as any user through X-Test-User (real token checks are in test_auth_integration.py)."""
+    if api_key is not None:
+        return current_principal(credentials=None, api_key=api_key, authenticator=authenticator)
+    return Principal(sub=x_test_user)
+
+
+@pytest.fixture
+def app(db_url):
+    application = create_app(settings_for(db_url))
+    application.dependency_overrides[current_principal] = principal_from_test_header
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def as_user(sub: str) -> dict[str, str]:
+    return {"X-Test-User": sub}
+
+
+SERVICE = {"X-Api-Key": API_KEY}
