@@ -170,7 +170,9 @@ class ComponentPipeline(Construct):
             name="Source", category="Source", owner="AWS", provider="CodeStarSourceConnection", version="1",
             output_artifacts=[SOURCE], namespace="SourceVariables",
             configuration={"ConnectionArn": props.connection_arn, "FullRepositoryId": props.repository,
-                           "BranchName": props.branch, "OutputArtifactFormat": "CODE_ZIP"})])
+                           "BranchName": props.branch, "OutputArtifactFormat": "CODE_ZIP",
+                           # Only the trigger's filtered pushes start the pipeline, not every push.
+                           "DetectChanges": "false"})])
 
     def _codebuild(self, step_name: str, step: BuildStep, writes_artifacts: bool) -> CodebuildProject:
         props = self.props

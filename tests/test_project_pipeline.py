@@ -82,7 +82,8 @@ def test_v2_pipeline_from_github_through_a_codestar_connection(stacks, project, 
     assert source["configuration"] == {
         "ConnectionArn": reference("aws_codestarconnections_connection",
                                    logical_id(stack, "aws_codestarconnections_connection", connection), "arn"),
-        "FullRepositoryId": "app-dw/app-dw", "BranchName": "main", "OutputArtifactFormat": "CODE_ZIP"}
+        "FullRepositoryId": "app-dw/app-dw", "BranchName": "main", "OutputArtifactFormat": "CODE_ZIP",
+        "DetectChanges": "false"}
     assert [s["name"] for s in body["stage"]] == ["Source", "Build", "Deploy", "Integration"]
 
 
