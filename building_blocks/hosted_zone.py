@@ -29,6 +29,7 @@ DNSSEC_SERVICE = "dnssec-route53.amazonaws.com"
 @dataclass(frozen=True)
 class PublicHostedZoneProps:
     domain: str
+    resource_prefix: str            # keeps the key alias, log group and policy of environments apart
     query_log_retention_days: int
     query_log_kms_key_arn: str | None = None
     comment: str = "managed by cdktf"
@@ -56,18 +57,17 @@ class PublicHostedZone(Construct):
                 Statement(sid="Route53DnssecGrants", actions=["kms:CreateGrant"], resources=["*"],
                           principals={"Service": DNSSEC_SERVICE},
                           conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}})))
-        label = re.sub(r"[^a-z0-9]", "-", props.domain)
-        KmsAlias(self, "signing-key-alias", name=f"alias/dnssec-{label}", target_key_id=signing_key.key_id)
+        KmsAlias(self, "signing-key-alias", name=f"alias/{props.resource_prefix}-dnssec", target_key_id=signing_key.key_id)
         key_signing_key = Route53KeySigningKey(
             self, "ksk", hosted_zone_id=self.zone.id, key_management_service_arn=signing_key.arn,
             name=re.sub(r"[^a-z0-9_]", "_", props.domain)[:128], status="ACTIVE")
         Route53HostedZoneDnssec(self, "dnssec", hosted_zone_id=key_signing_key.hosted_zone_id, signing_status="SIGNING")
 
         log_group = LogGroup(self, "query-logs", LogGroupProps(
-            name=f"/aws/route53/{props.domain}", retention_days=props.query_log_retention_days,
+            name=f"/aws/route53/{props.resource_prefix}/{props.domain}", retention_days=props.query_log_retention_days,
             kms_key_arn=props.query_log_kms_key_arn))
         delivery = CloudwatchLogResourcePolicy(
-            self, "query-log-delivery", policy_name=f"route53-query-logs-{label}",
+            self, "query-log-delivery", policy_name=f"{props.resource_prefix}-route53-query-logs",
             policy_document=policy_document(Statement(
                 sid="Route53QueryLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 principals={"Service": "route53.amazonaws.com"}, resources=[f"{log_group.arn}:*"],

@@ -69,7 +69,7 @@ def test_hosted_zone_of_the_domain_is_dnssec_signed_and_logs_queries(edge, platf
     assert only(edge, "aws_route53_hosted_zone_dnssec")["signing_status"] == "SIGNING"
     query_log = only(edge, "aws_route53_query_log")
     assert refers_to(query_log["zone_id"], "aws_route53_zone", zone_id)
-    (group,) = [g for g in resources(edge, "aws_cloudwatch_log_group").values() if g["name"] == "/aws/route53/app-dw.net"]
+    (group,) = [g for g in resources(edge, "aws_cloudwatch_log_group").values() if g["name"] == "/aws/route53/app-dw-dev/app-dw.net"]
     assert group["retention_in_days"] == 7 and group["kms_key_id"] == f"${{{STORAGE}.kms_key_arn_logs}}"
 
 
@@ -407,3 +407,23 @@ def test_bad_matcher_and_ssl_policy_are_rejected():
         lambda d: d["load_balancer"]["success_codes"].update({"api": "ok"}))
     assert "load_balancer.ssl_policy" in definition_error(
         lambda d: d["load_balancer"].update({"ssl_policy": "ELBSecurityPolicy-2016-08"}))
+
+
+def test_environments_share_no_resource_names_in_one_account(synth_env):
+    """dev and prod may live in one account: every account-unique name carries the environment."""
+    unique_names = {"aws_kms_alias": "name", "aws_cloudwatch_log_group": "name", "aws_lb": "name",
+                    "aws_lb_target_group": "name", "aws_wafv2_web_acl": "name",
+                    "aws_cloudwatch_log_resource_policy": "policy_name", "aws_sns_topic": "name",
+                    "aws_cloudwatch_metric_alarm": "alarm_name", "aws_cloudwatch_dashboard": "dashboard_name",
+                    "aws_cloudwatch_event_rule": "name", "aws_ssm_parameter": "name", "aws_xray_group": "group_name",
+                    "aws_xray_sampling_rule": "rule_name", "aws_resourcegroups_group": "name",
+                    "aws_bedrock_guardrail": "name", "aws_iam_policy": "name"}
+
+    def names(environment: str) -> set[str]:
+        stacks = synth_env(environment).stacks
+        return {f"{kind}:{body[attribute]}" for workspace in ("edge", "monitoring", "ai")
+                for kind, attribute in unique_names.items() for body in resources(stacks[workspace], kind).values()}
+
+    dev, prod = names("dev"), names("prod")
+    assert len(dev) > 50
+    assert not dev & prod

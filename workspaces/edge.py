@@ -74,7 +74,7 @@ class EdgeWorkspace(Workspace):
 
         logs_key = self.read("storage", "kms_key_arn_logs")
         zone = PublicHostedZone(self, "zone", PublicHostedZoneProps(
-            domain=domain, query_log_retention_days=platform.monitoring.log_retention_days,
+            domain=domain, resource_prefix=self.name(), query_log_retention_days=platform.monitoring.log_retention_days,
             query_log_kms_key_arn=logs_key, comment=f"{platform.name} {platform.environment}"))
         certificate_arn = self._validated_certificate(zone, domain)
 
