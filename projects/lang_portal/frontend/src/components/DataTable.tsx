@@ -44,7 +44,7 @@ export function DataTable<T>({ caption, columns, rows, rowKey, sortBy, order, on
                   key={column.header}
                   scope="col"
                   aria-sort={active ? (order === "desc" ? "descending" : "ascending") : undefined}
-                  className={cn("px-3 py-2 font-medium", column.className)}
+                  className={cn("px-2 py-2 font-medium sm:px-3", column.className)}
                 >
                   {column.sortKey && onSort ? (
                     <button
@@ -67,7 +67,7 @@ export function DataTable<T>({ caption, columns, rows, rowKey, sortBy, order, on
           {rows.map((row) => (
             <tr key={rowKey(row)} className="border-t hover:bg-muted/40">
               {columns.map((column) => (
-                <td key={column.header} className={cn("px-3 py-2 align-middle", column.className)}>
+                <td key={column.header} className={cn("px-2 py-2 align-middle sm:px-3", column.className)}>
                   {column.cell(row)}
                 </td>
               ))}

@@ -14,7 +14,10 @@ export function JapaneseWord({
     <span className="inline-flex flex-col">
       <span
         lang="ja"
-        className={cn("font-japanese leading-tight", size === "xl" ? "text-5xl sm:text-6xl" : "text-2xl")}
+        className={cn(
+          "font-japanese leading-tight",
+          size === "xl" ? "text-5xl sm:text-6xl" : "text-xl whitespace-nowrap sm:text-2xl",
+        )}
       >
         {japanese}
       </span>

@@ -1,0 +1,243 @@
+"""End-to-end fixtures: the built SPA and the real Lang Portal API (SQLite, seed data, local mode)
+behind one small static + proxy server on 127.0.0.1, as CloudFront and the ALB serve them in AWS,
+driven by Debian's Chromium through Playwright."""
+from __future__ import annotations
+
+import http.client
+import mimetypes
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+FRONTEND = Path(__file__).resolve().parent.parent
+REPO = FRONTEND.parent.parent.parent
+DIST = FRONTEND / "dist"
+ARTIFACTS = REPO / "test-artifacts" / "lang-portal"
+CHROMIUM = Path("/usr/bin/chromium")
+BUILD_INPUTS = ("src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts",
+                "tsconfig.json", "tsconfig.app.json")
+# Hop-by-hop headers belong to one connection and are never forwarded by a proxy (RFC 9110).
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+              "proxy-authorization", "proxy-authenticate"}
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--dns-prefetch-disable",
+    # Every host but this machine resolves to nothing: the browser can reach only 127.0.0.1.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _newest_mtime(paths: list[Path]) -> float:
+    newest = 0.0
+    for path in paths:
+        files = path.rglob("*") if path.is_dir() else [path]
+        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+    return newest
+
+
+@pytest.fixture(scope="session")
+def spa_dist() -> Path:
+    """dist/ of a build no older than the sources; builds (a few seconds) when it is."""
+    if not (FRONTEND / "node_modules").is_dir():
+        pytest.fail(f"{FRONTEND / 'node_modules'} is missing: run `make setup` (npm ci in "
+                    "projects/lang_portal/frontend) before the end-to-end tests", pytrace=False)
+    index = DIST / "index.html"
+    if not index.exists() or index.stat().st_mtime < _newest_mtime([FRONTEND / p for p in BUILD_INPUTS]):
+        build = subprocess.run(["npm", "run", "build"], cwd=FRONTEND, capture_output=True, text=True, timeout=300)
+        if build.returncode != 0:
+            pytest.fail(f"npm run build failed:\n{build.stdout[-4000:]}\n{build.stderr[-4000:]}", pytrace=False)
+    return DIST
+
+
+@pytest.fixture(scope="session")
+def api_origin(tmp_path_factory) -> Iterator[str]:
+    """The real API under uvicorn on a free port, migrated and seeded into a fresh SQLite file, with
+    nothing configured (no Cognito, no AWS): local mode, as `make run-lang-portal` runs it."""
+    if not (REPO / "projects" / "lang_portal" / "backend" / "main.py").exists():
+        pytest.fail("the Lang Portal API (projects/lang_portal/backend/main.py) is not there yet", pytrace=False)
+    port = free_port()
+    database = tmp_path_factory.mktemp("lang-portal-api") / "lang_portal.sqlite3"
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "PYTHONPATH": str(REPO),
+           "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING"}
+    log = (tmp_path_factory.getbasetemp() / "lang-portal-api.log").open("w+")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "projects.lang_portal.backend.main:app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"the API exited with {server.returncode}:\n{log.read()[-4000:]}", pytrace=False)
+            try:
+                with urllib.request.urlopen(f"{origin}/api/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("the API did not become healthy within 60 s", pytrace=False)
+            time.sleep(0.2)
+        yield origin
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def _static_and_proxy_handler(dist: Path, api_port: int) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_: object) -> None:  # keeps pytest output readable
+            pass
+
+        def _proxy(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
+            upstream = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+            try:
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                answer = upstream.getresponse()
+                payload = answer.read()
+                self.send_response(answer.status, answer.reason)
+                for name, value in answer.getheaders():
+                    if name.lower() not in HOP_BY_HOP | {"content-length"}:
+                        self.send_header(name, value)
+            finally:
+                upstream.close()
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def _static(self) -> None:
+            path = self.path.split("?", 1)[0].split("#", 1)[0]
+            file = (dist / path.lstrip("/")).resolve()
+            if not file.is_relative_to(dist) or not file.is_file():
+                if Path(path).suffix:  # a missing asset is a 404, as from S3
+                    self.send_error(404)
+                    return
+                file = dist / "index.html"  # a client-side route: the SPA answers it, as CloudFront does
+            payload = file.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", mimetypes.guess_type(file.name)[0] or "application/octet-stream")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+
+        def _serve(self) -> None:
+            if self.path.startswith("/api/"):
+                self._proxy()
+            else:
+                self._static()
+
+        do_GET = do_HEAD = _serve
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            self._proxy()
+
+    return Handler
+
+
+@pytest.fixture(scope="session")
+def portal_url(spa_dist: Path, api_origin: str) -> Iterator[str]:
+    """One origin for the SPA and /api, like lang-portal.app-dw.net behind the ALB."""
+    api_port = int(api_origin.rsplit(":", 1)[1])
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _static_and_proxy_handler(spa_dist.resolve(), api_port))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: apt-get install chromium (scripts/setup.sh does)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class ConsoleErrors:
+    """Console errors and uncaught exceptions of one test's pages; `expect` names the tolerated ones."""
+    seen: list[str] = field(default_factory=list)
+    tolerated: list[Callable[[str], bool]] = field(default_factory=list)
+
+    def expect(self, matcher: Callable[[str], bool]) -> None:
+        self.tolerated.append(matcher)
+
+    def unexpected(self) -> list[str]:
+        return [error for error in self.seen if not any(match(error) for match in self.tolerated)]
+
+
+@pytest.fixture
+def console_errors() -> ConsoleErrors:
+    return ConsoleErrors()
+
+
+def _stub_activity_app(route) -> None:
+    """The study activity apps live on other hosts; a tab opened there gets this page instead."""
+    route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>Activity</title><p>activity</p>")
+
+
+@pytest.fixture
+def context(browser, portal_url: str, console_errors: ConsoleErrors):
+    """A fresh browser profile whose pages must log no console error."""
+    ctx = browser.new_context(base_url=portal_url, viewport={"width": 1280, "height": 900})
+    ctx.route(lambda url: not url.startswith("http://127.0.0.1"), _stub_activity_app)
+
+    def watch(page) -> None:
+        page.on("console", lambda message: message.type == "error" and console_errors.seen.append(
+            f"{message.text} @ {message.location.get('url', '')}"))
+        page.on("pageerror", lambda error: console_errors.seen.append(f"uncaught: {error}"))
+
+    ctx.on("page", watch)
+    yield ctx
+    ctx.close()
+    assert console_errors.unexpected() == [], "the browser console logged errors"
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
