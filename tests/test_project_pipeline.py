@@ -146,7 +146,7 @@ def test_container_build_tests_then_pushes_the_commit_image(stacks, project, com
     commands = [c for phase in spec["phases"].values() for c in phase.get("commands", [])]
     folder = PIPELINES[(project, component)]
     assert spec["env"]["variables"]["COMPONENT"] == folder
-    test_at = next(i for i, c in enumerate(commands) if "pytest" in c and "pip" not in c)
+    test_at = next(i for i, c in enumerate(commands) if "python -m pytest" in c and '"$COMPONENT" modules' in c)
     build_at = next(i for i, c in enumerate(commands) if c.startswith("docker build"))
     assert test_at < build_at
     assert commands[build_at] == 'docker build --file "$COMPONENT/Dockerfile" --tag "$ECR_REPOSITORY_URL:$IMAGE_TAG" .'
