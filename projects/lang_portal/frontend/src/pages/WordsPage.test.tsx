@@ -19,7 +19,7 @@ describe("words", () => {
     expect(link).toHaveAttribute("href", "/words/1");
     const japanese = within(link).getByText("こんにちは");
     expect(japanese).toHaveAttribute("lang", "ja");
-    expect(japanese).toHaveClass("text-2xl");
+    expect(japanese).toHaveClass("sm:text-2xl");
     expect(within(link).getByText("konnichiwa")).toBeInTheDocument();
   });
 
