@@ -11,8 +11,11 @@ from tests.tf import logical_id, policy, reference, resources, where
 REMOTE = "${{data.terraform_remote_state.remote-{}.outputs.{}}}"
 
 # Spec, "Task Definition per application": container name, port, health path, secrets.
+# lang-portal-api also reads LANG_PORTAL_API_KEY: it verifies the key its callers present
+# (docs/decisions.md).
 SPEC_SERVICES = {
-    "lang-portal-api": ("lang-portal-backend", "fastapi-app", 8000, "/health", {"DATABASE_URL", "JWT_SECRET"}),
+    "lang-portal-api": ("lang-portal-backend", "fastapi-app", 8000, "/health",
+                        {"DATABASE_URL", "JWT_SECRET", "LANG_PORTAL_API_KEY"}),
     "haiku-api": ("haiku-backend", "fastapi-app", 8000, "/health", {"DATABASE_URL"}),
     "vocab-generator-frontend": ("vocab-generator-frontend", "streamlit-app", 8501, "/healthz", {"LANG_PORTAL_API_KEY"}),
     "vocab-generator-backend": ("vocab-generator-backend", "fastapi-app", 8000, "/health", {"LANG_PORTAL_API_KEY"}),
