@@ -5,9 +5,9 @@ import { ApiClient } from "./api/client";
 import { createLangPortalApi } from "./api/langPortal";
 import { App } from "./App";
 import { HostedUiClient } from "./auth/hostedUi";
-import { AuthSession, type Navigator } from "./auth/session";
+import { AuthSession } from "./auth/session";
 import { ServicesProvider } from "./services";
-import { COGNITO } from "./test/cognito";
+import { COGNITO, fakeJwt, fakeNavigator, signedInSession, tokenResponse } from "./test/cognito";
 import { ThemeProvider } from "./theme";
 
 function renderWithSession(session: AuthSession) {
@@ -28,18 +28,25 @@ describe("App", () => {
   });
 
   it("offers to sign in again, with the reason, when the callback failed", async () => {
-    const assigned: string[] = [];
-    const navigator: Navigator = {
-      currentUrl: () => new URL(`${COGNITO.redirectUri}?error=access_denied`),
-      assign: (url) => assigned.push(url),
-      replacePath: vi.fn(),
-    };
+    const navigator = fakeNavigator(`${COGNITO.redirectUri}?error=access_denied`);
     const session = new AuthSession(new HostedUiClient(COGNITO, vi.fn(), sessionStorage), navigator);
     await session.start();
     renderWithSession(session);
 
     expect(screen.getByRole("alert")).toHaveTextContent("Sign-in failed: access_denied");
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
-    await vi.waitFor(() => expect(assigned[0]).toMatch(/^https:\/\/auth\.example\.test\/oauth2\/authorize/));
+    await vi.waitFor(() => expect(navigator.assigned[0]).toMatch(/^https:\/\/auth\.example\.test\/oauth2\/authorize/));
+  });
+
+  it("shows who is signed in and signs out through the hosted UI", async () => {
+    const fetchMock = vi.fn(async () => tokenResponse({ id_token: fakeJwt({ email: "ana@example.test" }) }));
+    const { session, navigator, hostedUi } = await signedInSession(fetchMock);
+    renderWithSession(session);
+
+    expect(screen.getByText("ana@example.test")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Sign out" }));
+    expect(navigator.assigned.at(-1)).toBe(hostedUi.logoutUrl());
+    expect(await screen.findByRole("button", { name: "Sign in" })).toBeInTheDocument();
+    session.dispose();
   });
 });

@@ -1,33 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { COGNITO, fakeJwt, tokenResponse } from "../test/cognito";
+import { COGNITO, fakeJwt, fakeNavigator, signedInSession, tokenResponse } from "../test/cognito";
 import { HostedUiClient } from "./hostedUi";
-import { AuthSession, LOCAL_USER, REFRESH_MARGIN_MS, type Navigator } from "./session";
-
-function fakeNavigator(start: string) {
-  let current = new URL(start);
-  const navigator: Navigator & { assigned: string[] } = {
-    assigned: [],
-    currentUrl: () => current,
-    assign: (url) => navigator.assigned.push(url),
-    replacePath: (path) => {
-      current = new URL(path, current);
-    },
-  };
-  return navigator;
-}
-
-/** A session already through the callback, with a clock the test moves. */
-async function signedInSession(fetchMock: typeof fetch, clock: { now: number }) {
-  const hostedUi = new HostedUiClient(COGNITO, fetchMock, sessionStorage, () => clock.now);
-  const navigator = fakeNavigator("https://portal.example.test/words");
-  const session = new AuthSession(hostedUi, navigator, () => clock.now);
-  await session.start();
-  const { state } = JSON.parse(sessionStorage.getItem("lang-portal.pending-sign-in")!);
-  const callback = fakeNavigator(`${COGNITO.redirectUri}?code=c&state=${state}`);
-  const signedIn = new AuthSession(hostedUi, callback, () => clock.now);
-  await signedIn.start();
-  return { session: signedIn, navigator: callback };
-}
+import { AuthSession, LOCAL_USER, REFRESH_MARGIN_MS } from "./session";
 
 afterEach(() => {
   vi.useRealTimers();

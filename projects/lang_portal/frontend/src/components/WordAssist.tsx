@@ -51,7 +51,8 @@ export function WordAssist({ wordId, english }: { wordId: number; english: strin
 
   const playAudio = async () => {
     setPlaybackError(null);
-    const link = audio.state.status === "ready" ? audio.state.value : await audio.request();
+    // Asked for each time: the presigned URL expires, and the API answers from its S3 cache.
+    const link = await audio.request();
     if (!link) return;
     try {
       await new Audio(link.url).play();
