@@ -1,12 +1,16 @@
-"""Test helpers other apps' tests reuse: RSA keys, Cognito-like tokens, and a JWKS server on 127.0.0.1."""
+"""Test helpers other apps' tests reuse: RSA keys, Cognito-like tokens, a JWKS server on 127.0.0.1,
+and botocore Stubber response bodies."""
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import boto3
 import jwt
+from botocore.response import StreamingBody
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 ISSUER = "http://127.0.0.1/us-east-1_TestPool"
@@ -63,3 +67,23 @@ class JwksServer:
     def __exit__(self, *exc: object) -> None:
         self._http.shutdown()
         self._http.server_close()
+
+
+USAGE = {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15}
+GUARDRAIL_USAGE = {"topicPolicyUnits": 1, "contentPolicyUnits": 1, "wordPolicyUnits": 1,
+                   "sensitiveInformationPolicyUnits": 1, "sensitiveInformationPolicyFreeUnits": 0,
+                   "contextualGroundingPolicyUnits": 0}
+
+
+def stream(data: bytes) -> StreamingBody:
+    return StreamingBody(io.BytesIO(data), len(data))
+
+
+def fake_session() -> boto3.Session:
+    """Credentials that sign requests (presigned URLs, Stubber) but never reach AWS."""
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+
+
+def converse_response(text: str, stop_reason: str = "end_turn") -> dict:
+    return {"output": {"message": {"role": "assistant", "content": [{"text": text}]}}, "stopReason": stop_reason,
+            "usage": USAGE, "metrics": {"latencyMs": 12}}

@@ -2,43 +2,24 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import boto3
 import pytest
-from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
 from modules.aws import (AwsClients, AwsFeatureDisabled, AwsThrottled, Bedrock, GuardrailBlocked, MediaStore,
                          Speech, content_key)
 from modules.settings import AppSettings
+from modules.tests.support import GUARDRAIL_USAGE, converse_response, fake_session, stream
 
 CONFIGURED = dict(aws_region="us-east-1", guardrail_id="gr-123", guardrail_version="2", media_bucket="media-bucket")
-USAGE = {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15}
-GUARDRAIL_USAGE = {"topicPolicyUnits": 1, "contentPolicyUnits": 1, "wordPolicyUnits": 1,
-                   "sensitiveInformationPolicyUnits": 1, "sensitiveInformationPolicyFreeUnits": 0,
-                   "contextualGroundingPolicyUnits": 0}
-
-
-def stream(data: bytes) -> StreamingBody:
-    return StreamingBody(io.BytesIO(data), len(data))
-
-
-def fake_session() -> boto3.Session:
-    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
 
 
 @pytest.fixture
 def clients() -> AwsClients:
     return AwsClients(AppSettings(**CONFIGURED), session=fake_session())
-
-
-def converse_response(text: str, stop_reason: str = "end_turn") -> dict:
-    return {"output": {"message": {"role": "assistant", "content": [{"text": text}]}}, "stopReason": stop_reason,
-            "usage": USAGE, "metrics": {"latencyMs": 12}}
 
 
 def test_converse_sends_the_guardrail_and_returns_text(clients):

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 ItemT = TypeVar("ItemT")
 
@@ -150,20 +151,34 @@ class QuickStats(BaseModel):
 
 
 MAX_PARTS_JSON_BYTES = 2048
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no word needs control characters.
+    if _CONTROL_CHARACTERS.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+PrintableText = Annotated[str, AfterValidator(_printable)]
 
 
 class ImportWord(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
-    japanese: str = Field(min_length=1, max_length=100)
-    romaji: str = Field(min_length=1, max_length=200)
-    english: str = Field(min_length=1, max_length=200)
+    japanese: PrintableText = Field(min_length=1, max_length=100)
+    romaji: PrintableText = Field(min_length=1, max_length=200)
+    english: PrintableText = Field(min_length=1, max_length=200)
     parts: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("parts")
     @classmethod
-    def _small_parts(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_PARTS_JSON_BYTES:
+    def _small_plain_parts(cls, value: dict[str, Any]) -> dict[str, Any]:
+        encoded = json.dumps(value, ensure_ascii=False)
+        if len(encoded.encode()) > MAX_PARTS_JSON_BYTES:
             raise ValueError(f"parts must be at most {MAX_PARTS_JSON_BYTES} bytes of JSON")
+        if "\\u0000" in encoded:
+            raise ValueError("parts must not contain NUL characters")
         return value
 
     @property
@@ -174,7 +189,7 @@ class ImportWord(BaseModel):
 class GroupImport(BaseModel):
     """A Vocab Generator group: {"group_name", "words": [{"japanese", "romaji", "english", "parts"}]}."""
     model_config = ConfigDict(str_strip_whitespace=True)
-    group_name: str = Field(min_length=1, max_length=100)
+    group_name: PrintableText = Field(min_length=1, max_length=100)
     words: list[ImportWord] = Field(min_length=1, max_length=500)
 
 

@@ -50,7 +50,8 @@ def list_session_words(session_id: ResourceId, db: DbSession, caller: Caller, pa
     return {"items": rows, "pagination": pagination}
 
 
-@router.post("/{session_id}/words/{word_id}/review", response_model=ReviewOut, status_code=status.HTTP_201_CREATED)
+@router.post("/{session_id}/words/{word_id}/review", response_model=ReviewOut, status_code=status.HTTP_201_CREATED,
+             responses={409: {"description": "The word is not in the session's group"}})
 def review_word(session_id: ResourceId, word_id: ResourceId, body: ReviewIn, db: DbSession, caller: Caller) -> dict:
     study_session = own_session(db, session_id, caller.sub)
     word = visible_word(db, word_id, caller.sub)
@@ -58,7 +59,7 @@ def review_word(session_id: ResourceId, word_id: ResourceId, body: ReviewIn, db:
         WordGroup.word_id == word.id, WordGroup.group_id == study_session.group_id)).first()
     if in_group is None:
         group_name = db.execute(select(Group.name).where(Group.id == study_session.group_id)).scalar_one()
-        raise HTTPException(422, detail=f"word {word.id} is not in group '{group_name}' of study session "
+        raise HTTPException(409, detail=f"word {word.id} is not in group '{group_name}' of study session "
                                         f"{study_session.id}")
     review = WordReviewItem(word_id=word.id, study_session_id=study_session.id, user_sub=caller.sub,
                             correct=body.correct)

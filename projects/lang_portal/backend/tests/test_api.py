@@ -139,7 +139,7 @@ def test_review_recording(client):
     assert datetime.fromisoformat(body["created_at"]).tzinfo is not None
     other_group_word = group_word_ids(client, COLORS)[0]
     outside = client.post(f"/api/study_sessions/{session_id}/words/{other_group_word}/review", json={"correct": True})
-    assert outside.status_code == 422
+    assert outside.status_code == 409
     assert "is not in group 'Basic Greetings'" in outside.json()["detail"]
     assert client.post(f"/api/study_sessions/{session_id}/words/{word_id}/review",
                        json={"correct": "maybe"}).status_code == 422

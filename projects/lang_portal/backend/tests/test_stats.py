@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from projects.lang_portal.backend.models import StudySession, WordReviewItem
 from projects.lang_portal.backend.tests.conftest import as_user
-from projects.lang_portal.backend.tests.helpers import GREETINGS, WRITING_PRACTICE, group_word_ids
+from projects.lang_portal.backend.tests.helpers import GREETINGS, WRITING_PRACTICE
 
 
 def study_on(app, user: str, days_ago: list[int], correct: list[bool] | None = None) -> None:
@@ -53,7 +53,3 @@ def test_success_rate_is_a_rounded_percentage(app, client):
     assert stats["success_rate"] == 33.3
     assert stats["total_study_sessions"] == 3 and stats["total_active_groups"] == 1
 
-
-def test_a_review_is_counted_in_word_stats(client):
-    word_id = group_word_ids(client)[0]
-    assert client.get(f"/api/words/{word_id}").json()["stats"] == {"correct_count": 0, "wrong_count": 0}

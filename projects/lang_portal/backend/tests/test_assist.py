@@ -1,0 +1,128 @@
+"""Word audio, example sentences and pictures with Bedrock, Polly and S3 stubbed (botocore Stubber)."""
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from botocore.stub import ANY, Stubber
+from fastapi.testclient import TestClient
+
+from modules.auth import current_principal
+from modules.aws import AwsClients
+from modules.tests.support import GUARDRAIL_USAGE, converse_response, fake_session, stream
+from projects.lang_portal.backend.app import create_app
+from projects.lang_portal.backend.tests.conftest import as_user, principal_from_test_header, settings_for
+from projects.lang_portal.backend.tests.helpers import generated_group, import_group
+
+AWS = dict(aws_region="us-east-1", guardrail_id="gr-lang", guardrail_version="1", media_bucket="app-dw-media")
+HELLO = 1  # こんにちは in the seed
+
+
+@pytest.fixture
+def aws_client(db_url):
+    settings = settings_for(db_url, **AWS)
+    app = create_app(settings, aws_clients=AwsClients(settings, session=fake_session()))
+    app.dependency_overrides[current_principal] = principal_from_test_header
+    with TestClient(app) as client:
+        client.stub = lambda service: Stubber(app.state.aws_clients.get(service))
+        yield client
+    app.state.engine.dispose()
+
+
+def test_word_audio_is_synthesized_once_and_presigned(aws_client):
+    with aws_client.stub("s3") as s3, aws_client.stub("polly") as polly:
+        s3.add_client_error("head_object", service_error_code="404", http_status_code=404)
+        polly.add_response("synthesize_speech", {"AudioStream": stream(b"mp3-bytes"), "ContentType": "audio/mpeg"},
+                           expected_params={"Text": "こんにちは", "TextType": "text", "OutputFormat": "mp3",
+                                            "VoiceId": "Kazuha", "Engine": "neural", "LanguageCode": "ja-JP"})
+        s3.add_response("put_object", {}, expected_params={"Bucket": "app-dw-media", "Key": ANY, "Body": b"mp3-bytes",
+                                                            "ContentType": "audio/mpeg"})
+        s3.add_response("head_object", {"ContentLength": 9})  # the second request finds it cached
+        first = aws_client.post(f"/api/words/{HELLO}/audio")
+        second = aws_client.post(f"/api/words/{HELLO}/audio")
+        polly.assert_no_pending_responses()
+        s3.assert_no_pending_responses()
+    assert first.status_code == second.status_code == 200
+    payload = first.json()
+    assert (payload["word_id"], payload["content_type"], payload["expires_in"]) == (HELLO, "audio/mpeg", 900)
+    assert payload["url"].startswith("https://app-dw-media.s3.amazonaws.com/lang-portal/audio/")
+    assert second.json()["url"].split("?")[0] == payload["url"].split("?")[0]
+
+
+def test_example_sentence(aws_client):
+    answer = json.dumps({"japanese": "こんにちは、田中さん。", "romaji": "konnichiwa, tanaka-san.",
+                         "english": "Hello, Mr. Tanaka."}, ensure_ascii=False)
+    with aws_client.stub("bedrock-runtime") as bedrock:
+        bedrock.add_response("converse", converse_response(f"Here you go:\n{answer}"), expected_params={
+            "modelId": ANY, "system": ANY, "messages": ANY, "inferenceConfig": ANY,
+            "guardrailConfig": {"guardrailIdentifier": "gr-lang", "guardrailVersion": "1", "trace": "disabled"}})
+        response = aws_client.post(f"/api/words/{HELLO}/example_sentence")
+    assert response.status_code == 200
+    assert response.json() == {"word_id": HELLO, "japanese": "こんにちは、田中さん。",
+                               "romaji": "konnichiwa, tanaka-san.", "english": "Hello, Mr. Tanaka."}
+
+
+def test_guardrail_intervention_is_422_and_counted(aws_client):
+    with aws_client.stub("bedrock-runtime") as bedrock, aws_client.stub("cloudwatch") as cloudwatch:
+        bedrock.add_response("converse", converse_response("That topic is not allowed.", "guardrail_intervened"))
+        cloudwatch.add_response("put_metric_data", {}, expected_params={
+            "Namespace": "AppDw/Guardrails",
+            "MetricData": [{"MetricName": "GuardrailViolations", "Value": 1.0, "Unit": "Count"}]})
+        response = aws_client.post(f"/api/words/{HELLO}/example_sentence")
+        cloudwatch.assert_no_pending_responses()
+    assert response.status_code == 422
+    assert response.json() == {"detail": "That topic is not allowed.", "reason": "guardrail"}
+
+
+def test_throttling_is_429_with_retry_after(aws_client):
+    with aws_client.stub("bedrock-runtime") as bedrock:
+        bedrock.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)
+        response = aws_client.post(f"/api/words/{HELLO}/example_sentence")
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "5"
+    assert response.json() == {"detail": "Bedrock is rate limiting requests; try again in a few seconds"}
+
+
+def test_an_unusable_model_answer_is_502(aws_client):
+    with aws_client.stub("bedrock-runtime") as bedrock:
+        bedrock.add_response("converse", converse_response("I'd rather talk about the weather."))
+        response = aws_client.post(f"/api/words/{HELLO}/example_sentence")
+    assert response.status_code == 502
+    assert "not a usable example sentence" in response.json()["detail"]
+
+
+def test_picture_is_generated_stored_and_presigned(aws_client):
+    png = b"\x89PNG..."
+    with aws_client.stub("s3") as s3, aws_client.stub("bedrock-runtime") as bedrock:
+        s3.add_client_error("head_object", service_error_code="404", http_status_code=404)
+        bedrock.add_response("apply_guardrail", {"usage": GUARDRAIL_USAGE, "action": "NONE", "outputs": [],
+                                                 "assessments": []})
+        bedrock.add_response("invoke_model", {"body": stream(json.dumps(
+            {"images": [base64.b64encode(png).decode()]}).encode()), "contentType": "application/json"})
+        s3.add_response("put_object", {}, expected_params={"Bucket": "app-dw-media", "Key": ANY, "Body": png,
+                                                            "ContentType": "image/png"})
+        response = aws_client.post(f"/api/words/{HELLO}/picture")
+        bedrock.assert_no_pending_responses()
+    assert response.status_code == 200
+    assert response.json()["url"].startswith("https://app-dw-media.s3.amazonaws.com/lang-portal/pictures/")
+    assert response.json()["content_type"] == "image/png"
+
+
+def test_assist_respects_word_visibility(aws_client):
+    group = import_group(aws_client, generated_group("Private", 1)).json()
+    word_id = aws_client.get(f"/api/groups/{group['id']}/words/raw").json()["items"][0]["id"]
+    for kind in ("audio", "picture", "example_sentence"):
+        assert aws_client.post(f"/api/words/{word_id}/{kind}", headers=as_user("bob")).status_code == 404
+
+
+@pytest.mark.parametrize("kind,settings", [
+    ("audio", ["AWS_DEFAULT_REGION", "MEDIA_BUCKET"]),
+    ("picture", ["AWS_DEFAULT_REGION", "MEDIA_BUCKET"]),
+    ("example_sentence", ["AWS_DEFAULT_REGION", "GUARDRAIL_ID", "GUARDRAIL_VERSION"]),
+])
+def test_local_mode_answers_503_naming_the_settings(client, kind, settings):
+    response = client.post(f"/api/words/{HELLO}/{kind}")
+    assert response.status_code == 503
+    assert response.json()["settings"] == settings
+    assert "is not available: set " + ", ".join(settings) in response.json()["detail"]

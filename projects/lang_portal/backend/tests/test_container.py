@@ -1,0 +1,123 @@
+"""The Dockerfile (checked as text: Docker cannot run here), the image's own command line run on
+127.0.0.1, and the `make run-lang-portal` local run."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from projects.lang_portal.backend.tests.conftest import free_port
+
+BACKEND = Path(__file__).parents[1]
+REPO = BACKEND.parents[2]
+DOCKERFILE = (BACKEND / "Dockerfile").read_text()
+
+
+def instruction(name: str) -> list[str]:
+    return re.findall(rf"^{name}\s+(.+)$", DOCKERFILE, re.MULTILINE)
+
+
+def image_command() -> list[str]:
+    [cmd] = instruction("CMD")
+    return json.loads(cmd)
+
+
+def test_base_image_is_a_pinned_slim_python_311():
+    [base] = instruction("FROM")
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?", base), base
+
+
+def test_runs_as_a_non_root_user_with_curl_for_the_health_check():
+    [user] = instruction("USER")
+    assert user not in ("root", "0")
+    assert "apt-get install -y --no-install-recommends curl" in DOCKERFILE
+    assert instruction("HEALTHCHECK") == [
+        "--interval=30s --timeout=5s --start-period=60s --retries=3 CMD curl -f http://localhost:8000/health || exit 1"]
+    assert instruction("EXPOSE") == ["8000"]
+
+
+def test_copies_only_what_the_app_needs():
+    sources = [line.split()[0] for line in instruction("COPY")]
+    assert sources == ["projects/lang_portal/backend/requirements.txt", "modules/", "projects/__init__.py",
+                       "projects/lang_portal/__init__.py", "projects/lang_portal/backend/"]
+
+
+def test_requirements_match_the_lock_file():
+    lock = json.loads((REPO / "Pipfile.lock").read_text())
+    locked = {name.lower(): spec["version"].lstrip("=") for section in ("default", "develop")
+              for name, spec in lock[section].items() if "version" in spec}
+    pinned = dict(line.split("==") for line in (BACKEND / "requirements.txt").read_text().splitlines()
+                  if line and not line.startswith("#"))
+    assert {name: version for name, version in pinned.items() if locked.get(name) != version} == {}
+
+
+def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode}: {process.stdout.read()}")
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.3)
+    pytest.fail(f"{url} did not answer within {timeout}s")
+
+
+def stop(process: subprocess.Popen) -> str:
+    process.send_signal(signal.SIGINT)
+    try:
+        output, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output
+
+
+@pytest.mark.slow
+def test_the_image_command_serves_health(tmp_path):
+    command = image_command()
+    assert command[:2] == ["uvicorn", "projects.lang_portal.backend.main:app"]
+    assert command[command.index("--host") + 1] == "0.0.0.0" and command[command.index("--port") + 1] == "8000"
+    assert int(command[command.index("--workers") + 1]) >= 2
+    port = free_port()
+    local = [sys.executable, "-m", *command]  # the same arguments, only bound to 127.0.0.1 on a free port
+    local[local.index("--host") + 1], local[local.index("--port") + 1] = "127.0.0.1", str(port)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/image.sqlite3", "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(local, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        response = wait_for_health(f"http://127.0.0.1:{port}/health", process)
+        assert response.status_code == 200, response.text
+        assert httpx.get(f"http://127.0.0.1:{port}/api/groups", timeout=5).json()["pagination"]["total_items"] == 6
+    finally:
+        output = stop(process)
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert lines, f"no JSON log lines in: {shlex.quote(output[:500])}"
+    assert all(not line.strip() or line.startswith("{") for line in output.splitlines()), output[:2000]
+
+
+@pytest.mark.slow
+def test_make_run_lang_portal_serves_a_migrated_seeded_sqlite_in_local_mode(tmp_path):
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "PYTHONPATH": str(REPO)}
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "projects.lang_portal.backend.run"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert wait_for_health(f"http://127.0.0.1:{port}/api/health", process).status_code == 200
+        words = httpx.get(f"http://127.0.0.1:{port}/api/words", timeout=5).json()
+        assert words["pagination"]["total_items"] == 54
+    finally:
+        output = stop(process)
+    assert (tmp_path / "lang_portal.sqlite3").exists()
+    warnings = [json.loads(line) for line in output.splitlines()
+                if line.startswith("{") and '"WARNING"' in line and "LOCAL MODE" in line]
+    assert warnings and "local-user" in warnings[0]["message"]

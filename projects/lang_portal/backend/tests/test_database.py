@@ -1,0 +1,111 @@
+"""Migrations on PostgreSQL, the seed loader, IAM auth tokens per connection, and health when the DB is down."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, event, func, inspect, select, text
+from sqlalchemy.orm import Session
+
+from projects.lang_portal.backend.app import create_app
+from projects.lang_portal.backend.db import create_db_engine
+from projects.lang_portal.backend.migrate import downgrade, upgrade
+from projects.lang_portal.backend.models import Group, StudyActivity, Word, WordGroup
+from projects.lang_portal.backend.seed import load_seed
+from projects.lang_portal.backend.settings import LangPortalSettings
+from projects.lang_portal.backend.tests.conftest import free_port, settings_for
+from projects.lang_portal.backend.tests.helpers import SEED_GROUPS, SEED_WORDS
+
+REPO = Path(__file__).parents[4]
+TABLES = {"words", "groups", "words_groups", "study_activities", "study_sessions", "word_review_items"}
+
+
+def test_migrations_upgrade_and_downgrade_on_postgresql(postgres):
+    engine = create_engine(postgres.create())
+    try:
+        assert set(inspect(engine).get_table_names()) == set()
+        upgrade(engine)
+        inspector = inspect(engine)
+        assert set(inspector.get_table_names()) == TABLES | {"alembic_version"}
+        assert {"ix_words_japanese", "ux_words_owner_content"} <= {i["name"] for i in inspector.get_indexes("words")}
+        assert {"ix_reviews_user_word", "ix_reviews_session"} <= {
+            i["name"] for i in inspector.get_indexes("word_review_items")}
+        downgrade(engine)
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+        upgrade(engine)  # and up again from base
+        assert TABLES <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def counts(engine) -> tuple[int, int, int, int]:
+    with Session(engine) as db:
+        return tuple(db.execute(select(func.count()).select_from(model)).scalar_one()
+                     for model in (Word, Group, WordGroup, StudyActivity))
+
+
+def test_the_seed_is_idempotent(db_url):
+    engine = create_engine(db_url)
+    try:
+        before = counts(engine)
+        assert before == (SEED_WORDS, len(SEED_GROUPS), SEED_WORDS, 2)
+        load_seed(engine)
+        load_seed(engine)
+        assert counts(engine) == before
+    finally:
+        engine.dispose()
+
+
+def test_the_seed_runs_on_its_own(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/seeded.sqlite3", "PYTHONPATH": str(REPO)}
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "projects.lang_portal.backend.seed"], env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+    engine = create_engine(env["DATABASE_URL"])
+    assert counts(engine)[:2] == (SEED_WORDS, len(SEED_GROUPS))
+    engine.dispose()
+
+
+def test_a_bad_database_url_is_a_clear_startup_error(tmp_path):
+    env = {**os.environ, "DATABASE_URL": "mysql://nope", "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", "import projects.lang_portal.backend.main"], env=env,
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "DATABASE_URL: Value error, must be a sqlite:/// or postgresql:// URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_iam_auth_uses_a_fresh_token_as_the_password(postgres, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    url = postgres.create() + "?sslmode=disable"  # the test server has no TLS; RDS Proxy gets sslmode=require
+    settings = LangPortalSettings(database_url=url, db_iam_auth=True, aws_region="us-east-1")
+    engine = create_db_engine(settings)
+    passwords = []
+    event.listen(engine, "do_connect", lambda d, r, cargs, cparams: passwords.append(cparams["password"]))
+    try:
+        for _ in range(2):
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT 1")).scalar_one() == 1
+            engine.dispose()  # a new physical connection next time
+    finally:
+        engine.dispose()
+    assert len(passwords) == 2
+    for password in passwords:
+        assert password.startswith(f"127.0.0.1:{engine.url.port}/?Action=connect&DBUser=postgres")
+        assert "X-Amz-Signature=" in password
+
+
+def test_health_is_503_when_the_database_is_down():
+    dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
+    app = create_app(settings_for(dead, db_connect_timeout_seconds=1))
+    with TestClient(app) as client:
+        for path in ("/health", "/api/health"):
+            response = client.get(path)
+            assert response.status_code == 503
+            assert response.json() == {"status": "unavailable", "checks": {"database": "failed: OperationalError"}}
+    app.state.engine.dispose()
