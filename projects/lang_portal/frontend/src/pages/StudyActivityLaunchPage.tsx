@@ -97,6 +97,7 @@ function Launch({ id }: { id: number }) {
       <PageHeader
         title={`Launch ${name}`}
         trail={[
+          { label: "Dashboard", to: "/dashboard" },
           { label: "Study Activities", to: "/study_activities" },
           { label: name, to: `/study_activities/${id}` },
         ]}
