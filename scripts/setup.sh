@@ -17,7 +17,7 @@ need python3 "install Python 3.11"
 need npm "install Node.js 20 with npm"
 need terraform "install Terraform 1.11 (https://developer.hashicorp.com/terraform/install); it is not in apt"
 
-apt_packages=(chromium postgresql)
+apt_packages=(chromium fonts-ipafont-gothic postgresql)  # the font renders Japanese in browser screenshots
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
