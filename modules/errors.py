@@ -1,10 +1,13 @@
-"""JSON answers for the shared typed errors, and for anything unexpected (logged, never a stack trace)."""
+"""JSON answers for the shared typed errors, database outages, and anything unexpected (logged, never a
+stack trace)."""
 from __future__ import annotations
 
 import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
 from modules.aws import AwsFeatureDisabled, AwsThrottled, AwsUnavailable, GuardrailBlocked
 from modules.json_logging import request_id_var
@@ -29,6 +32,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unavailable(_: Request, error: AwsUnavailable) -> JSONResponse:
         logger.warning("AWS call failed", extra={"service": error.service, "error": str(error)})
         return JSONResponse({"detail": str(error)}, status_code=503)
+
+    @app.exception_handler(SQLAlchemyTimeout)
+    async def database_busy(_: Request, error: SQLAlchemyTimeout) -> JSONResponse:
+        logger.warning("no database connection free in time", extra={"error": str(error)})
+        return JSONResponse({"detail": "the database is busy; try again shortly"}, status_code=503,
+                            headers={"Retry-After": "2"})
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(_: Request, error: OperationalError) -> JSONResponse:
+        logger.error("database unavailable", extra={"error": str(error.orig)})
+        return JSONResponse({"detail": "the database is unavailable; try again shortly"}, status_code=503)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -22,8 +22,11 @@ def create_db_engine(settings: LangPortalSettings) -> Engine:
     connect_args: dict[str, object] = {"connect_timeout": settings.db_connect_timeout_seconds}
     if settings.db_iam_auth and "sslmode" not in url.query:
         connect_args["sslmode"] = "require"  # RDS Proxy accepts IAM tokens over TLS only
+    # No pre-ping (a round trip per request): connections are recycled well inside RDS Proxy's idle
+    # timeout, and a connection that still breaks is invalidated with its pool (answered as a 503).
     engine = create_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
-                           pool_pre_ping=True, pool_recycle=900, connect_args=connect_args)
+                           pool_timeout=settings.db_pool_timeout_seconds, pool_recycle=900,
+                           connect_args=connect_args)
     if settings.db_iam_auth:
         use_iam_auth_tokens(engine, boto3.client("rds", config=client_config(settings)))
     return engine
@@ -49,5 +52,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
+    """Each statement commits on its own (driver autocommit): no BEGIN/ROLLBACK round trips around
+    reads. Enough for reads and single-statement writes; several writes that belong together use
+    `get_transaction`."""
+    # Nothing is read after a commit but what the request itself set, so no reload round trip.
+    with Session(request.app.state.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                 expire_on_commit=False) as session:
+        yield session
+
+
+def get_transaction(request: Request) -> Iterator[Session]:
+    """A session whose writes are one transaction: committed by the endpoint, rolled back otherwise."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session

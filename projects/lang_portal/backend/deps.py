@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from modules.auth import Principal, current_principal
 from modules.aws import Bedrock, MediaStore, Speech
-from projects.lang_portal.backend.db import get_session
+from projects.lang_portal.backend.db import get_session, get_transaction
 from projects.lang_portal.backend.settings import LangPortalSettings
 
 
@@ -30,6 +30,7 @@ def get_media(request: Request) -> MediaStore:
 
 
 DbSession = Annotated[Session, Depends(get_session)]
+DbTransaction = Annotated[Session, Depends(get_transaction)]
 Caller = Annotated[Principal, Depends(current_principal)]
 Settings = Annotated[LangPortalSettings, Depends(get_settings)]
 BedrockDep = Annotated[Bedrock, Depends(get_bedrock)]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 from fastapi import HTTPException, Query
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from projects.lang_portal.backend.models import Group, StudyActivity, StudySession, Word, WordReviewItem
@@ -30,7 +30,8 @@ def owned_by(owner_column, sub: str | None) -> ColumnElement[bool]:
 
 
 def visible_group(session: Session, group_id: int, sub: str) -> Group:
-    group = session.execute(select(Group).where(Group.id == group_id, visible_to(Group.owner_sub, sub))).scalar_one_or_none()
+    group = session.execute(select(Group).where(Group.id == group_id, visible_to(Group.owner_sub, sub))
+                            ).scalar_one_or_none()
     if group is None:
         raise HTTPException(404, detail=f"group {group_id} not found")
     return group
@@ -51,24 +52,43 @@ def own_session(session: Session, session_id: int, sub: str) -> StudySession:
     return found
 
 
-def review_counts(*conditions: ColumnElement[bool]):
-    """Per word: how often it was answered correctly and wrongly, among reviews matching `conditions`."""
-    return (select(WordReviewItem.word_id,
-                   func.sum(case((WordReviewItem.correct, 1), else_=0)).label("correct_count"),
-                   func.sum(case((WordReviewItem.correct, 0), else_=1)).label("wrong_count"))
-            .where(*conditions).group_by(WordReviewItem.word_id).subquery())
+WordSort = Literal["japanese", "romaji", "english", "correct_count", "wrong_count"]
 
 
-def word_items(*conditions: ColumnElement[bool], reviews: tuple[ColumnElement[bool], ...]) -> tuple[Select, dict]:
-    """Word rows with review counts; returns the statement and its sortable columns."""
-    counts = review_counts(*reviews)
-    correct = func.coalesce(counts.c.correct_count, 0).label("correct_count")
-    wrong = func.coalesce(counts.c.wrong_count, 0).label("wrong_count")
-    statement = (select(Word.id, Word.japanese, Word.romaji, Word.english, correct, wrong)
-                 .outerjoin(counts, counts.c.word_id == Word.id).where(*conditions))
-    sortable = {"japanese": Word.japanese, "romaji": Word.romaji, "english": Word.english,
-                "correct_count": correct, "wrong_count": wrong}
-    return statement, sortable
+def _review_counts(word_id: ColumnElement, reviews: tuple[ColumnElement[bool], ...]):
+    """How often `word_id` was answered correctly and wrongly among the reviews matching `reviews`."""
+    def count_where(correct: ColumnElement[bool]):
+        return (select(func.count(WordReviewItem.id))
+                .where(WordReviewItem.word_id == word_id, correct, *reviews).scalar_subquery())
+
+    return count_where(WordReviewItem.correct).label("correct_count"), \
+        count_where(~WordReviewItem.correct).label("wrong_count")
+
+
+def word_row(word_id: int, reviews: tuple[ColumnElement[bool], ...]) -> Select:
+    """One word with its review counts."""
+    return select(Word.id, Word.japanese, Word.romaji, Word.english, *_review_counts(Word.id, reviews)).where(
+        Word.id == word_id)
+
+
+def word_page(session: Session, conditions: tuple[ColumnElement[bool], ...],
+              reviews: tuple[ColumnElement[bool], ...], page: int, sort_by: WordSort, order: SortOrder
+              ) -> tuple[list, Pagination]:
+    """A page of words with review counts. Sorted by a word column, the page is chosen first (by index)
+    and only its 100 words are counted; sorted by a count, every matching word has to be counted."""
+    total = _count(session, select(Word.id).where(*conditions))
+    offset = (page - 1) * PAGE_SIZE
+    if sort_by in ("japanese", "romaji", "english"):
+        chosen = (select(Word.id, Word.japanese, Word.romaji, Word.english).where(*conditions)
+                  .order_by(*_ordering(getattr(Word, sort_by), Word.id, order)).limit(PAGE_SIZE).offset(offset)
+                  .subquery())
+        statement = (select(chosen, *_review_counts(chosen.c.id, reviews))
+                     .order_by(*_ordering(chosen.c[sort_by], chosen.c.id, order)))
+    else:
+        counts = dict(zip(("correct_count", "wrong_count"), _review_counts(Word.id, reviews)))
+        statement = (select(Word.id, Word.japanese, Word.romaji, Word.english, *counts.values()).where(*conditions)
+                     .order_by(*_ordering(counts[sort_by], Word.id, order)).limit(PAGE_SIZE).offset(offset))
+    return session.execute(statement).all(), _pagination(page, total)
 
 
 def session_items(*conditions: ColumnElement[bool]) -> tuple[Select, dict]:
@@ -94,9 +114,20 @@ def paginate(session: Session, statement: Select, count_statement: Select, page:
              sortable: Mapping[str, ColumnElement], sort_by: str, order: SortOrder, tiebreak: ColumnElement
              ) -> tuple[list, Pagination]:
     """One page of `statement` sorted by `sort_by` (then `tiebreak`, so pages never overlap)."""
-    column = sortable[sort_by]
-    total = session.execute(select(func.count()).select_from(count_statement.subquery())).scalar_one()
-    ordering = (column.desc(), tiebreak.desc()) if order == "desc" else (column.asc(), tiebreak.asc())
-    rows = session.execute(statement.order_by(*ordering).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return rows, Pagination(current_page=page, total_pages=math.ceil(total / PAGE_SIZE), total_items=total,
-                            items_per_page=PAGE_SIZE)
+    total = _count(session, count_statement)
+    rows = session.execute(statement.order_by(*_ordering(sortable[sort_by], tiebreak, order))
+                           .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return rows, _pagination(page, total)
+
+
+def _ordering(column: ColumnElement, tiebreak: ColumnElement, order: SortOrder) -> tuple[ColumnElement, ...]:
+    return (column.desc(), tiebreak.desc()) if order == "desc" else (column.asc(), tiebreak.asc())
+
+
+def _count(session: Session, statement: Select) -> int:
+    return session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+
+
+def _pagination(page: int, total: int) -> Pagination:
+    return Pagination(current_page=page, total_pages=math.ceil(total / PAGE_SIZE), total_items=total,
+                      items_per_page=PAGE_SIZE)

@@ -17,6 +17,7 @@ class LangPortalSettings(AppSettings):
     db_pool_size: int = Field(10, ge=1, le=100)
     db_max_overflow: int = Field(10, ge=0, le=100)
     db_connect_timeout_seconds: int = Field(5, ge=1, le=60)
+    db_pool_timeout_seconds: float = Field(10, gt=0, le=60)
     health_timeout_seconds: float = Field(2.0, gt=0, le=10)
     # The key service callers (Vocab Generator, Writing Practice) send in X-Api-Key.
     lang_portal_api_key: SecretStr | None = None

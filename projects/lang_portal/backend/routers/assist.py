@@ -10,11 +10,12 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, ValidationError
 
 from modules.aws import POLLY_ENGINE, content_key
+from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import BedrockDep, Caller, DbSession, MediaDep, ResourceId, SpeechDep
 from projects.lang_portal.backend.queries import visible_word
 from projects.lang_portal.backend.schemas import ExampleSentence, MediaLink
 
-router = APIRouter(prefix="/api/words", tags=["assist"])
+router = APIRouter(prefix="/api/words", tags=["assist"], route_class=ThreadedEndpointRoute)
 
 AWS_ERRORS = {
     422: {"description": "Blocked by the content guardrail"},
@@ -38,7 +39,8 @@ def word_audio(word_id: ResourceId, db: DbSession, caller: Caller, speech: Speec
     media.require("word audio")
     key = content_key("lang-portal/audio", "mp3", speech.voice_id, POLLY_ENGINE, word.japanese)
     url = media.cached_url(key, "audio/mpeg", lambda: speech.synthesize(word.japanese))
-    return {"word_id": word.id, "url": url, "content_type": "audio/mpeg", "expires_in": media.settings.media_url_seconds}
+    return {"word_id": word.id, "url": url, "content_type": "audio/mpeg",
+            "expires_in": media.settings.media_url_seconds}
 
 
 @router.post("/{word_id}/picture", response_model=MediaLink, responses=AWS_ERRORS)

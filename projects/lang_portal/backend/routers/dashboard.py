@@ -4,16 +4,17 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from fastapi import APIRouter
-from sqlalchemy import case, func, select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, DbSession
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordReviewItem
 from projects.lang_portal.backend.queries import visible_to
 from projects.lang_portal.backend.schemas import LastStudySession, QuickStats, StudyProgress
 
-router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"], route_class=ThreadedEndpointRoute)
 
 MAX_STREAK_DAYS = 3660  # how far back the streak is counted
 
@@ -54,14 +55,16 @@ def study_progress(db: DbSession, caller: Caller) -> dict:
 
 @router.get("/quick-stats", response_model=QuickStats)
 def quick_stats(db: DbSession, caller: Caller) -> dict:
-    reviews = db.execute(select(func.count(WordReviewItem.id),
-                                func.coalesce(func.sum(case((WordReviewItem.correct, 1), else_=0)), 0))
-                         .where(WordReviewItem.user_sub == caller.sub)).one()
-    sessions = db.execute(select(func.count(StudySession.id), func.count(func.distinct(StudySession.group_id)))
-                          .where(StudySession.user_sub == caller.sub)).one()
-    total_reviews, correct_reviews = reviews
-    return {"success_rate": round(100 * correct_reviews / total_reviews, 1) if total_reviews else 0.0,
-            "total_study_sessions": sessions[0], "total_active_groups": sessions[1],
+    mine = WordReviewItem.user_sub == caller.sub
+    sessions = StudySession.user_sub == caller.sub
+    totals = db.execute(select(
+        select(func.count(WordReviewItem.id)).where(mine).scalar_subquery().label("reviews"),
+        select(func.count(WordReviewItem.id)).where(mine, WordReviewItem.correct).scalar_subquery().label("correct"),
+        select(func.count(StudySession.id)).where(sessions).scalar_subquery().label("sessions"),
+        select(func.count(func.distinct(StudySession.group_id))).where(sessions).scalar_subquery().label("groups"),
+    )).one()
+    return {"success_rate": round(100 * totals.correct / totals.reviews, 1) if totals.reviews else 0.0,
+            "total_study_sessions": totals.sessions, "total_active_groups": totals.groups,
             "study_streak_days": study_streak_days(db, caller.sub)}
 
 

@@ -6,17 +6,17 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
+from modules.routing import ThreadedEndpointRoute
+from projects.lang_portal.backend.deps import Caller, DbSession, DbTransaction, ResourceId
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem
-from projects.lang_portal.backend.queries import (PageNumber, SortOrder, paginate, session_items, visible_group,
-                                                  visible_to, word_items)
+from projects.lang_portal.backend.queries import (PageNumber, SortOrder, WordSort, paginate, session_items,
+                                                  visible_group, visible_to, word_page)
 from projects.lang_portal.backend.routers.study_sessions import SessionSort
-from projects.lang_portal.backend.routers.words import WordSort
 from projects.lang_portal.backend.schemas import (GroupDetail, GroupImport, GroupImported, GroupItem, GroupStats,
                                                   Page, RawGroupWords, StudySessionItem, WordItem)
 from projects.lang_portal.backend.vocabulary import add_group
 
-router = APIRouter(prefix="/api/groups", tags=["groups"])
+router = APIRouter(prefix="/api/groups", tags=["groups"], route_class=ThreadedEndpointRoute)
 
 GroupSort = Literal["name", "word_count"]
 
@@ -40,7 +40,7 @@ def list_groups(db: DbSession, caller: Caller, page: int = PageNumber, sort_by: 
 @router.post("/import", response_model=GroupImported, status_code=status.HTTP_201_CREATED,
              responses={200: {"model": GroupImported, "description": "The group already existed (a re-send)"},
                         413: {"description": "The body is larger than MAX_REQUEST_BYTES"}})
-def import_group(payload: GroupImport, response: Response, db: DbSession, caller: Caller) -> dict:
+def import_group(payload: GroupImport, response: Response, db: DbTransaction, caller: Caller) -> dict:
     """Import a Vocab Generator group. A user's import is theirs; a service's (API key) is shared vocabulary.
     Re-sending the same group changes nothing; new words sent under an existing name are added to it."""
     owner = None if caller.is_service else caller.sub
@@ -72,9 +72,7 @@ def list_group_words(group_id: ResourceId, db: DbSession, caller: Caller, page: 
                      sort_by: WordSort = "japanese", order: SortOrder = "asc") -> dict:
     group = visible_group(db, group_id, caller.sub)
     in_group = Word.id.in_(select(WordGroup.word_id).where(WordGroup.group_id == group.id))
-    statement, sortable = word_items(in_group, reviews=(WordReviewItem.user_sub == caller.sub,))
-    rows, pagination = paginate(db, statement, select(Word.id).where(in_group), page, sortable, sort_by, order,
-                                Word.id)
+    rows, pagination = word_page(db, (in_group,), (WordReviewItem.user_sub == caller.sub,), page, sort_by, order)
     return {"items": rows, "pagination": pagination}
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import delete, select
 
-from projects.lang_portal.backend.deps import Caller, DbSession
+from modules.routing import ThreadedEndpointRoute
+from projects.lang_portal.backend.deps import Caller, DbTransaction
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem
 from projects.lang_portal.backend.schemas import Success
 
-router = APIRouter(prefix="/api", tags=["resets"])
+router = APIRouter(prefix="/api", tags=["resets"], route_class=ThreadedEndpointRoute)
 
 
 def _delete_history(db, sub: str) -> None:
@@ -16,7 +17,7 @@ def _delete_history(db, sub: str) -> None:
 
 
 @router.post("/reset_history", response_model=Success)
-def reset_history(db: DbSession, caller: Caller) -> dict:
+def reset_history(db: DbTransaction, caller: Caller) -> dict:
     """Delete the caller's study sessions and reviews."""
     _delete_history(db, caller.sub)
     db.commit()
@@ -24,7 +25,7 @@ def reset_history(db: DbSession, caller: Caller) -> dict:
 
 
 @router.post("/full_reset", response_model=Success)
-def full_reset(db: DbSession, caller: Caller) -> dict:
+def full_reset(db: DbTransaction, caller: Caller) -> dict:
     """Back to the seed for the caller: their history, imported groups and imported words are deleted.
     Shared vocabulary is never touched (a service caller owns none)."""
     _delete_history(db, caller.sub)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
+from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
 from projects.lang_portal.backend.models import StudyActivity, StudySession
 from projects.lang_portal.backend.queries import PageNumber, SortOrder, paginate, session_items, visible_group
@@ -10,7 +11,8 @@ from projects.lang_portal.backend.routers.study_sessions import SessionSort
 from projects.lang_portal.backend.schemas import (Page, StudyActivityOut, StudySessionItem,
                                                   StudySessionStart, StudySessionStarted)
 
-router = APIRouter(prefix="/api/study_activities", tags=["study activities"])
+router = APIRouter(prefix="/api/study_activities", tags=["study activities"],
+                   route_class=ThreadedEndpointRoute)
 
 
 def _activity(db, activity_id: int) -> StudyActivity:

@@ -3,17 +3,17 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, status
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
+from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem
-from projects.lang_portal.backend.queries import (PageNumber, SortOrder, own_session, paginate, session_items,
-                                                  visible_word, word_items)
-from projects.lang_portal.backend.routers.words import WordSort
+from projects.lang_portal.backend.queries import (PageNumber, SortOrder, WordSort, own_session, paginate,
+                                                  session_items, visible_to, word_page)
 from projects.lang_portal.backend.schemas import (Page, ReviewIn, ReviewOut, StudySessionDetail, StudySessionItem,
                                                   WordItem)
 
-router = APIRouter(prefix="/api/study_sessions", tags=["study sessions"])
+router = APIRouter(prefix="/api/study_sessions", tags=["study sessions"], route_class=ThreadedEndpointRoute)
 
 SessionSort = Literal["start_time", "end_time", "activity_name", "group_name", "review_items_count"]
 
@@ -44,25 +44,31 @@ def list_session_words(session_id: ResourceId, db: DbSession, caller: Caller, pa
     study_session = own_session(db, session_id, caller.sub)
     in_session = WordReviewItem.study_session_id == study_session.id
     reviewed = Word.id.in_(select(WordReviewItem.word_id).where(in_session))
-    statement, sortable = word_items(reviewed, reviews=(in_session,))
-    rows, pagination = paginate(db, statement, select(Word.id).where(reviewed), page, sortable, sort_by, order,
-                                Word.id)
+    rows, pagination = word_page(db, (reviewed,), (in_session,), page, sort_by, order)
     return {"items": rows, "pagination": pagination}
 
 
 @router.post("/{session_id}/words/{word_id}/review", response_model=ReviewOut, status_code=status.HTTP_201_CREATED,
              responses={409: {"description": "The word is not in the session's group"}})
 def review_word(session_id: ResourceId, word_id: ResourceId, body: ReviewIn, db: DbSession, caller: Caller) -> dict:
-    study_session = own_session(db, session_id, caller.sub)
-    word = visible_word(db, word_id, caller.sub)
-    in_group = db.execute(select(WordGroup.word_id).where(
-        WordGroup.word_id == word.id, WordGroup.group_id == study_session.group_id)).first()
-    if in_group is None:
-        group_name = db.execute(select(Group.name).where(Group.id == study_session.group_id)).scalar_one()
-        raise HTTPException(409, detail=f"word {word.id} is not in group '{group_name}' of study session "
-                                        f"{study_session.id}")
-    review = WordReviewItem(word_id=word.id, study_session_id=study_session.id, user_sub=caller.sub,
-                            correct=body.correct)
+    # Every check in one round trip: the caller's session, a word they may see, and whether the word
+    # is in the session's group.
+    group_id = (select(StudySession.group_id)
+                .where(StudySession.id == session_id, StudySession.user_sub == caller.sub).scalar_subquery())
+    found = db.execute(select(
+        group_id.label("group_id"),
+        select(Word.id).where(Word.id == word_id, visible_to(Word.owner_sub, caller.sub)).scalar_subquery()
+        .label("word_id"),
+        exists().where(WordGroup.word_id == word_id, WordGroup.group_id == group_id).label("in_group"),
+        select(Group.name).where(Group.id == group_id).scalar_subquery().label("group_name"))).one()
+    if found.group_id is None:
+        raise HTTPException(404, detail=f"study session {session_id} not found")
+    if found.word_id is None:
+        raise HTTPException(404, detail=f"word {word_id} not found")
+    if not found.in_group:
+        raise HTTPException(409, detail=f"word {word_id} is not in group '{found.group_name}' of study session "
+                                        f"{session_id}")
+    review = WordReviewItem(word_id=word_id, study_session_id=session_id, user_sub=caller.sub, correct=body.correct)
     db.add(review)
     db.commit()
     return {"success": True, "word_id": review.word_id, "study_session_id": review.study_session_id,

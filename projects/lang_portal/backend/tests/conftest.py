@@ -3,13 +3,8 @@ every `db_url` test runs on both. Each test gets its own database copied from a 
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import Depends, Header
@@ -18,51 +13,23 @@ from sqlalchemy import create_engine, text
 
 from modules.auth import Principal, api_key_scheme, current_principal, get_authenticator
 from modules.tests.conftest import clear_app_environment
+from modules.tests.postgres import PostgresMissing, TemporaryPostgres
 from projects.lang_portal.backend.app import create_app
 from projects.lang_portal.backend.seed import prepare_database
 from projects.lang_portal.backend.settings import LangPortalSettings
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 API_KEY = "lang-portal-test-api-key-0123456789"
 _database_numbers = itertools.count()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _as_postgres(*command: str) -> list[str]:
-    # PostgreSQL refuses to run as root; CI and the dev machines are root.
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """`postgresql+psycopg://postgres@127.0.0.1:<port>` of a cluster that lives for the test session."""
-    missing = [str(PG_BIN / tool) for tool in ("initdb", "pg_ctl", "postgres") if not (PG_BIN / tool).exists()]
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        missing.append("runuser (util-linux)")
-    if missing:
-        pytest.fail("PostgreSQL 15 is needed for these tests but is missing: " + ", ".join(missing)
-                    + " - install the Debian package `postgresql` (scripts/setup.sh does)", pytrace=False)
-    root = Path(tempfile.mkdtemp(prefix="lang-portal-pg-", dir="/tmp"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    data, port = root / "data", free_port()
-    subprocess.run(_as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                "-E", "UTF8", "--locale=C"), check=True, capture_output=True)
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " \
-              "-c full_page_writes=off -c max_connections=200"
-    subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
-                                "-w", "-t", "60", "start"), check=True, capture_output=True)
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        with TemporaryPostgres() as server:
+            yield server.url
+    except PostgresMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
 
 
 class PostgresDatabases:

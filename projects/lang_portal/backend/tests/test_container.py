@@ -15,20 +15,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from projects.lang_portal.backend.tests.conftest import free_port
+from modules.tests.container import dockerfile_instructions, image_command, local_command
+from modules.tests.postgres import free_port
 
 BACKEND = Path(__file__).parents[1]
 REPO = BACKEND.parents[2]
-DOCKERFILE = (BACKEND / "Dockerfile").read_text()
+DOCKERFILE = BACKEND / "Dockerfile"
 
 
 def instruction(name: str) -> list[str]:
-    return re.findall(rf"^{name}\s+(.+)$", DOCKERFILE, re.MULTILINE)
-
-
-def image_command() -> list[str]:
-    [cmd] = instruction("CMD")
-    return json.loads(cmd)
+    return dockerfile_instructions(DOCKERFILE, name)
 
 
 def test_base_image_is_a_pinned_slim_python_311():
@@ -39,7 +35,7 @@ def test_base_image_is_a_pinned_slim_python_311():
 def test_runs_as_a_non_root_user_with_curl_for_the_health_check():
     [user] = instruction("USER")
     assert user not in ("root", "0")
-    assert "apt-get install -y --no-install-recommends curl" in DOCKERFILE
+    assert "apt-get install -y --no-install-recommends curl" in DOCKERFILE.read_text()
     assert instruction("HEALTHCHECK") == [
         "--interval=30s --timeout=5s --start-period=60s --retries=3 CMD curl -f http://localhost:8000/health || exit 1"]
     assert instruction("EXPOSE") == ["8000"]
@@ -84,13 +80,12 @@ def stop(process: subprocess.Popen) -> str:
 
 @pytest.mark.slow
 def test_the_image_command_serves_health(tmp_path):
-    command = image_command()
+    command = image_command(DOCKERFILE)
     assert command[:2] == ["uvicorn", "projects.lang_portal.backend.main:app"]
     assert command[command.index("--host") + 1] == "0.0.0.0" and command[command.index("--port") + 1] == "8000"
     assert int(command[command.index("--workers") + 1]) >= 2
     port = free_port()
-    local = [sys.executable, "-m", *command]  # the same arguments, only bound to 127.0.0.1 on a free port
-    local[local.index("--host") + 1], local[local.index("--port") + 1] = "127.0.0.1", str(port)
+    local = local_command(command, port)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/image.sqlite3", "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(local, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -16,7 +16,8 @@ from projects.lang_portal.backend.migrate import downgrade, upgrade
 from projects.lang_portal.backend.models import Group, StudyActivity, Word, WordGroup
 from projects.lang_portal.backend.seed import load_seed
 from projects.lang_portal.backend.settings import LangPortalSettings
-from projects.lang_portal.backend.tests.conftest import free_port, settings_for
+from modules.tests.postgres import free_port
+from projects.lang_portal.backend.tests.conftest import settings_for
 from projects.lang_portal.backend.tests.helpers import SEED_GROUPS, SEED_WORDS
 
 REPO = Path(__file__).parents[4]

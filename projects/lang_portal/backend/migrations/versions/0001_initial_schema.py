@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("parts", sa.JSON, nullable=False),
         sa.Column("owner_sub", sa.String(128), nullable=True))
     op.create_index("ux_words_owner_content", "words", [OWNER, "japanese", "romaji", "english"], unique=True)
-    op.create_index("ix_words_japanese", "words", ["japanese"])
+    op.create_index("ix_words_japanese", "words", ["japanese", "id"])  # the default sort of the word lists
     op.create_index("ix_words_owner_sub", "words", ["owner_sub"])
 
     op.create_table(
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("user_sub", sa.String(128), nullable=False),
         sa.Column("correct", sa.Boolean, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False))
-    op.create_index("ix_reviews_user_word", "word_review_items", ["user_sub", "word_id"])
+    op.create_index("ix_reviews_user_word", "word_review_items", ["user_sub", "word_id", "correct"])
     op.create_index("ix_reviews_user_created", "word_review_items", ["user_sub", "created_at"])
     op.create_index("ix_reviews_session", "word_review_items", ["study_session_id"])
 

@@ -1,0 +1,203 @@
+"""Lang Portal API under load: `python -m bench.api_bench [--seconds 30] [--clients 100]`.
+
+The API runs exactly as its image does (the Dockerfile's CMD: uvicorn, production worker count) on
+127.0.0.1 against a fresh PostgreSQL holding 10,000 words in 50 groups. Each endpoint gets
+`--clients` concurrent keep-alive clients for `--seconds`; then a bare FastAPI endpoint returning a
+constant JSON gets the same, as the ceiling of this machine. The load generator is one asyncio
+process with a minimal HTTP/1.1 client, so it costs little of the CPU the servers share with it.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import create_engine, insert, select, text
+
+from modules.tests.container import image_command, local_command
+from modules.tests.postgres import TemporaryPostgres, free_port
+from toolkit.report import table
+
+REPO = Path(__file__).resolve().parents[1]
+DOCKERFILE = REPO / "projects/lang_portal/backend/Dockerfile"
+WORDS, GROUPS = 10_000, 50
+PRIOR_REVIEWS = 5_000  # history already recorded, so the stats endpoints have something to add up
+
+bare_app = FastAPI()
+
+
+@bare_app.get("/constant")
+async def constant() -> dict:
+    return {"status": "ok", "items": [1, 2, 3]}
+
+
+Request = tuple[str, str, bytes]  # method, path, body
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def row(self, name: str, seconds: float) -> list[object]:
+        ms = sorted(1000 * x for x in self.latencies) or [0.0]
+        def pct(p: float) -> float:
+            return ms[min(len(ms) - 1, int(p * len(ms)))]
+        return [name, len(self.latencies) / seconds, statistics.median(ms), pct(0.95), pct(0.99), self.errors]
+
+
+async def _client(port: int, next_request: Callable[[], Request], deadline: float, result: Result) -> None:
+    reader = writer = None
+    while time.perf_counter() < deadline:
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            method, path, body = next_request()
+            started = time.perf_counter()
+            writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            result.latencies.append(time.perf_counter() - started)
+            if not 200 <= status < 300:
+                result.errors += 1
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            result.errors += 1
+            if writer is not None:
+                writer.close()
+            reader = writer = None
+    if writer is not None:
+        writer.close()
+
+
+def load(port: int, next_request: Callable[[], Request], clients: int, seconds: float) -> Result:
+    result = Result()
+
+    async def run() -> None:
+        deadline = time.perf_counter() + seconds
+        await asyncio.gather(*(_client(port, next_request, deadline, result) for _ in range(clients)))
+
+    asyncio.run(run())
+    return result
+
+
+def prepare_database(url: str) -> dict:
+    """Migrate and seed, then add the benchmark vocabulary and a review history; returns ids to request."""
+    from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem
+    from projects.lang_portal.backend.seed import prepare_database as migrate_and_seed
+
+    engine = create_engine(url)
+    migrate_and_seed(engine)
+    with engine.begin() as db:
+        group_ids = [db.execute(insert(Group).values(name=f"Bench group {g:02d}").returning(Group.id)).scalar_one()
+                     for g in range(GROUPS)]
+        db.execute(insert(Word), [{"japanese": f"言葉{n:05d}", "romaji": f"kotoba {n}", "english": f"word {n}",
+                                   "parts": {"type": "noun", "formality": "neutral"}} for n in range(WORDS)])
+        word_ids = db.execute(select(Word.id).where(Word.japanese.like("言葉%")).order_by(Word.id)).scalars().all()
+        per_group = WORDS // GROUPS
+        db.execute(insert(WordGroup), [{"word_id": w, "group_id": group_ids[i // per_group]}
+                                       for i, w in enumerate(word_ids)])
+        session_id = db.execute(insert(StudySession).values(group_id=group_ids[0], study_activity_id=1,
+                                                            user_sub="local-user").returning(StudySession.id)
+                                ).scalar_one()
+        db.execute(insert(WordReviewItem), [{"word_id": word_ids[n % per_group], "study_session_id": session_id,
+                                             "user_sub": "local-user", "correct": n % 3 != 0}
+                                            for n in range(PRIOR_REVIEWS)])
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE"))  # what autovacuum does soon after a bulk load
+    engine.dispose()
+    total_words = WORDS + 54
+    return {"pages": -(-total_words // 100), "groups": group_ids, "session": session_id,
+            "session_words": word_ids[:per_group]}
+
+
+def serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    process = subprocess.Popen(local_command(command, port), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=2)
+            return process
+        except httpx.TransportError:
+            if process.poll() is not None:
+                raise SystemExit(f"server exited: {process.stderr.read()}")
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("server did not start within 60 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=100)
+    args = parser.parse_args()
+    command = image_command(DOCKERFILE)
+    workers = command[command.index("--workers") + 1]
+    rows = []
+    with TemporaryPostgres(durable=True) as postgres:
+        url = f"{postgres.url}/postgres"
+        ids = prepare_database(url)
+        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(REPO), "LOG_LEVEL": "INFO"}
+        api_port = free_port()
+        api = serve(command, env, api_port)
+        try:
+            endpoints: dict[str, Callable[[], Request]] = {
+                "GET /api/words?page=N": lambda: ("GET", f"/api/words?page={random.randint(1, ids['pages'])}", b""),
+                "GET /api/groups/:id/words": lambda: ("GET", f"/api/groups/{random.choice(ids['groups'])}/words", b""),
+                "GET /api/dashboard/quick-stats": lambda: ("GET", "/api/dashboard/quick-stats", b""),
+                "POST /api/study_sessions/:id/words/:word_id/review": lambda: (
+                    "POST", f"/api/study_sessions/{ids['session']}/words/{random.choice(ids['session_words'])}/review",
+                    b'{"correct": true}'),
+            }
+            for name, next_request in endpoints.items():
+                load(api_port, next_request, 10, 2)  # warm the pools and caches
+                rows.append(load(api_port, next_request, args.clients, args.seconds).row(name, args.seconds))
+                print(f"done: {name}", file=sys.stderr)
+        finally:
+            stop(api)
+    bare_command = [*command]
+    bare_command[1] = "bench.api_bench:bare_app"
+    bare_port = free_port()
+    bare = serve(bare_command, {**os.environ, "PYTHONPATH": str(REPO)}, bare_port)
+    try:
+        load(bare_port, lambda: ("GET", "/constant", b""), 10, 2)
+        rows.append(load(bare_port, lambda: ("GET", "/constant", b""), args.clients, args.seconds)
+                    .row("GET /constant (bare FastAPI)", args.seconds))
+    finally:
+        stop(bare)
+    bare_rps = rows[-1][1]
+    for row in rows:
+        row.append(f"{100 * row[1] / bare_rps:.0f}%")
+    print(f"\n{args.clients} concurrent clients, {args.seconds:g} s per endpoint, uvicorn --workers {workers}, "
+          f"PostgreSQL 15, {os.cpu_count()} CPUs shared by servers and load generator\n")
+    print(table(["endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "of bare"], rows, markdown=True))
+
+
+if __name__ == "__main__":
+    main()
