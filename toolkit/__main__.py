@@ -30,6 +30,12 @@ def _scan(args) -> int:
     return scan_command(args.env, args.workspaces)
 
 
+def _e2e(args) -> int:
+    from toolkit.e2e import e2e_command
+
+    return e2e_command(args.env, args.workspaces, workers=args.parallel, step_timeout=args.step_timeout)
+
+
 def _bench(args) -> int:
     from bench.synth_bench import bench_command
 
@@ -50,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     scan = commands.add_parser("scan", help="checkov over every workspace, with the reviewed skips")
     scan.add_argument("workspaces", nargs="*", help="only these workspaces")
     scan.set_defaults(run=_scan)
+    e2e = commands.add_parser("e2e", help="apply, re-plan and destroy every workspace against the local AWS emulator")
+    e2e.add_argument("workspaces", nargs="*", help="only these workspaces (and the ones they read)")
+    e2e.add_argument("--parallel", type=int, default=2, help="workspaces applied or destroyed at once")
+    e2e.add_argument("--step-timeout", type=float, default=900, help="seconds one Terraform step may take")
+    e2e.set_defaults(run=_e2e)
     bench = commands.add_parser("bench", help="measure synth and validate")
     bench.add_argument("--runs", type=int, default=5)
     bench.set_defaults(run=_bench)

@@ -420,7 +420,8 @@ class PlatformDefinition(_Strict):
 class Platform:
     """The definition with one environment chosen: what every construct receives."""
 
-    def __init__(self, definition: PlatformDefinition, environment: str, source: Path | None = None):
+    def __init__(self, definition: PlatformDefinition, environment: str, source: Path | None = None, *,
+                 emulator_url: str | None = None):
         if environment not in definition.environments:
             raise DefinitionError(
                 f"environment {environment!r} is not defined (defined: {', '.join(definition.environments)}); "
@@ -429,6 +430,9 @@ class Platform:
         self.definition = definition
         self.environment = environment
         self.source = source
+        # Set only for the e2e run: every workspace then talks to the local AWS emulator at this URL.
+        self.emulator_url = emulator_url
+        self.emulator_switched_off: set[str] = set()
 
     def __getattr__(self, item: str):
         # Sections of the definition read as attributes: platform.network, platform.projects, ...
@@ -453,6 +457,25 @@ class Platform:
     def resource_name(self, *parts: str) -> str:
         """`app-dw-dev-<parts>`: the prefix that keeps environments apart in one account."""
         return "-".join([self.name, self.environment, *parts])
+
+    @property
+    def on_emulator(self) -> bool:
+        return self.emulator_url is not None
+
+    def emulator_skips(self, flag: str) -> bool:
+        """Whether to leave out what the emulator cannot do: True only on the emulator target.
+
+        `flag` is a key of `toolkit.emulator.EMULATOR_LIMITS` (which says why); the construct
+        owning the resource asks, e.g. `if not platform.emulator_skips("codepipeline"): ...`.
+        """
+        from toolkit.emulator import EMULATOR_LIMITS
+
+        if flag not in EMULATOR_LIMITS:
+            raise DefinitionError(f"unknown emulator limit {flag!r} (known: {', '.join(EMULATOR_LIMITS)})")
+        if not self.on_emulator:
+            return False
+        self.emulator_switched_off.add(flag)
+        return True
 
 
 def _describe(error: ValidationError, data: dict) -> str:
@@ -479,8 +502,27 @@ def parse_definition(data: dict, source: str = "platform definition") -> Platfor
         raise DefinitionError(f"{source} is invalid:\n{_describe(error, data)}") from None
 
 
+def emulator_target() -> str | None:
+    """The emulator URL when `APP_DW_TARGET=emulator` (with `APP_DW_EMULATOR_URL`), else None."""
+    target = os.environ.get("APP_DW_TARGET", "aws")
+    if target == "aws":
+        return None
+    if target != "emulator":
+        raise DefinitionError(f"APP_DW_TARGET={target!r} is not a target (targets: aws, emulator)")
+    url = os.environ.get("APP_DW_EMULATOR_URL")
+    if not url:
+        raise DefinitionError("APP_DW_TARGET=emulator needs APP_DW_EMULATOR_URL (the local emulator, http://127.0.0.1:<port>)")
+    from toolkit.emulator import EmulatorError, check_loopback
+
+    try:
+        return check_loopback(url)
+    except EmulatorError as error:
+        raise DefinitionError(str(error)) from None
+
+
 def load_platform(path: Path | str | None = None, environment: str | None = None) -> Platform:
-    """Read and validate the definition; `APP_DW_CONFIG` and `APP_DW_ENV` override the defaults."""
+    """Read and validate the definition; `APP_DW_CONFIG`, `APP_DW_ENV` and `APP_DW_TARGET`
+    (with `APP_DW_EMULATOR_URL`) override the defaults."""
     path = Path(path or os.environ.get("APP_DW_CONFIG") or DEFAULT_DEFINITION)
     environment = environment or os.environ.get("APP_DW_ENV", "dev")
     try:
@@ -489,4 +531,4 @@ def load_platform(path: Path | str | None = None, environment: str | None = None
         raise DefinitionError(f"platform definition {path} does not exist") from None
     except tomllib.TOMLDecodeError as error:
         raise DefinitionError(f"{path} is not valid TOML: {error}") from None
-    return Platform(parse_definition(data, str(path)), environment, path)
+    return Platform(parse_definition(data, str(path)), environment, path, emulator_url=emulator_target())

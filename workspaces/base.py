@@ -1,18 +1,25 @@
 """What every workspace has: its state backend, its AWS provider, outputs, remote reads."""
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+import jsii
 from cdktf import (
+    Aspects,
     DataTerraformRemoteStateS3,
+    IAspect,
     LocalBackend,
     S3Backend,
+    TerraformDataSource,
     TerraformOutput,
+    TerraformResource,
     TerraformStack,
 )
-from cdktf_cdktf_provider_aws.provider import AwsProvider
-from constructs import Construct
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
+from constructs import Construct, IConstruct
 
+from toolkit import emulator
 from toolkit.definition import Platform
 from workspaces.registry import WorkspaceSpec
 
@@ -36,15 +43,17 @@ class Workspace(TerraformStack):
         self.platform = platform
         self._remote_states: dict[str, DataTerraformRemoteStateS3] = {}
         self.published: dict[str, TerraformOutput] = {}
-        state = platform.state
         if spec.remote_state:
-            backend = S3Backend(self, bucket=state.bucket, key=self.state_key(spec.name),
-                                region=state.region, encrypt=True)
+            backend = S3Backend(self, key=self.state_key(spec.name), encrypt=True, **self._state_location())
             # S3-native locking (Terraform >= 1.10); the 0.21 bindings lack the field.
             backend.add_override("use_lockfile", True)
         else:
             LocalBackend(self, path="terraform.tfstate")
-        self.provider = AwsProvider(self, "aws", region=platform.region, default_tags=[{"tags": self.default_tags}])
+        connection = emulator.provider_settings(platform.emulator_url) if platform.on_emulator else {}
+        self.provider = AwsProvider(self, "aws", region=platform.region, default_tags=[{"tags": self.default_tags}],
+                                    **connection)
+        if platform.on_emulator:
+            Aspects.of(self).add(EmulatorEndpoints(self.provider, platform.emulator_url))
 
     @property
     def default_tags(self) -> dict[str, str]:
@@ -54,6 +63,14 @@ class Workspace(TerraformStack):
             "workspace": self.spec.name,
             "managed-by": "cdktf",
         }
+
+    def _state_location(self) -> dict[str, Any]:
+        """Where the S3 backend and the remote-state reads find the state bucket."""
+        state = self.platform.state
+        location: dict[str, Any] = {"bucket": state.bucket, "region": state.region}
+        if self.platform.on_emulator:
+            location.update(emulator.state_settings(self.platform.emulator_url))
+        return location
 
     def state_key(self, workspace: str) -> str:
         return f"{self.platform.environment}/{workspace}/terraform.tfstate"
@@ -69,9 +86,8 @@ class Workspace(TerraformStack):
                 f"declare it (declared: {', '.join(self.spec.reads) or 'none'}); add it in workspaces/registry.py"
             )
         if workspace not in self._remote_states:
-            state = self.platform.state
             self._remote_states[workspace] = DataTerraformRemoteStateS3(
-                self, f"remote-{workspace}", bucket=state.bucket, key=self.state_key(workspace), region=state.region)
+                self, f"remote-{workspace}", key=self.state_key(workspace), **self._state_location())
         return self._remote_states[workspace]
 
     def read(self, workspace: str, *output: str) -> str:
@@ -92,3 +108,28 @@ class Workspace(TerraformStack):
         output.override_logical_id(name)
         self.published[name] = output
         return output
+
+
+@jsii.implements(IAspect)
+class EmulatorEndpoints:
+    """On the emulator target, sends every service the workspace's resources and data sources
+    use to the emulator: the provider's `endpoints` are derived at synth time, so a new
+    resource type needs no list kept by hand."""
+
+    known = frozenset(inspect.signature(AwsProviderEndpoints.__init__).parameters) - {"self"}
+
+    def __init__(self, provider: AwsProvider, url: str):
+        self.provider = provider
+        self.url = url
+        self.services: set[str] = set()
+        self._add(emulator.ALWAYS_CALLED)
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, (TerraformResource, TerraformDataSource)):
+            service = emulator.endpoint_service(node.terraform_resource_type, self.known)
+            if service and service not in self.services:
+                self._add([service])
+
+    def _add(self, services) -> None:
+        self.services.update(services)
+        self.provider.add_override("endpoints", [{name: self.url for name in sorted(self.services)}])

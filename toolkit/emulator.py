@@ -1,0 +1,220 @@
+"""The local AWS emulator (moto_server) the e2e run applies the platform against.
+
+Everything the emulator target needs lives here: the server's lifecycle, the services it
+cannot do (`EMULATOR_LIMITS`, one flag each, asked by the construct that owns the resource
+through `Platform.emulator_skips`), and the settings that point Terraform at it.
+moto runs from its own virtual environment (`.venv-moto`, tools/requirements-moto.txt)
+because its pins clash with the app's. It listens on 127.0.0.1 only.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from toolkit.definition import REPO_ROOT
+
+MOTO_ENVIRONMENT = REPO_ROOT / ".venv-moto"
+LOOPBACK = "127.0.0.1"
+# The emulator accepts any key; real-looking fakes keep the SDKs from looking elsewhere.
+FAKE_ACCESS_KEY = "testing"
+FAKE_SECRET_KEY = "testing"
+SERVER_SETTINGS = {
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # the AWS managed policies the platform attaches exist
+    "MOTO_ACM_VALIDATION_WAIT": "0",           # DNS-validated certificates issue at once, not after 60 s
+}
+
+
+class EmulatorError(RuntimeError):
+    """The emulator is missing, did not start, or a URL points somewhere else."""
+
+
+@dataclass(frozen=True)
+class EmulatorLimit:
+    service: str
+    reason: str
+
+
+# One flag per thing the emulator cannot do. A construct owning such a resource asks
+# `platform.emulator_skips(flag)` and leaves the resource out only when it answers True
+# (emulator target only); `python -m toolkit e2e` prints every flag that was asked.
+EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
+    "appautoscaling": EmulatorLimit(
+        "Application Auto Scaling",
+        "moto does not implement ListTagsForResource, which the provider calls to read a scalable target's tags"),
+    "codepipeline": EmulatorLimit(
+        "CodePipeline",
+        "moto does not implement the CodePipeline reads the provider makes after creating a pipeline"),
+}
+
+
+# Attributes the emulator answers differently from AWS, per resource type: a second plan that
+# changes only these passes (and says so). Each is an emulator gap, not a construct bug, so the
+# constructs carry no `ignore_changes` for them (AWS itself needs none).
+EMULATOR_QUIRKS: dict[str, dict[str, str]] = {
+    "aws_ecs_service": {
+        "availability_zone_rebalancing": "moto does not return the setting, so the provider's default looks new",
+    },
+    "aws_vpc_security_group_ingress_rule": {
+        "description": "moto drops the description of a rule whose source is another security group",
+    },
+    "aws_vpc_security_group_egress_rule": {
+        "description": "moto drops the description of a rule whose destination is another security group",
+    },
+}
+
+# Services the provider calls whatever the resources: STS for the account ID at start.
+ALWAYS_CALLED = ("sts",)
+# Resource and data types whose provider endpoint is not the first word after "aws_",
+# matched on whole words (so "route" does not match aws_route53_zone). None: no API call.
+ENDPOINT_BY_PREFIX: dict[str, str | None] = {
+    "alb": "elbv2", "lb": "elbv2",
+    "cloudwatch_log": "logs", "cloudwatch_query_definition": "logs",
+    "cloudwatch_event": "events",
+    "db": "rds",
+    "vpc": "ec2", "subnet": "ec2", "security_group": "ec2", "default_security_group": "ec2",
+    "default_network_acl": "ec2", "default_route_table": "ec2", "route": "ec2", "route_table": "ec2",
+    "main_route_table_association": "ec2", "internet_gateway": "ec2", "egress_only_internet_gateway": "ec2",
+    "nat_gateway": "ec2", "eip": "ec2", "network_acl": "ec2", "network_interface": "ec2", "flow_log": "ec2",
+    "availability_zones": "ec2", "prefix_list": "ec2",
+    "service_discovery": "servicediscovery",
+    "cognito_identity_pool": "cognitoidentity", "cognito": "cognitoidp",
+    "caller_identity": "sts",
+    "iam_policy_document": None, "region": None, "regions": None, "partition": None, "default_tags": None,
+    "arn": None,
+}
+
+
+def endpoint_service(resource_type: str, known: frozenset[str]) -> str | None:
+    """The provider `endpoints` key a resource or data type calls; None for local-only types."""
+    words = resource_type.removeprefix("aws_").split("_")
+    for length in range(len(words), 0, -1):
+        prefix = "_".join(words[:length])
+        if prefix in ENDPOINT_BY_PREFIX:
+            return ENDPOINT_BY_PREFIX[prefix]
+    if words[0] in known:
+        return words[0]
+    raise EmulatorError(
+        f"{resource_type}: no provider endpoint is known for it, so the emulator target cannot route it; "
+        f"add its prefix to ENDPOINT_BY_PREFIX in toolkit/emulator.py")
+
+
+def provider_settings(url: str) -> dict:
+    """AwsProvider arguments on the emulator target (the endpoints come from the resources used)."""
+    return {
+        "access_key": FAKE_ACCESS_KEY, "secret_key": FAKE_SECRET_KEY,
+        "s3_use_path_style": True,           # the emulator has no per-bucket host names
+        "skip_credentials_validation": True, "skip_metadata_api_check": "true", "skip_region_validation": True,
+        # The account ID is still asked of the emulator's STS, so ARNs the provider builds look as on AWS.
+        # Few retries: an API the emulator lacks answers 500, which the provider would retry for minutes.
+        "max_retries": 2,
+    }
+
+
+def state_settings(url: str) -> dict:
+    """S3 backend and remote-state arguments on the emulator target."""
+    return {
+        "endpoints": {"s3": url}, "use_path_style": True,
+        "access_key": FAKE_ACCESS_KEY, "secret_key": FAKE_SECRET_KEY,
+        "skip_credentials_validation": True, "skip_requesting_account_id": True,
+        "skip_metadata_api_check": True, "skip_region_validation": True,
+    }
+
+
+def check_loopback(url: str) -> str:
+    """The URL, if it points at this machine's loopback address; the e2e never sends traffic elsewhere."""
+    host = urlparse(url).hostname
+    if host not in (LOOPBACK, "localhost"):
+        raise EmulatorError(f"emulator URL {url!r} is not on {LOOPBACK}: the emulator target only talks to this machine")
+    return url.rstrip("/")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
+
+
+class Emulator:
+    """`with Emulator(log) as emulator:` runs moto_server on a free loopback port and always
+    stops it on leaving the block, also on errors and Ctrl-C."""
+
+    def __init__(self, log_path: Path, startup_seconds: float = 60.0):
+        self.log_path = log_path
+        self.startup_seconds = startup_seconds
+        self.port = 0
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @staticmethod
+    def command() -> list[str]:
+        python = MOTO_ENVIRONMENT / "bin" / "python"
+        if not (MOTO_ENVIRONMENT / "bin" / "moto_server").exists():
+            raise EmulatorError(f"moto is not installed in {MOTO_ENVIRONMENT}: run `make setup` "
+                                "(installs tools/requirements-moto.txt there)")
+        return [str(python), str(Path(__file__).with_name("moto_launcher.py"))]
+
+    def start(self) -> "Emulator":
+        command = self.command()
+        self.port = free_port()
+        env = dict(os.environ, **SERVER_SETTINGS)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "w") as log:
+            # Own session: Ctrl-C reaches us, and we stop the server ourselves.
+            self.process = subprocess.Popen(
+                [*command, "-H", LOOPBACK, "-p", str(self.port)], env=env,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + self.startup_seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise EmulatorError(f"moto_server exited with {self.process.returncode} on start; see {self.log_path}")
+            if self.ready():
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise EmulatorError(f"moto_server did not answer on {self.url} within {self.startup_seconds:.0f} s; see {self.log_path}")
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=2):
+                return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def reset(self) -> None:
+        """Forget every resource: each test starts from an empty account."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def client(self, service: str):
+        """A boto3 client for the emulator (and nowhere else)."""
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.url, region_name="us-east-1",
+                            aws_access_key_id=FAKE_ACCESS_KEY, aws_secret_access_key=FAKE_SECRET_KEY)

@@ -1,0 +1,73 @@
+"""Starts moto_server with two corrections; run by .venv-moto's Python, imports only moto.
+
+Each makes moto decide as AWS does where the platform's real configuration met a moto bug;
+both are checked against the pinned release only (tools/requirements-moto.txt).
+
+1. Bucket-policy conditions. moto 5.2.5 evaluates a bucket policy's conditions as met whenever it cannot evaluate them (it
+knows only StringEquals, and has no request context). Every bucket of the platform carries the
+TLS-only statement (Deny s3:* when aws:SecureTransport is "false"), so moto refused every object
+request to them, the Terraform state bucket's included. The correction: a bucket-policy
+statement applies only when its conditions hold for the request context below (clients of the
+real endpoint use TLS; the emulator's plain HTTP on loopback stands in for it).
+
+2. Server access logging. moto refuses PutBucketLogging unless the target bucket's policy
+already grants logging.s3.amazonaws.com with one exact Resource string (or its ACL grants the
+log-delivery group). AWS does not check the target's policy when logging is configured (a
+missing grant only stops delivery), so Terraform may create the logging configuration before
+the target's policy; moto then failed where AWS succeeds. The correction drops that check;
+moto's others (the target exists, same region) stay.
+"""
+import json
+import sys
+from importlib.metadata import version
+
+VERIFIED_MOTO = "5.2.5"
+REQUEST_CONTEXT = {"aws:securetransport": "true"}   # condition keys are case-insensitive
+
+
+def condition_holds(conditions: dict) -> bool:
+    """Only Bool and StringEquals on keys of REQUEST_CONTEXT can hold; anything else does not."""
+    for operator, tests in conditions.items():
+        if operator not in ("Bool", "StringEquals"):
+            return False
+        for key, expected in tests.items():
+            expected = [expected] if isinstance(expected, str) else expected
+            actual = REQUEST_CONTEXT.get(key.lower())
+            if actual is None or actual not in [str(value).lower() for value in expected]:
+                return False
+    return True
+
+
+def correct_bucket_policy_conditions() -> None:
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy.decode())
+        statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+        applying = [{k: v for k, v in s.items() if k != "Condition"} for s in statements
+                    if condition_holds(s.get("Condition", {}))]
+        if not applying:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**policy, "Statement": applying})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
+def correct_logging_permission_check() -> None:
+    from moto.s3.models import FakeBucket
+
+    FakeBucket._log_permissions_enabled_policy = staticmethod(lambda target_bucket, target_prefix: True)
+
+
+if __name__ == "__main__":
+    if version("moto") != VERIFIED_MOTO:
+        sys.exit(f"moto {version('moto')} is installed; the launcher's corrections are verified for {VERIFIED_MOTO} "
+                 "only (tools/requirements-moto.txt): run `make setup`")
+    correct_bucket_policy_conditions()
+    correct_logging_permission_check()
+    from moto.server import main
+
+    sys.exit(main())
