@@ -131,7 +131,7 @@ def explain(workspace: str, output: str, stack: dict, state_bucket: str) -> str:
                             f"{holder.get('Who', '?')} since {holder.get('Created', '?')}, lock ID {holder.get('ID', '?')}): "
                             f"wait for it to finish (or retry with a lock timeout); if it died, "
                             f"`terraform force-unlock {holder.get('ID', '<ID>')}`")
-        elif "NoSuchBucket" in text or "bucket does not exist" in text.lower():
+        elif "NoSuchBucket" in text or re.search(r"bucket\b.*\bdoes not exist", text, flags=re.IGNORECASE):
             messages.append(f"the state bucket {state_bucket} does not exist: apply bootstrap first")
         else:
             first = " ".join(line.strip() for line in detail.splitlines()[:ERROR_LINES] if line.strip())
@@ -150,7 +150,7 @@ class StackRunner:
         self.step_timeout = step_timeout
         self.logs = stacks_dir.parent / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
-        self.env = emulator_environment(emulator_url)
+        self.env = emulator_environment(emulator_url, stacks_dir.parent / "terraformrc")
         self.binary = terraform_binary()
 
     def stack(self, workspace: str) -> dict:
@@ -223,10 +223,14 @@ class StackRunner:
         return self.step(workspace, "destroy", ["destroy", "-input=false", "-json", "-auto-approve"])[0]
 
 
-def emulator_environment(url: str) -> dict[str, str]:
+def emulator_environment(url: str, cli_config: Path) -> dict[str, str]:
     """Terraform's environment: the provider mirror, fake keys, and every AWS SDK call routed to
     the emulator (AWS_ENDPOINT_URL catches a service the endpoints block would have missed)."""
     env = terraform_env()
+    if "TF_CLI_CONFIG_FILE" in env:
+        # A copy of our own: the shared one under .cache is rewritten by other runs (and tests) meanwhile.
+        shutil.copyfile(env["TF_CLI_CONFIG_FILE"], cli_config)
+        env["TF_CLI_CONFIG_FILE"] = str(cli_config)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
         env.pop(name, None)
     env.update(AWS_ACCESS_KEY_ID=emulator.FAKE_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=emulator.FAKE_SECRET_KEY,
