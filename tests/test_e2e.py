@@ -263,3 +263,29 @@ def test_a_held_state_lock_fails_the_second_apply_clearly_and_leaves_the_state_i
     assert [r["type"] for r in after["resources"]] == ["aws_ssm_parameter"]
     replan, _ = faults.replan("producer")
     assert replan.ok and not replan.summary
+
+
+@pytest.mark.slow
+def test_the_emulator_decides_as_aws_where_moto_did_not(server):
+    """toolkit/moto_launcher.py: the TLS-only bucket policy, logging set before the target's
+    policy, and a Cloud Map namespace's hosted zone."""
+    server.reset()
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="app-dw-test-logs")
+    s3.create_bucket(Bucket="app-dw-test-data")
+    s3.put_bucket_policy(Bucket="app-dw-test-data", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:*"],
+        "Resource": ["arn:aws:s3:::app-dw-test-data", "arn:aws:s3:::app-dw-test-data/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+    s3.put_object(Bucket="app-dw-test-data", Key="state", Body=b"{}")
+    assert s3.get_object(Bucket="app-dw-test-data", Key="state")["Body"].read() == b"{}"
+    s3.put_bucket_logging(Bucket="app-dw-test-data", BucketLoggingStatus={"LoggingEnabled": {
+        "TargetBucket": "app-dw-test-logs", "TargetPrefix": "s3/app-dw-test-data/"}})
+
+    ec2, discovery, route53 = server.client("ec2"), server.client("servicediscovery"), server.client("route53")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    discovery.create_private_dns_namespace(Name="app-dw.test", Vpc=vpc)
+    (namespace,) = discovery.list_namespaces()["Namespaces"]
+    assert len(route53.list_hosted_zones()["HostedZones"]) == 1
+    discovery.delete_namespace(Id=namespace["Id"])
+    assert route53.list_hosted_zones()["HostedZones"] == []

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -152,6 +153,12 @@ class StackRunner:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.env = emulator_environment(emulator_url, stacks_dir.parent / "terraformrc")
         self.binary = terraform_binary()
+        self.running: set[subprocess.Popen] = set()
+
+    def interrupt(self) -> None:
+        """Ctrl-C for every Terraform still running: each stops cleanly and releases its lock."""
+        for process in list(self.running):
+            process.send_signal(signal.SIGINT)
 
     def stack(self, workspace: str) -> dict:
         return json.loads((self.stacks_dir / workspace / "cdk.tf.json").read_text())
@@ -161,6 +168,7 @@ class StackRunner:
         started = time.perf_counter()
         process = subprocess.Popen([self.binary, *args], cwd=self.stacks_dir / workspace, env=self.env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.running.add(process)
         try:
             output, _ = process.communicate(timeout=self.step_timeout)
         except subprocess.TimeoutExpired:
@@ -175,6 +183,8 @@ class StackRunner:
             process.kill()
             process.wait()
             raise
+        finally:
+            self.running.discard(process)
         (self.logs / f"{workspace}.{step}.log").write_text(output)
         return process.returncode, output, time.perf_counter() - started
 
@@ -216,7 +226,7 @@ class StackRunner:
         plan = self.show(workspace, REPLAN_FILE)
         drift, tolerated = unexpected_changes(plan)
         result.ok = not drift
-        result.summary = ("changes: " + "; ".join(drift)) if drift else "tolerated emulator quirks: " + "; ".join(tolerated)
+        result.summary = ("changes: " + "; ".join(drift)) if drift else "tolerated emulator quirks: " + by_type(tolerated)
         return result, plan
 
     def destroy(self, workspace: str) -> StepResult:
@@ -256,6 +266,12 @@ def slowest_resource(output: str) -> str:
     return f"{slowest} {seconds:.0f} s" if slowest else ""
 
 
+def by_type(changes: list[str]) -> str:
+    """"aws_x.a (attr)", "aws_x.b (attr)" -> "aws_x (attr) x2": a quirk once, not once per resource."""
+    counts = Counter(re.sub(r"^([a-z0-9_]+)\.\S+ ", r"\1 ", change) for change in changes)
+    return "; ".join(f"{what} x{count}" if count > 1 else what for what, count in counts.items())
+
+
 def unexpected_changes(plan: dict) -> tuple[list[str], list[str]]:
     """(changes that fail the re-plan, changes allowed by emulator.EMULATOR_QUIRKS) of a plan."""
     drift, tolerated = [], []
@@ -279,31 +295,41 @@ def unexpected_changes(plan: dict) -> tuple[list[str], list[str]]:
 # ------------------------------------------------------------------------------- ordering
 
 def run_graph(names: list[str], needs: dict[str, set[str]], action: Callable[[str], bool], *, workers: int,
-              need_success: bool) -> dict[str, bool | None]:
+              need_success: bool, interrupt: Callable[[], None] = lambda: None) -> dict[str, bool | None]:
     """Run action(name) once all its needs have run (and, with need_success, succeeded), up to
-    `workers` at a time. Result per name: True/False, or None when skipped for a failed need."""
+    `workers` at a time. Result per name: True/False, or None when skipped for a failed need.
+    On Ctrl-C or an error, `interrupt` stops the running actions before the pool waits for them."""
     outcome: dict[str, bool | None] = {}
     pending = list(names)
     running: dict[Future, str] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        while pending or running:
-            for name in list(pending):
-                waiting = [n for n in needs.get(name, ()) if n in names and n not in outcome]
-                if waiting:
-                    continue
-                pending.remove(name)
-                if need_success and any(outcome.get(n) is not True for n in needs.get(name, ()) if n in names):
-                    outcome[name] = None
-                    continue
-                running[pool.submit(action, name)] = name
-            if not running:
-                if pending:  # needs that can never finish: a cycle the registry would have refused
-                    raise ValueError(f"cannot order {pending}")
-                break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                outcome[running.pop(future)] = future.result()
+        try:
+            _schedule(names, needs, action, need_success, pool, outcome, pending, running)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            interrupt()
+            raise
     return outcome
+
+
+def _schedule(names, needs, action, need_success, pool, outcome, pending, running) -> None:
+    while pending or running:
+        for name in list(pending):
+            waiting = [n for n in needs.get(name, ()) if n in names and n not in outcome]
+            if waiting:
+                continue
+            pending.remove(name)
+            if need_success and any(outcome.get(n) is not True for n in needs.get(name, ()) if n in names):
+                outcome[name] = None
+                continue
+            running[pool.submit(action, name)] = name
+        if not running:
+            if pending:  # needs that can never finish: a cycle the registry would have refused
+                raise ValueError(f"cannot order {pending}")
+            return
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            outcome[running.pop(future)] = future.result()
 
 
 def with_dependencies(specs, wanted: Iterable[str]) -> list:
@@ -439,31 +465,46 @@ def empty_bucket(emulator_server: "emulator.Emulator", bucket: str) -> int:
     return deleted
 
 
-def state_buckets(emulator_server: "emulator.Emulator", stack: dict) -> list[str]:
-    """The buckets a workspace's state (in the emulator's state bucket) says it created."""
+def workspace_state(emulator_server: "emulator.Emulator", stack: dict) -> dict:
+    """A workspace's Terraform state, read from the emulator's state bucket."""
     backend = stack["terraform"]["backend"]["s3"]
     body = emulator_server.client("s3").get_object(Bucket=backend["bucket"], Key=backend["key"])["Body"].read()
-    return [instance["attributes"]["bucket"] for resource in json.loads(body).get("resources", [])
-            if resource["type"] == "aws_s3_bucket" and resource.get("mode") == "managed"
+    return json.loads(body)
+
+
+def managed(state: dict, resource_type: str) -> list[dict]:
+    return [instance["attributes"] for resource in state.get("resources", [])
+            if resource["type"] == resource_type and resource.get("mode") == "managed"
             for instance in resource.get("instances", [])]
 
 
-def empty_data_buckets(emulator_server: "emulator.Emulator", stack: dict) -> str:
-    """Empty the workspace's buckets before its destroy, as an operator retiring it would.
+def prepare_destroy(emulator_server: "emulator.Emulator", stack: dict) -> str:
+    """Do what an operator retiring the workspace does first; returns what was done.
 
-    The buckets keep data the services wrote (access logs, media), and they are rightly not
-    force_destroy, so `terraform destroy` would stop at BucketNotEmpty. Returns what was emptied.
+    The platform guards its data: buckets that hold what the services wrote (access logs) are
+    not force_destroy, and databases have deletion protection, so a plain `terraform destroy`
+    stops at BucketNotEmpty or a protected cluster, on AWS as here.
     """
-    emptied = []
     try:
-        buckets = state_buckets(emulator_server, stack)
+        state = workspace_state(emulator_server, stack)
     except Exception as error:  # no state to read: the apply failed before writing one
-        return f"buckets not emptied ({type(error).__name__})"
-    for bucket in buckets:
-        count = empty_bucket(emulator_server, bucket)
+        return f"not prepared ({type(error).__name__})"
+    done = []
+    for bucket in managed(state, "aws_s3_bucket"):
+        count = empty_bucket(emulator_server, bucket["bucket"])
         if count:
-            emptied.append(f"{bucket} ({count} objects)")
-    return ("emptied " + ", ".join(emptied)) if emptied else ""
+            done.append(f"emptied {bucket['bucket']} ({count} objects)")
+    for cluster in managed(state, "aws_rds_cluster"):
+        if cluster.get("deletion_protection"):
+            emulator_server.client("rds").modify_db_cluster(
+                DBClusterIdentifier=cluster["cluster_identifier"], DeletionProtection=False, ApplyImmediately=True)
+            done.append(f"deletion protection off for {cluster['cluster_identifier']}")
+    for balancer in managed(state, "aws_lb"):
+        if balancer.get("enable_deletion_protection"):
+            emulator_server.client("elbv2").modify_load_balancer_attributes(
+                LoadBalancerArn=balancer["arn"], Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}])
+            done.append(f"deletion protection off for {balancer['name']}")
+    return "; ".join(done)
 
 
 # ----------------------------------------------------------------------------------- run
@@ -522,24 +563,24 @@ def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: i
         return record(runs[name], runner.replan(name)[0])
 
     def destroy(name: str) -> bool:
-        emptied = empty_data_buckets(server, runner.stack(name)) if name != "bootstrap" else ""
+        prepared = prepare_destroy(server, runner.stack(name)) if name != "bootstrap" else ""
         result = runner.destroy(name)
-        result.summary = "; ".join(filter(None, [emptied, result.summary]))
+        result.summary = "; ".join(filter(None, [prepared, result.summary]))
         return record(runs[name], result)
 
     if not deploy("bootstrap"):
         progress("bootstrap failed: nothing else can keep its state; stopping")
     else:
         others = [n for n in names if n != "bootstrap"]
-        outcome = run_graph(others, reads, deploy, workers=workers, need_success=True)
+        outcome = run_graph(others, reads, deploy, workers=workers, need_success=True, interrupt=runner.interrupt)
         for name in (n for n, ok in outcome.items() if ok is None):
             failed = sorted(n for n in reads[name] if not runs[n].ok("apply"))
             record(runs[name], StepResult(name, "skipped", False, 0.0, f"not run: {', '.join(failed)} did not apply"))
         applied = [n for n in names if runs[n].ok("apply")]
-        run_graph(applied, {}, replan, workers=workers, need_success=False)
+        run_graph(applied, {}, replan, workers=workers, need_success=False, interrupt=runner.interrupt)
     attempted = [n for n in reversed(names) if n != "bootstrap" and "apply" in runs[n].steps]
     readers = {n: {other for other in attempted if n in reads[other]} for n in attempted}
-    run_graph(attempted, readers, destroy, workers=workers, need_success=False)
+    run_graph(attempted, readers, destroy, workers=workers, need_success=False, interrupt=runner.interrupt)
     keep = bootstrap_identifiers(runner.stacks_dir / "bootstrap")
     found, unlisted = inventory(server)
     leftovers = [(what, ident) for what, ident in found if ident not in keep]

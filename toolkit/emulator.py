@@ -48,9 +48,18 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
     "appautoscaling": EmulatorLimit(
         "Application Auto Scaling",
         "moto does not implement ListTagsForResource, which the provider calls to read a scalable target's tags"),
+    "applicationinsights": EmulatorLimit(
+        "CloudWatch Application Insights", "moto has no Application Insights service"),
+    "bedrock_guardrail": EmulatorLimit(
+        "Bedrock guardrails", "moto's Bedrock does not implement CreateGuardrail (nor guardrail versions)"),
     "codepipeline": EmulatorLimit(
         "CodePipeline",
-        "moto does not implement the CodePipeline reads the provider makes after creating a pipeline"),
+        "moto answers GetPipeline with timestamps the provider cannot decode, so a pipeline can be neither "
+        "read back after creation nor destroyed"),
+    "codestarconnections": EmulatorLimit(
+        "CodeStar Connections", "moto has no CodeStar Connections service"),
+    "rds_proxy_endpoint": EmulatorLimit(
+        "RDS Proxy endpoints", "moto does not implement CreateDBProxyEndpoint (the proxy itself works)"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Starts moto_server with two corrections; run by .venv-moto's Python, imports only moto.
+"""Starts moto_server with three corrections; run by .venv-moto's Python, imports only moto.
 
 Each makes moto decide as AWS does where the platform's real configuration met a moto bug;
 both are checked against the pinned release only (tools/requirements-moto.txt).
@@ -16,6 +16,10 @@ log-delivery group). AWS does not check the target's policy when logging is conf
 missing grant only stops delivery), so Terraform may create the logging configuration before
 the target's policy; moto then failed where AWS succeeds. The correction drops that check;
 moto's others (the target exists, same region) stay.
+
+3. Cloud Map namespaces. moto creates a private hosted zone for a private DNS namespace but
+keeps it when the namespace is deleted; AWS deletes it with the namespace. The correction
+deletes it too, so a destroyed platform leaves no hosted zone behind.
 """
 import json
 import sys
@@ -62,12 +66,32 @@ def correct_logging_permission_check() -> None:
     FakeBucket._log_permissions_enabled_policy = staticmethod(lambda target_bucket, target_prefix: True)
 
 
+def correct_namespace_deletion() -> None:
+    from moto.route53 import route53_backends
+    from moto.servicediscovery.models import ServiceDiscoveryBackend
+    from moto.utilities.utils import get_partition
+
+    delete_namespace = ServiceDiscoveryBackend.delete_namespace
+
+    def delete_namespace_and_zone(self, namespace_id):
+        zone_id = (self.namespaces[namespace_id].dns_properties or {}).get("HostedZoneId") \
+            if namespace_id in self.namespaces else None
+        operation = delete_namespace(self, namespace_id)
+        if zone_id:
+            route53_backends[self.account_id][get_partition(self.region_name)].zones.pop(
+                zone_id.removeprefix("/hostedzone/"), None)
+        return operation
+
+    ServiceDiscoveryBackend.delete_namespace = delete_namespace_and_zone
+
+
 if __name__ == "__main__":
     if version("moto") != VERIFIED_MOTO:
         sys.exit(f"moto {version('moto')} is installed; the launcher's corrections are verified for {VERIFIED_MOTO} "
                  "only (tools/requirements-moto.txt): run `make setup`")
     correct_bucket_policy_conditions()
     correct_logging_permission_check()
+    correct_namespace_deletion()
     from moto.server import main
 
     sys.exit(main())
