@@ -195,8 +195,9 @@ class MediaStore:
         require(self.settings, feature, aws_region=self.settings.aws_region, media_bucket=self.settings.media_bucket)
 
     def cached_url(self, key: str, content_type: str, produce: Callable[[], bytes]) -> str:
-        """The URL of `key`, producing and storing the object first when it is not there yet."""
+        """The URL of `key` (under MEDIA_PREFIX), producing and storing the object first when it is not there yet."""
         self.require("media storage")
+        key = self.settings.media_prefix + key
         s3 = self.clients.get("s3")
         with calling("S3"):
             try:

@@ -22,6 +22,10 @@ _STANDARD_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "as
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str | None = None) -> None:
+        super().__init__()
+        self.service = service
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
@@ -29,6 +33,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if self.service:
+            entry["service"] = self.service
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
@@ -38,10 +44,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", service: str | None = None) -> None:
     """Route the root logger and uvicorn's loggers through one JSON handler on stdout."""
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

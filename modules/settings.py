@@ -43,6 +43,7 @@ class AppSettings(BaseSettings):
     guardrail_metric_namespace: str = "AppDw/Guardrails"
     guardrail_metric_name: str = "GuardrailViolations"
     media_bucket: str | None = None
+    media_prefix: str = ""  # the app's folder in the shared media bucket, e.g. "lang-portal/" (IAM allows only it)
     media_url_seconds: int = Field(900, ge=60, le=43200)
     polly_voice_id: Literal["Kazuha", "Takumi"] = "Kazuha"
     aws_connect_timeout_seconds: float = Field(3.0, gt=0, le=60)

@@ -14,7 +14,8 @@ from modules.aws import (AwsClients, AwsFeatureDisabled, AwsThrottled, Bedrock, 
 from modules.settings import AppSettings
 from modules.tests.support import GUARDRAIL_USAGE, converse_response, fake_session, stream
 
-CONFIGURED = dict(aws_region="us-east-1", guardrail_id="gr-123", guardrail_version="2", media_bucket="media-bucket")
+CONFIGURED = dict(aws_region="us-east-1", guardrail_id="gr-123", guardrail_version="2", media_bucket="media-bucket",
+                  media_prefix="app/")
 
 
 @pytest.fixture
@@ -139,13 +140,13 @@ def test_media_is_produced_once_and_presigned(clients):
     produced = []
     with Stubber(clients.get("s3")) as s3:
         s3.add_client_error("head_object", service_error_code="404", http_status_code=404)
-        s3.add_response("put_object", {}, expected_params={"Bucket": "media-bucket", "Key": "a/b.mp3",
+        s3.add_response("put_object", {}, expected_params={"Bucket": "media-bucket", "Key": "app/a/b.mp3",
                                                             "Body": b"audio", "ContentType": "audio/mpeg"})
         s3.add_response("head_object", {"ContentLength": 5})
         store = MediaStore(clients)
         for _ in range(2):
             url = store.cached_url("a/b.mp3", "audio/mpeg", lambda: produced.append(1) or b"audio")
-            assert url.startswith("https://media-bucket.s3.amazonaws.com/a/b.mp3?")
+            assert url.startswith("https://media-bucket.s3.amazonaws.com/app/a/b.mp3?")
             assert "Expires=" in url or "X-Amz-Expires=900" in url
         s3.assert_no_pending_responses()
     assert produced == [1]

@@ -55,7 +55,7 @@ def json_logs():
     """configure_logging as the apps call it, for one test; yields a reader of the JSON lines."""
     root = logging.getLogger()
     saved = root.handlers[:], root.level
-    configure_logging("INFO")
+    configure_logging("INFO", "test-service")
     output = io.StringIO()
     root.handlers[0].setStream(output)
     yield lambda: [json.loads(line) for line in output.getvalue().splitlines()]
@@ -70,6 +70,7 @@ def test_request_id_is_generated_returned_and_logged(client, json_logs):
     lines = json_logs()
     inside = next(line for line in lines if line["message"] == "inside")
     assert inside["request_id"] == request_id and inside["word"] == "水" and inside["level"] == "INFO"
+    assert inside["service"] == "test-service"
     access = next(line for line in lines if line["message"] == "request")
     assert access["status"] == 200 and access["path"] == "/log" and access["request_id"] == request_id
 

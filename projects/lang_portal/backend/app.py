@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 def create_app(settings: LangPortalSettings | None = None, engine: Engine | None = None,
                aws_clients: AwsClients | None = None) -> FastAPI:
     settings = settings or load_settings(LangPortalSettings)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.service_name)
     engine = engine or create_db_engine(settings)
 
     @asynccontextmanager

@@ -55,7 +55,7 @@ def main() -> None:
         settings = load_settings(LangPortalSettings)
     except SettingsError as error:
         raise SystemExit(str(error)) from None
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.service_name)
     engine = create_db_engine(settings)
     try:
         prepare_database(engine)

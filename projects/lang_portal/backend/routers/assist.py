@@ -37,7 +37,7 @@ class _ModelSentence(BaseModel):
 def word_audio(word_id: ResourceId, db: DbSession, caller: Caller, speech: SpeechDep, media: MediaDep) -> dict:
     word = visible_word(db, word_id, caller.sub)
     media.require("word audio")
-    key = content_key("lang-portal/audio", "mp3", speech.voice_id, POLLY_ENGINE, word.japanese)
+    key = content_key("audio", "mp3", speech.voice_id, POLLY_ENGINE, word.japanese)
     url = media.cached_url(key, "audio/mpeg", lambda: speech.synthesize(word.japanese))
     return {"word_id": word.id, "url": url, "content_type": "audio/mpeg",
             "expires_in": media.settings.media_url_seconds}
@@ -49,7 +49,7 @@ def word_picture(word_id: ResourceId, db: DbSession, caller: Caller, bedrock: Be
     media.require("word pictures")
     prompt = (f"A simple, friendly flat illustration for language learners showing '{word.english}'. "
               "No text or letters in the image.")
-    key = content_key("lang-portal/pictures", "png", bedrock.settings.bedrock_image_model_id, prompt)
+    key = content_key("pictures", "png", bedrock.settings.bedrock_image_model_id, prompt)
     url = media.cached_url(key, "image/png", lambda: bedrock.generate_image(prompt))
     return {"word_id": word.id, "url": url, "content_type": "image/png", "expires_in": media.settings.media_url_seconds}
 

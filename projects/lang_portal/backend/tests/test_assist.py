@@ -15,7 +15,8 @@ from projects.lang_portal.backend.app import create_app
 from projects.lang_portal.backend.tests.conftest import as_user, principal_from_test_header, settings_for
 from projects.lang_portal.backend.tests.helpers import generated_group, import_group
 
-AWS = dict(aws_region="us-east-1", guardrail_id="gr-lang", guardrail_version="1", media_bucket="app-dw-media")
+AWS = dict(aws_region="us-east-1", guardrail_id="gr-lang", guardrail_version="1", media_bucket="app-dw-media",
+           media_prefix="lang-portal/")
 HELLO = 1  # こんにちは in the seed
 
 
