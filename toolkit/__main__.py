@@ -42,6 +42,13 @@ def _bench(args) -> int:
     return bench_command(args)
 
 
+def _config_docs(args) -> int:
+    from toolkit.config_docs import write
+
+    print(f"wrote {write()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toolkit", description="app-dw toolkit commands")
     parser.add_argument("--env", default=None, help="environment of the platform definition (default: APP_DW_ENV or dev)")
@@ -64,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="measure synth and validate")
     bench.add_argument("--runs", type=int, default=5)
     bench.set_defaults(run=_bench)
+    docs = commands.add_parser("config-docs", help="regenerate docs/configuration.md from the definition")
+    docs.set_defaults(run=_config_docs)
     args = parser.parse_args(argv)
     from toolkit.definition import DefinitionError
 
