@@ -268,7 +268,7 @@ def test_a_held_state_lock_fails_the_second_apply_clearly_and_leaves_the_state_i
 @pytest.mark.slow
 def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     """toolkit/moto_launcher.py: the TLS-only bucket policy, logging set before the target's
-    policy, and a Cloud Map namespace's hosted zone."""
+    policy, a Cloud Map namespace's hosted zone, query logging to a log group's ARN."""
     server.reset()
     s3 = server.client("s3")
     s3.create_bucket(Bucket="app-dw-test-logs")
@@ -289,3 +289,32 @@ def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     assert len(route53.list_hosted_zones()["HostedZones"]) == 1
     discovery.delete_namespace(Id=namespace["Id"])
     assert route53.list_hosted_zones()["HostedZones"] == []
+
+    zone = route53.create_hosted_zone(Name="app-dw.test", CallerReference="test")["HostedZone"]["Id"]
+    logs = server.client("logs")
+    logs.create_log_group(logGroupName="/aws/route53/app-dw.test")
+    group_arn = logs.describe_log_groups()["logGroups"][0]["logGroupArn"]   # no ":*", as the provider's arn
+    route53.create_query_logging_config(HostedZoneId=zone.split("/")[-1], CloudWatchLogsLogGroupArn=group_arn)
+    (config,) = route53.list_query_logging_configs()["QueryLoggingConfigs"]
+    assert config["CloudWatchLogsLogGroupArn"] == group_arn
+
+
+@pytest.mark.slow
+def test_a_subset_of_the_platform_applies_replans_clean_destroys_and_reports(tmp_path):
+    """bootstrap, storage and network (which reads storage): the whole e2e cycle on the real
+    workspaces, and the plan review report for them (the full run is `make e2e`)."""
+    lines: list[str] = []
+    result = e2e.run_e2e(load_platform(environment="dev"), tmp_path, workspaces=["network"],
+                         progress=e2e.Progress(lines.append))
+    log = "\n".join(lines)
+    assert list(result.runs) == ["bootstrap", "storage", "network"], log
+    failures = {name: run.failure().summary for name, run in result.runs.items() if run.failure()}
+    assert not failures, log
+    assert not result.leftovers, log
+    for run in result.runs.values():
+        assert list(run.steps) == ["init", "plan", "apply", "replan", "destroy"], run.name
+    report = json.loads(result.report[1].read_text())
+    assert [w["workspace"] for w in report["workspaces"]] == ["bootstrap", "storage", "network"]
+    assert all(w["totals"]["create"] > 0 and not w["error"] for w in report["workspaces"])
+    markdown = result.report[0].read_text()
+    assert "### network" in markdown and "| aws_vpc " in markdown

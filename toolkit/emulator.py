@@ -58,6 +58,8 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
         "read back after creation nor destroyed"),
     "codestarconnections": EmulatorLimit(
         "CodeStar Connections", "moto has no CodeStar Connections service"),
+    "route53_dnssec": EmulatorLimit(
+        "Route 53 DNSSEC signing", "moto does not implement CreateKeySigningKey (nor DNSSEC signing of a zone)"),
     "rds_proxy_endpoint": EmulatorLimit(
         "RDS Proxy endpoints", "moto does not implement CreateDBProxyEndpoint (the proxy itself works)"),
 }
@@ -69,6 +71,14 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
 EMULATOR_QUIRKS: dict[str, dict[str, str]] = {
     "aws_ecs_service": {
         "availability_zone_rebalancing": "moto does not return the setting, so the provider's default looks new",
+    },
+    "aws_rds_cluster": {
+        "scaling_configuration": "moto returns an empty Serverless v1 scaling block for a provisioned cluster",
+    },
+    "aws_rds_cluster_instance": {
+        "performance_insights_enabled": "moto does not keep an instance's Performance Insights settings",
+        "performance_insights_kms_key_id": "moto does not keep an instance's Performance Insights settings",
+        "performance_insights_retention_period": "moto does not keep an instance's Performance Insights settings",
     },
     "aws_vpc_security_group_ingress_rule": {
         "description": "moto drops the description of a rule whose source is another security group",

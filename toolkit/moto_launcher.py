@@ -1,4 +1,4 @@
-"""Starts moto_server with three corrections; run by .venv-moto's Python, imports only moto.
+"""Starts moto_server with four corrections; run by .venv-moto's Python, imports only moto.
 
 Each makes moto decide as AWS does where the platform's real configuration met a moto bug;
 both are checked against the pinned release only (tools/requirements-moto.txt).
@@ -20,6 +20,10 @@ moto's others (the target exists, same region) stay.
 3. Cloud Map namespaces. moto creates a private hosted zone for a private DNS namespace but
 keeps it when the namespace is deleted; AWS deletes it with the namespace. The correction
 deletes it too, so a destroyed platform leaves no hosted zone behind.
+
+4. Route 53 query logging. moto accepts the log group's ARN only in the old form ending in
+":*"; AWS, and the provider's log group `arn`, use it without. The correction accepts both
+and keeps the ARN as given, as AWS does.
 """
 import json
 import sys
@@ -85,6 +89,21 @@ def correct_namespace_deletion() -> None:
     ServiceDiscoveryBackend.delete_namespace = delete_namespace_and_zone
 
 
+def correct_query_log_group_arn() -> None:
+    from moto.route53.models import Route53Backend
+
+    create = Route53Backend.create_query_logging_config
+
+    def create_with_either_arn(self, hosted_zone_id, log_group_arn):
+        if not log_group_arn or log_group_arn.endswith(":*"):
+            return create(self, hosted_zone_id, log_group_arn)
+        config = create(self, hosted_zone_id, f"{log_group_arn}:*")
+        config.cloud_watch_logs_log_group_arn = log_group_arn
+        return config
+
+    Route53Backend.create_query_logging_config = create_with_either_arn
+
+
 if __name__ == "__main__":
     if version("moto") != VERIFIED_MOTO:
         sys.exit(f"moto {version('moto')} is installed; the launcher's corrections are verified for {VERIFIED_MOTO} "
@@ -92,6 +111,7 @@ if __name__ == "__main__":
     correct_bucket_policy_conditions()
     correct_logging_permission_check()
     correct_namespace_deletion()
+    correct_query_log_group_arn()
     from moto.server import main
 
     sys.exit(main())
