@@ -1,7 +1,7 @@
 """The database engine (SQLite locally, PostgreSQL via RDS Proxy in AWS) and the session dependency."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import boto3
 from fastapi import Request
@@ -51,17 +51,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Each statement commits on its own (driver autocommit): no BEGIN/ROLLBACK round trips around
     reads. Enough for reads and single-statement writes; several writes that belong together use
-    `get_transaction`."""
+    `get_transaction`.
+
+    Async although the session is used from worker threads: opening does no I/O and closing an
+    autocommit or finished session only returns its connection to the pool, so neither is worth a
+    thread hop."""
     # Nothing is read after a commit but what the request itself set, so no reload round trip.
     with Session(request.app.state.engine.execution_options(isolation_level="AUTOCOMMIT"),
                  expire_on_commit=False) as session:
         yield session
 
 
-def get_transaction(request: Request) -> Iterator[Session]:
+async def get_transaction(request: Request) -> AsyncIterator[Session]:
     """A session whose writes are one transaction: committed by the endpoint, rolled back otherwise."""
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session

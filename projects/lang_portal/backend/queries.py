@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 from fastapi import HTTPException, Query
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Result, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from projects.lang_portal.backend.models import Group, StudyActivity, StudySession, Word, WordReviewItem
@@ -88,7 +88,7 @@ def word_page(session: Session, conditions: tuple[ColumnElement[bool], ...],
         counts = dict(zip(("correct_count", "wrong_count"), _review_counts(Word.id, reviews)))
         statement = (select(Word.id, Word.japanese, Word.romaji, Word.english, *counts.values()).where(*conditions)
                      .order_by(*_ordering(counts[sort_by], Word.id, order)).limit(PAGE_SIZE).offset(offset))
-    return session.execute(statement).all(), _pagination(page, total)
+    return _dicts(session.execute(statement)), _pagination(page, total)
 
 
 def session_items(*conditions: ColumnElement[bool]) -> tuple[Select, dict]:
@@ -116,12 +116,17 @@ def paginate(session: Session, statement: Select, count_statement: Select, page:
     """One page of `statement` sorted by `sort_by` (then `tiebreak`, so pages never overlap)."""
     total = _count(session, count_statement)
     rows = session.execute(statement.order_by(*_ordering(sortable[sort_by], tiebreak, order))
-                           .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return rows, _pagination(page, total)
+                           .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return _dicts(rows), _pagination(page, total)
 
 
 def _ordering(column: ColumnElement, tiebreak: ColumnElement, order: SortOrder) -> tuple[ColumnElement, ...]:
     return (column.desc(), tiebreak.desc()) if order == "desc" else (column.asc(), tiebreak.asc())
+
+
+def _dicts(result: Result) -> list[dict]:
+    # Plain dicts: validating the response from them is several times cheaper than from Row objects.
+    return [dict(row) for row in result.mappings()]
 
 
 def _count(session: Session, statement: Select) -> int:
