@@ -1,11 +1,13 @@
 """Alembic upgrade/downgrade on an engine, and the lock that keeps concurrent starters from racing.
 
 Every worker of every task migrates at startup (seed.prepare_database); the lock (PostgreSQL
-advisory lock, or a file lock beside the SQLite file) makes the others wait.
+advisory lock, or a file lock for the SQLite file) makes the others wait.
 """
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,10 +50,12 @@ def exclusive(engine: Engine) -> Iterator[None]:
                 connection.commit()
         return
     database = engine.url.database
-    lock_path = Path(f"{database}.lock") if database and database != ":memory:" else None
-    if lock_path is None:
+    if not database or database == ":memory:":
         yield
         return
+    # In the temp dir, keyed by the database file, so no lock file lands beside it in a work tree.
+    digest = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:16]
+    lock_path = Path(tempfile.gettempdir()) / f"lang-portal-migrate-{digest}.lock"
     with lock_path.open("a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:
