@@ -126,7 +126,8 @@ def _ordering(column: ColumnElement, tiebreak: ColumnElement, order: SortOrder) 
 
 def _dicts(result: Result) -> list[dict]:
     # Plain dicts: validating the response from them is several times cheaper than from Row objects.
-    return [dict(row) for row in result.mappings()]
+    keys = list(result.keys())
+    return [dict(zip(keys, row)) for row in result]
 
 
 def _count(session: Session, statement: Select) -> int:
