@@ -46,11 +46,11 @@ class JwksCache:
     most one more `ttl_seconds`."""
 
     def __init__(self, url: str, *, ttl_seconds: float, min_refetch_seconds: float, timeout_seconds: float,
-                 client: httpx.Client | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.url = url
         self.ttl_seconds = ttl_seconds
         self.min_refetch_seconds = min_refetch_seconds
-        self._client = client or httpx.Client(timeout=timeout_seconds)
+        self._client = httpx.Client(timeout=timeout_seconds)
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, jwt.PyJWK] = {}
