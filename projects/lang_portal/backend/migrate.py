@@ -1,13 +1,12 @@
 """Alembic upgrade/downgrade on an engine, and the lock that keeps concurrent starters from racing.
 
 Every worker of every task migrates at startup (seed.prepare_database); the lock (PostgreSQL
-advisory lock, or a file lock for the SQLite file) makes the others wait.
+advisory lock, or a lock on the SQLite file's directory) makes the others wait.
 """
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import tempfile
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,13 +52,12 @@ def exclusive(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    # In the temp dir, keyed by the database file, so no lock file lands beside it in a work tree.
-    digest = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:16]
-    lock_path = Path(tempfile.gettempdir()) / f"lang-portal-migrate-{digest}.lock"
-    with lock_path.open("a") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+    # A lock on the file's directory: nothing new is written anywhere, and migrations of other
+    # SQLite files in the same directory merely take turns.
+    directory = os.open(Path(database).resolve().parent, os.O_RDONLY)
+    try:
+        fcntl.flock(directory, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(directory)  # releases the lock
 
