@@ -261,14 +261,15 @@ def test_a_held_state_lock_fails_the_second_apply_clearly_and_leaves_the_state_i
     after = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     assert after["lineage"] == json.loads(state_before)["lineage"]
     assert [r["type"] for r in after["resources"]] == ["aws_ssm_parameter"]
-    replan, _ = faults.replan("producer")
+    replan = faults.replan("producer")
     assert replan.ok and not replan.summary
 
 
 @pytest.mark.slow
 def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     """toolkit/moto_launcher.py: the TLS-only bucket policy, logging set before the target's
-    policy, a Cloud Map namespace's hosted zone, query logging to a log group's ARN."""
+    policy, a Cloud Map namespace's hosted zone, query logging to a log group's ARN, a Cognito
+    custom domain's certificate."""
     server.reset()
     s3 = server.client("s3")
     s3.create_bucket(Bucket="app-dw-test-logs")
@@ -298,6 +299,14 @@ def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     (config,) = route53.list_query_logging_configs()["QueryLoggingConfigs"]
     assert config["CloudWatchLogsLogGroupArn"] == group_arn
 
+    cognito = server.client("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="app-dw-test")["UserPool"]["Id"]
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/test"
+    cognito.create_user_pool_domain(Domain="auth.app-dw.test", UserPoolId=pool,
+                                    CustomDomainConfig={"CertificateArn": certificate})
+    described = cognito.describe_user_pool_domain(Domain="auth.app-dw.test")["DomainDescription"]
+    assert described["CustomDomainConfig"] == {"CertificateArn": certificate}
+
 
 @pytest.mark.slow
 def test_a_subset_of_the_platform_applies_replans_clean_destroys_and_reports(tmp_path):
@@ -318,3 +327,11 @@ def test_a_subset_of_the_platform_applies_replans_clean_destroys_and_reports(tmp
     assert all(w["totals"]["create"] > 0 and not w["error"] for w in report["workspaces"])
     markdown = result.report[0].read_text()
     assert "### network" in markdown and "| aws_vpc " in markdown
+
+
+def test_docs_list_every_emulator_flag_and_quirk():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "e2e.md").read_text()
+    for flag in emulator.EMULATOR_LIMITS:
+        assert f"| {flag} |" in text, flag
+    for resource_type in emulator.EMULATOR_QUIRKS:
+        assert f"| {resource_type} |" in text, resource_type

@@ -217,17 +217,16 @@ class StackRunner:
             run.slowest = slowest_resource(output)
         return result
 
-    def replan(self, workspace: str) -> tuple[StepResult, dict]:
+    def replan(self, workspace: str) -> StepResult:
         """A second plan; ok when it has no changes but the documented emulator quirks."""
         result, output, code = self.step(workspace, "replan", ["plan", "-input=false", "-json", "-detailed-exitcode",
                                                                f"-out={REPLAN_FILE}"], ok_codes=(0, 2))
         if code != 2:
-            return result, {}
-        plan = self.show(workspace, REPLAN_FILE)
-        drift, tolerated = unexpected_changes(plan)
+            return result
+        drift, tolerated = unexpected_changes(self.show(workspace, REPLAN_FILE))
         result.ok = not drift
         result.summary = ("changes: " + "; ".join(drift)) if drift else "tolerated emulator quirks: " + by_type(tolerated)
-        return result, plan
+        return result
 
     def destroy(self, workspace: str) -> StepResult:
         return self.step(workspace, "destroy", ["destroy", "-input=false", "-json", "-auto-approve"])[0]
@@ -420,9 +419,7 @@ INVENTORY: list[tuple[str, str, Callable]] = [
     ("cloudfront distribution", "cloudfront", lambda c: [d["Id"] for d in c.list_distributions()["DistributionList"].get("Items", [])]),
     ("cloud map namespace", "servicediscovery", lambda c: [n["Name"] for n in _pages(c, "list_namespaces", "Namespaces")]),
     ("cloud map service", "servicediscovery", lambda c: [s["Name"] for s in _pages(c, "list_services", "Services")]),
-    ("guardrail", "bedrock", lambda c: [g["name"] for g in c.list_guardrails()["guardrails"]]),
     ("codebuild project", "codebuild", lambda c: c.list_projects()["projects"]),
-    ("xray group", "xray", lambda c: [g["GroupName"] for g in c.get_groups()["Groups"] if g["GroupName"] != "Default"]),
     ("resource group", "resource-groups", lambda c: [g["GroupName"] for g in c.list_groups()["GroupIdentifiers"]]),
 ]
 
@@ -483,13 +480,18 @@ def prepare_destroy(emulator_server: "emulator.Emulator", stack: dict) -> str:
 
     The platform guards its data: buckets that hold what the services wrote (access logs) are
     not force_destroy, and databases have deletion protection, so a plain `terraform destroy`
-    stops at BucketNotEmpty or a protected cluster, on AWS as here.
+    stops at BucketNotEmpty or a protected cluster, on AWS as here. So: stop access logging,
+    empty the buckets, lift deletion protection.
     """
     try:
         state = workspace_state(emulator_server, stack)
     except Exception as error:  # no state to read: the apply failed before writing one
         return f"not prepared ({type(error).__name__})"
     done = []
+    s3 = emulator_server.client("s3")
+    # Access logging first: each request the destroy makes to a logged bucket writes a log object.
+    for logging in managed(state, "aws_s3_bucket_logging"):
+        s3.put_bucket_logging(Bucket=logging["bucket"], BucketLoggingStatus={})
     for bucket in managed(state, "aws_s3_bucket"):
         count = empty_bucket(emulator_server, bucket["bucket"])
         if count:
@@ -560,7 +562,7 @@ def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: i
                 and record(run, runner.apply(name, run)))
 
     def replan(name: str) -> bool:
-        return record(runs[name], runner.replan(name)[0])
+        return record(runs[name], runner.replan(name))
 
     def destroy(name: str) -> bool:
         prepared = prepare_destroy(server, runner.stack(name)) if name != "bootstrap" else ""
@@ -667,7 +669,7 @@ def summary_rows(result: E2EResult) -> list[list[object]]:
         failure = run.failure()
         seconds = {step: run.steps[step].seconds if step in run.steps else None for step in ("apply", "destroy")}
         changes = run.steps["plan"].summary if run.ok("plan") else None
-        status = "ok" if failure is None else f"{failure.step} failed"
+        status = "ok" if failure is None else "skipped" if failure.step == "skipped" else f"{failure.step} failed"
         error = failure.summary if failure else ""
         rows.append([run.name, changes, seconds["apply"], seconds["destroy"], status, run.slowest,
                      error if len(error) <= ERROR_COLUMN else error[:ERROR_COLUMN - 3] + "..."])

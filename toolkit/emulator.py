@@ -52,6 +52,10 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
         "CloudWatch Application Insights", "moto has no Application Insights service"),
     "bedrock_guardrail": EmulatorLimit(
         "Bedrock guardrails", "moto's Bedrock does not implement CreateGuardrail (nor guardrail versions)"),
+    "cloudfront_managed_policies": EmulatorLimit(
+        "CloudFront managed policies",
+        "moto does not implement ListCachePolicies nor ListOriginRequestPolicies, which the data sources finding "
+        "AWS's managed policies by name call; on the emulator their documented IDs stand in"),
     "codepipeline": EmulatorLimit(
         "CodePipeline",
         "moto answers GetPipeline with timestamps the provider cannot decode, so a pipeline can be neither "
@@ -60,6 +64,8 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
         "CodeStar Connections", "moto has no CodeStar Connections service"),
     "route53_dnssec": EmulatorLimit(
         "Route 53 DNSSEC signing", "moto does not implement CreateKeySigningKey (nor DNSSEC signing of a zone)"),
+    "xray": EmulatorLimit(
+        "X-Ray groups and sampling rules", "moto's X-Ray does not implement CreateGroup nor CreateSamplingRule"),
     "rds_proxy_endpoint": EmulatorLimit(
         "RDS Proxy endpoints", "moto does not implement CreateDBProxyEndpoint (the proxy itself works)"),
 }
@@ -69,6 +75,9 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
 # changes only these passes (and says so). Each is an emulator gap, not a construct bug, so the
 # constructs carry no `ignore_changes` for them (AWS itself needs none).
 EMULATOR_QUIRKS: dict[str, dict[str, str]] = {
+    "aws_cognito_user_pool_domain": {
+        "managed_login_version": "moto keeps no managed login version, so the one the domain was created with reads as 0",
+    },
     "aws_ecs_service": {
         "availability_zone_rebalancing": "moto does not return the setting, so the provider's default looks new",
     },

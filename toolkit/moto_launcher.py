@@ -1,12 +1,12 @@
-"""Starts moto_server with four corrections; run by .venv-moto's Python, imports only moto.
+"""Starts moto_server with five corrections; run by .venv-moto's Python, imports only moto.
 
 Each makes moto decide as AWS does where the platform's real configuration met a moto bug;
-both are checked against the pinned release only (tools/requirements-moto.txt).
+all are checked against the pinned release only (tools/requirements-moto.txt).
 
-1. Bucket-policy conditions. moto 5.2.5 evaluates a bucket policy's conditions as met whenever it cannot evaluate them (it
-knows only StringEquals, and has no request context). Every bucket of the platform carries the
-TLS-only statement (Deny s3:* when aws:SecureTransport is "false"), so moto refused every object
-request to them, the Terraform state bucket's included. The correction: a bucket-policy
+1. Bucket-policy conditions. moto 5.2.5 counts a bucket policy's condition as met whenever it
+cannot evaluate it (it knows only StringEquals, and has no request context). Every bucket of
+the platform carries the TLS-only statement (Deny s3:* when aws:SecureTransport is "false"),
+so moto refused every object request to them, the Terraform state bucket's included. The correction: a bucket-policy
 statement applies only when its conditions hold for the request context below (clients of the
 real endpoint use TLS; the emulator's plain HTTP on loopback stands in for it).
 
@@ -24,6 +24,10 @@ deletes it too, so a destroyed platform leaves no hosted zone behind.
 4. Route 53 query logging. moto accepts the log group's ARN only in the old form ending in
 ":*"; AWS, and the provider's log group `arn`, use it without. The correction accepts both
 and keeps the ARN as given, as AWS does.
+
+5. Cognito custom domains. moto keeps a user pool domain's CustomDomainConfig but leaves it out
+of DescribeUserPoolDomain, so the provider read no certificate and planned to replace the
+domain on every plan. The correction returns it, as AWS does.
 """
 import json
 import sys
@@ -104,6 +108,20 @@ def correct_query_log_group_arn() -> None:
     Route53Backend.create_query_logging_config = create_with_either_arn
 
 
+def correct_user_pool_domain_description() -> None:
+    from moto.cognitoidp.models import CognitoIdpUserPoolDomain
+
+    to_json = CognitoIdpUserPoolDomain.to_json
+
+    def to_json_with_custom_domain(self, extended=True):
+        description = to_json(self, extended)
+        if extended and self.custom_domain_config:
+            description["CustomDomainConfig"] = self.custom_domain_config
+        return description
+
+    CognitoIdpUserPoolDomain.to_json = to_json_with_custom_domain
+
+
 if __name__ == "__main__":
     if version("moto") != VERIFIED_MOTO:
         sys.exit(f"moto {version('moto')} is installed; the launcher's corrections are verified for {VERIFIED_MOTO} "
@@ -112,6 +130,7 @@ if __name__ == "__main__":
     correct_logging_permission_check()
     correct_namespace_deletion()
     correct_query_log_group_arn()
+    correct_user_pool_domain_description()
     from moto.server import main
 
     sys.exit(main())
