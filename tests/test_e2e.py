@@ -269,7 +269,7 @@ def test_a_held_state_lock_fails_the_second_apply_clearly_and_leaves_the_state_i
 def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     """toolkit/moto_launcher.py: the TLS-only bucket policy, logging set before the target's
     policy, a Cloud Map namespace's hosted zone, query logging to a log group's ARN, a Cognito
-    custom domain's certificate."""
+    custom domain's certificate, a CodeBuild project fed by its pipeline."""
     server.reset()
     s3 = server.client("s3")
     s3.create_bucket(Bucket="app-dw-test-logs")
@@ -307,6 +307,11 @@ def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     described = cognito.describe_user_pool_domain(Domain="auth.app-dw.test")["DomainDescription"]
     assert described["CustomDomainConfig"] == {"CertificateArn": certificate}
 
+    server.client("codebuild").create_project(
+        name="app-dw-test-build", source={"type": "CODEPIPELINE", "buildspec": "buildspec.yml"},
+        artifacts={"type": "CODEPIPELINE"}, serviceRole="arn:aws:iam::123456789012:role/app-dw-test",
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"})
+
 
 @pytest.mark.slow
 def test_a_subset_of_the_platform_applies_replans_clean_destroys_and_reports(tmp_path):
@@ -335,3 +340,15 @@ def test_docs_list_every_emulator_flag_and_quirk():
         assert f"| {flag} |" in text, flag
     for resource_type in emulator.EMULATOR_QUIRKS:
         assert f"| {resource_type} |" in text, resource_type
+
+
+def test_a_replacement_passes_only_when_quirks_alone_force_it():
+    def replace(resource_type: str, forcing: list[str]) -> dict:
+        return {"address": f"{resource_type}.x", "mode": "managed", "type": resource_type,
+                "change": {"actions": ["delete", "create"], "replace_paths": [[path] for path in forcing]}}
+
+    unexpected, tolerated = e2e.unexpected_changes({"resource_changes": [
+        replace("aws_ecs_service", ["capacity_provider_strategy"]),
+        replace("aws_ecs_service", ["capacity_provider_strategy", "task_definition"])]})
+    assert tolerated == ["aws_ecs_service.x (replaced for capacity_provider_strategy)"]
+    assert unexpected == ["delete/create aws_ecs_service.x"]

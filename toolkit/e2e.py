@@ -278,6 +278,15 @@ def unexpected_changes(plan: dict) -> tuple[list[str], list[str]]:
         actions = change["change"]["actions"]
         if change.get("mode") != "managed" or actions in (["no-op"], ["read"]):
             continue
+        quirks = emulator.EMULATOR_QUIRKS.get(change["type"], {})
+        if sorted(actions) == ["create", "delete"]:
+            # A replacement passes only if every attribute forcing it is a quirk.
+            forcing = sorted({path[0] for path in change["change"].get("replace_paths") or []})
+            if forcing and set(forcing) <= set(quirks):
+                tolerated.append(f"{change['address']} (replaced for {', '.join(forcing)})")
+            else:
+                drift.append(f"{'/'.join(actions)} {change['address']}")
+            continue
         if actions != ["update"]:
             drift.append(f"{'/'.join(actions)} {change['address']}")
             continue
@@ -285,7 +294,6 @@ def unexpected_changes(plan: dict) -> tuple[list[str], list[str]]:
         unknown = change["change"].get("after_unknown") or {}
         changed = sorted(k for k in set(before) | set(after) | set(unknown)
                          if before.get(k) != after.get(k) or unknown.get(k) is True)
-        quirks = emulator.EMULATOR_QUIRKS.get(change["type"], {})
         expected = [k for k in changed if k not in quirks]
         (drift if expected else tolerated).append(f"{change['address']} ({', '.join(expected or changed)})")
     return drift, tolerated

@@ -52,6 +52,11 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
         "CloudWatch Application Insights", "moto has no Application Insights service"),
     "bedrock_guardrail": EmulatorLimit(
         "Bedrock guardrails", "moto's Bedrock does not implement CreateGuardrail (nor guardrail versions)"),
+    "cloudfront_function_publishing": EmulatorLimit(
+        "CloudFront Functions publishing",
+        "moto does not implement PublishFunction; on the emulator a function is created unpublished"),
+    "cloudfront_response_headers_policies": EmulatorLimit(
+        "CloudFront response headers policies", "moto does not implement CreateResponseHeadersPolicy"),
     "cloudfront_managed_policies": EmulatorLimit(
         "CloudFront managed policies",
         "moto does not implement ListCachePolicies nor ListOriginRequestPolicies, which the data sources finding "
@@ -72,7 +77,7 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
 
 
 # Attributes the emulator answers differently from AWS, per resource type: a second plan that
-# changes only these passes (and says so). Each is an emulator gap, not a construct bug, so the
+# changes only these, or replaces a resource only for these, passes (and says so). Each is an emulator gap, not a construct bug, so the
 # constructs carry no `ignore_changes` for them (AWS itself needs none).
 EMULATOR_QUIRKS: dict[str, dict[str, str]] = {
     "aws_cognito_user_pool_domain": {
@@ -80,6 +85,12 @@ EMULATOR_QUIRKS: dict[str, dict[str, str]] = {
     },
     "aws_ecs_service": {
         "availability_zone_rebalancing": "moto does not return the setting, so the provider's default looks new",
+        "capacity_provider_strategy": "moto keeps no capacity provider strategy (it answers launch type EC2)",
+        "enable_ecs_managed_tags": "moto does not keep the setting",
+        "health_check_grace_period_seconds": "moto does not keep the setting",
+    },
+    "aws_service_discovery_service": {
+        "health_check_custom_config": "moto does not return a service's custom health check configuration",
     },
     "aws_rds_cluster": {
         "scaling_configuration": "moto returns an empty Serverless v1 scaling block for a provisioned cluster",

@@ -1,4 +1,4 @@
-"""Starts moto_server with five corrections; run by .venv-moto's Python, imports only moto.
+"""Starts moto_server with six corrections; run by .venv-moto's Python, imports only moto.
 
 Each makes moto decide as AWS does where the platform's real configuration met a moto bug;
 all are checked against the pinned release only (tools/requirements-moto.txt).
@@ -28,6 +28,10 @@ and keeps the ARN as given, as AWS does.
 5. Cognito custom domains. moto keeps a user pool domain's CustomDomainConfig but leaves it out
 of DescribeUserPoolDomain, so the provider read no certificate and planned to replace the
 domain on every plan. The correction returns it, as AWS does.
+
+6. CodeBuild locations. moto requires a source and an artifacts location for every project;
+AWS requires none where the pipeline hands them over (CODEPIPELINE source and artifacts, or
+NO_SOURCE). The correction checks the locations only where AWS does.
 """
 import json
 import sys
@@ -122,6 +126,24 @@ def correct_user_pool_domain_description() -> None:
     CognitoIdpUserPoolDomain.to_json = to_json_with_custom_domain
 
 
+def correct_codebuild_location_checks() -> None:
+    from moto.codebuild import responses
+
+    validate_source = responses._validate_required_params_source
+    validate_artifacts = responses._validate_required_params_artifacts
+
+    def source_as_aws(source):
+        if source.get("type") not in ("CODEPIPELINE", "NO_SOURCE"):
+            validate_source(source)
+
+    def artifacts_as_aws(artifacts):
+        if artifacts.get("type") != "CODEPIPELINE":
+            validate_artifacts(artifacts)
+
+    responses._validate_required_params_source = source_as_aws
+    responses._validate_required_params_artifacts = artifacts_as_aws
+
+
 if __name__ == "__main__":
     if version("moto") != VERIFIED_MOTO:
         sys.exit(f"moto {version('moto')} is installed; the launcher's corrections are verified for {VERIFIED_MOTO} "
@@ -131,6 +153,7 @@ if __name__ == "__main__":
     correct_namespace_deletion()
     correct_query_log_group_arn()
     correct_user_pool_domain_description()
+    correct_codebuild_location_checks()
     from moto.server import main
 
     sys.exit(main())
