@@ -179,7 +179,9 @@ def portal_url(spa_dist: Path, api_origin: str) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running on the main thread while it
+# is open, which breaks later tests that call asyncio.run; it must close with its module.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: apt-get install chromium (scripts/setup.sh does)", pytrace=False)
