@@ -80,6 +80,16 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
 # changes only these, or replaces a resource only for these, passes (and says so). Each is an emulator gap, not a construct bug, so the
 # constructs carry no `ignore_changes` for them (AWS itself needs none).
 EMULATOR_QUIRKS: dict[str, dict[str, str]] = {
+    "aws_cloudfront_distribution": {
+        "default_cache_behavior": "moto adds legacy forwarded_values to a behaviour that names a cache policy, "
+                                  "and keeps no function associations",
+        "ordered_cache_behavior": "moto adds legacy forwarded_values to a behaviour that names a cache policy",
+        "origin": "moto keeps no origin access control ID",
+        "viewer_certificate": "moto reports the CloudFront default certificate beside the ACM certificate",
+    },
+    "aws_codebuild_project": {
+        "encryption_key": "moto ignores a project's encryption key and answers the default alias/aws/s3",
+    },
     "aws_cognito_user_pool_domain": {
         "managed_login_version": "moto keeps no managed login version, so the one the domain was created with reads as 0",
     },
