@@ -269,7 +269,7 @@ def test_a_held_state_lock_fails_the_second_apply_clearly_and_leaves_the_state_i
 def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     """toolkit/moto_launcher.py: the TLS-only bucket policy, logging set before the target's
     policy, a Cloud Map namespace's hosted zone, query logging to a log group's ARN, a Cognito
-    custom domain's certificate, a CodeBuild project fed by its pipeline."""
+    custom domain's certificate, a CodeBuild project fed by its pipeline and deleted by ARN."""
     server.reset()
     s3 = server.client("s3")
     s3.create_bucket(Bucket="app-dw-test-logs")
@@ -307,10 +307,13 @@ def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     described = cognito.describe_user_pool_domain(Domain="auth.app-dw.test")["DomainDescription"]
     assert described["CustomDomainConfig"] == {"CertificateArn": certificate}
 
-    server.client("codebuild").create_project(
+    codebuild = server.client("codebuild")
+    project = codebuild.create_project(
         name="app-dw-test-build", source={"type": "CODEPIPELINE", "buildspec": "buildspec.yml"},
         artifacts={"type": "CODEPIPELINE"}, serviceRole="arn:aws:iam::123456789012:role/app-dw-test",
         environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"})
+    codebuild.delete_project(name=project["project"]["arn"])
+    assert codebuild.list_projects()["projects"] == []
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Starts moto_server with six corrections; run by .venv-moto's Python, imports only moto.
+"""Starts moto_server with seven corrections; run by .venv-moto's Python, imports only moto.
 
 Each makes moto decide as AWS does where the platform's real configuration met a moto bug;
 all are checked against the pinned release only (tools/requirements-moto.txt).
@@ -32,6 +32,10 @@ domain on every plan. The correction returns it, as AWS does.
 6. CodeBuild locations. moto requires a source and an artifacts location for every project;
 AWS requires none where the pipeline hands them over (CODEPIPELINE source and artifacts, or
 NO_SOURCE). The correction checks the locations only where AWS does.
+
+7. CodeBuild deletion. DeleteProject takes a project's name or ARN; moto looked the ARN up as a
+name, found nothing and answered success, so every destroyed project stayed. The correction
+deletes by the name an ARN ends in.
 """
 import json
 import sys
@@ -144,6 +148,17 @@ def correct_codebuild_location_checks() -> None:
     responses._validate_required_params_artifacts = artifacts_as_aws
 
 
+def correct_codebuild_deletion_by_arn() -> None:
+    from moto.codebuild.models import CodeBuildBackend
+
+    delete_project = CodeBuildBackend.delete_project
+
+    def delete_by_name_or_arn(self, project_name):
+        delete_project(self, project_name.split(":project/")[-1])
+
+    CodeBuildBackend.delete_project = delete_by_name_or_arn
+
+
 if __name__ == "__main__":
     if version("moto") != VERIFIED_MOTO:
         sys.exit(f"moto {version('moto')} is installed; the launcher's corrections are verified for {VERIFIED_MOTO} "
@@ -154,6 +169,7 @@ if __name__ == "__main__":
     correct_query_log_group_arn()
     correct_user_pool_domain_description()
     correct_codebuild_location_checks()
+    correct_codebuild_deletion_by_arn()
     from moto.server import main
 
     sys.exit(main())
