@@ -8,9 +8,12 @@ because its pins clash with the app's. It listens on 127.0.0.1 only.
 """
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +25,7 @@ from toolkit.definition import REPO_ROOT
 
 MOTO_ENVIRONMENT = REPO_ROOT / ".venv-moto"
 LOOPBACK = "127.0.0.1"
+PR_SET_PDEATHSIG = 1
 # The emulator accepts any key; real-looking fakes keep the SDKs from looking elsewhere.
 FAKE_ACCESS_KEY = "testing"
 FAKE_SECRET_KEY = "testing"
@@ -184,6 +188,12 @@ def check_loopback(url: str) -> str:
     return url.rstrip("/")
 
 
+def stop_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the process that started it dies (Linux only)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((LOOPBACK, 0))
@@ -218,10 +228,11 @@ class Emulator:
         env = dict(os.environ, **SERVER_SETTINGS)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "w") as log:
-            # Own session: Ctrl-C reaches us, and we stop the server ourselves.
+            # Own session: Ctrl-C reaches us, and we stop the server ourselves; should we be
+            # killed outright, the kernel stops it (Linux parent-death signal).
             self.process = subprocess.Popen(
                 [*command, "-H", LOOPBACK, "-p", str(self.port)], env=env,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=stop_with_parent)
         deadline = time.monotonic() + self.startup_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
