@@ -100,7 +100,7 @@ def test_wildcard_certificate_with_apex_is_validated_by_dns(edge):
     assert certificate["lifecycle"] == {"create_before_destroy": True}
     (name, record) = [(n, r) for n, r in resources(edge, "aws_route53_record").items() if "for_each" in r][0]
     assert f"aws_acm_certificate.{cert_id}.domain_validation_options" in record["for_each"]
-    assert "val.domain_name" in record["for_each"]
+    assert "option.domain_name => option" in record["for_each"] and "tolist" not in record["for_each"]
     assert record["name"] == "${each.value.resource_record_name}"
     assert record["type"] == "${each.value.resource_record_type}"
     assert record["records"] == ["${each.value.resource_record_value}"]

@@ -27,6 +27,7 @@ def test_missing_terraform_is_named(monkeypatch):
 
 
 def test_cli_config_uses_the_mirror_only_where_it_exists(monkeypatch, tmp_path):
+    monkeypatch.setattr(terraform, "CACHE_DIR", tmp_path / "cache")  # never touch the shared config
     monkeypatch.setattr(terraform, "PROVIDER_MIRROR", tmp_path / "nowhere")
     assert terraform.cli_config() is None
     assert "TF_PLUGIN_CACHE_DIR" in terraform.terraform_env()

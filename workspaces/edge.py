@@ -158,6 +158,11 @@ class EdgeWorkspace(Workspace):
             self, "certificate-validation", for_each=options, zone_id=zone.zone_id, allow_overwrite=True, ttl=60,
             name=options.get_string("resource_record_name"), type=options.get_string("resource_record_type"),
             records=[options.get_string("resource_record_value")])
+        # from_complex_list renders a tolist() whose keys Terraform cannot know before apply
+        # once the certificate has two names (hashicorp/terraform-cdk#3627); a for expression
+        # keyed by domain_name is known at plan time.
+        records.add_override("for_each", "${{ for option in " + certificate.fqn
+                             + ".domain_validation_options : option.domain_name => option }}")
         validation = AcmCertificateValidation(
             self, "certificate-validated", certificate_arn=certificate.arn,
             validation_record_fqdns=Token.as_list(TerraformIterator.from_resources(records).pluck_property("fqdn")))

@@ -318,7 +318,7 @@ class MonitoringWorkspace(Workspace):
                                 {"Key": "environment", "Values": [tags["environment"]]}]}
         group = ResourcegroupsGroup(
             self, "resources", name=self.name("resources"),
-            description=f"every resource of {self.platform.name} {self.platform.environment} (by default tags)",
+            description=f"every resource of {self.platform.name} {self.platform.environment} by its default tags",  # CreateGroup allows no parentheses
             resource_query=ResourcegroupsGroupResourceQuery(type="TAG_FILTERS_1_0", query=json.dumps(query)))
         ApplicationinsightsApplication(
             self, "insights", resource_group_name=group.name, auto_config_enabled=True, cwe_monitor_enabled=True)
