@@ -17,6 +17,18 @@ ISSUER = "http://127.0.0.1/us-east-1_TestPool"
 CLIENT_ID = "test-client-id"
 
 
+def send_json(handler: BaseHTTPRequestHandler, status: int, payload: object, **headers: str) -> None:
+    """Answer a test server's request with a JSON body (and any extra headers)."""
+    body = json.dumps(payload).encode()
+    handler.send_response(status)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class SigningKey:
     def __init__(self, kid: str) -> None:
         self.kid = kid
@@ -46,12 +58,7 @@ class JwksServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.fetches += 1
-                body = json.dumps({"keys": [key.jwk for key in server.keys]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_json(self, 200, {"keys": [key.jwk for key in server.keys]})
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -12,7 +12,7 @@ from botocore.stub import ANY, Stubber
 from modules.aws import (AwsClients, AwsFeatureDisabled, AwsThrottled, Bedrock, GuardrailBlocked, MediaStore,
                          Speech, content_key)
 from modules.settings import AppSettings
-from modules.tests.support import GUARDRAIL_USAGE, converse_response, fake_session, stream
+from modules.tests.support import GUARDRAIL_USAGE, converse_response, fake_session, send_json, stream
 
 CONFIGURED = dict(aws_region="us-east-1", guardrail_id="gr-123", guardrail_version="2", media_bucket="media-bucket",
                   media_prefix="app/")
@@ -70,13 +70,7 @@ class ThrottlingServer:
             def do_POST(self) -> None:
                 owner.requests += 1
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                body = json.dumps({"message": "Too many requests"}).encode()
-                self.send_response(429)
-                self.send_header("x-amzn-ErrorType", "ThrottlingException")
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_json(self, 429, {"message": "Too many requests"}, **{"x-amzn-ErrorType": "ThrottlingException"})
 
             def log_message(self, *args: object) -> None:
                 pass
