@@ -66,6 +66,7 @@ class AuroraPostgresProps:
     proxy_max_connections_percent: int = 90
     proxy_max_idle_connections_percent: int = 50
     proxy_borrow_timeout_seconds: int = 120
+    read_only_endpoint: bool = True        # a proxy endpoint for the reader; False: readers use the writer's
 
     def __post_init__(self) -> None:
         if len(self.availability_zones) < 2 or self.availability_zones[0] == self.availability_zones[1]:
@@ -160,10 +161,12 @@ class AuroraPostgres(Construct):
         DbProxyTarget(
             self, "proxy-target", db_proxy_name=self.proxy.name, target_group_name=target_group.name,
             db_cluster_identifier=self.cluster.cluster_identifier, depends_on=self.instances)
-        self.read_only_endpoint = DbProxyEndpoint(
-            self, "proxy-read-only", db_proxy_name=self.proxy.name, db_proxy_endpoint_name=f"{name}-read-only",
-            target_role="READ_ONLY", vpc_subnet_ids=props.subnet_ids,
-            vpc_security_group_ids=[props.proxy_security_group_id])
+        self.read_only_endpoint = self.proxy.endpoint
+        if props.read_only_endpoint:
+            self.read_only_endpoint = DbProxyEndpoint(
+                self, "proxy-read-only", db_proxy_name=self.proxy.name, db_proxy_endpoint_name=f"{name}-read-only",
+                target_role="READ_ONLY", vpc_subnet_ids=props.subnet_ids,
+                vpc_security_group_ids=[props.proxy_security_group_id]).endpoint
         # rds-db:connect is granted on the proxy's resource id (the last part of its ARN,
         # arn:aws:rds:<region>:<account>:db-proxy:prx-...), not on the cluster's.
         arn_parts = Fn.split(":", self.proxy.arn)

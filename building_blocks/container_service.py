@@ -129,6 +129,7 @@ class ContainerServiceProps:
     user: str = "10001"                 # never root; the app user the platform's Dockerfiles create
     read_only_root_filesystem: bool = True  # /tmp is a task volume
     enable_execute_command: bool = False
+    auto_scaling: bool = True           # False: the task count stays at scaling.min_capacity
 
 
 class ContainerService(Construct):
@@ -200,7 +201,8 @@ class ContainerService(Construct):
             # Auto scaling owns the task count once the service exists.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]))
         self.name = self.service.name
-        self._auto_scaling()
+        if props.auto_scaling:
+            self._auto_scaling()
 
     def container_definitions(self) -> list[dict]:
         props = self.props

@@ -1,4 +1,5 @@
-"""A Bedrock guardrail with a published version, and the IAM statements that make callers use it.
+"""A Bedrock guardrail with a published version, and the IAM statements that make callers use it
+(`GuardrailReference.grant_invoke`, also for a guardrail made elsewhere).
 
 The version is immutable: its description carries a digest of the guardrail's configuration,
 so a configuration change publishes a new version (older ones stay, `skip_destroy`, until no
@@ -56,6 +57,23 @@ class GuardrailProps:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
 
 
+@dataclass(frozen=True)
+class GuardrailReference:
+    """What callers of a guardrail need: a Guardrail's own, or one made elsewhere."""
+    id: str
+    arn: str
+    version_number: str                 # the published version callers must name
+
+    def grant_invoke(self, model_arns: list[str]) -> list[Statement]:
+        """Invoke (and Converse, which IAM authorizes as InvokeModel*) the models only with this
+        guardrail's published version, and apply the guardrail itself."""
+        return [
+            Statement(sid="InvokeModelsThroughTheGuardrail", actions=INVOKE_ACTIONS, resources=model_arns,
+                      conditions={"StringEquals": {"bedrock:GuardrailIdentifier": f"{self.arn}:{self.version_number}"}}),
+            Statement(sid="ApplyTheGuardrail", actions=["bedrock:ApplyGuardrail"], resources=[self.arn]),
+        ]
+
+
 class Guardrail(Construct):
     def __init__(self, scope: Construct, id: str, props: GuardrailProps):
         super().__init__(scope, id)
@@ -89,15 +107,5 @@ class Guardrail(Construct):
         self.version = BedrockGuardrailVersion(
             self, "version", guardrail_arn=self.guardrail.guardrail_arn, skip_destroy=True,
             description=f"configuration {props.digest()}")
-        self.id = self.guardrail.guardrail_id
-        self.arn = self.guardrail.guardrail_arn
-        self.version_number = self.version.version
-
-    def grant_invoke(self, model_arns: list[str]) -> list[Statement]:
-        """Invoke (and Converse, which IAM authorizes as InvokeModel*) the models only with this
-        guardrail's published version, and apply the guardrail itself."""
-        return [
-            Statement(sid="InvokeModelsThroughTheGuardrail", actions=INVOKE_ACTIONS, resources=model_arns,
-                      conditions={"StringEquals": {"bedrock:GuardrailIdentifier": f"{self.arn}:{self.version_number}"}}),
-            Statement(sid="ApplyTheGuardrail", actions=["bedrock:ApplyGuardrail"], resources=[self.arn]),
-        ]
+        self.reference = GuardrailReference(
+            id=self.guardrail.guardrail_id, arn=self.guardrail.guardrail_arn, version_number=self.version.version)

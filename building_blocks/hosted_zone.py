@@ -33,6 +33,7 @@ class PublicHostedZoneProps:
     query_log_retention_days: int
     query_log_kms_key_arn: str | None = None
     comment: str = "managed by cdktf"
+    dnssec: bool = True             # sign the zone (a KMS key-signing key only Route 53 may use)
 
 
 class PublicHostedZone(Construct):
@@ -44,6 +45,22 @@ class PublicHostedZone(Construct):
         from_this_account = {"StringEquals": {"aws:SourceAccount": account},
                              "ArnLike": {"aws:SourceArn": "arn:aws:route53:::hostedzone/*"}}
 
+        if props.dnssec:
+            self._sign_zone(props, account, from_this_account)
+
+        log_group = LogGroup(self, "query-logs", LogGroupProps(
+            name=f"/aws/route53/{props.resource_prefix}/{props.domain}", retention_days=props.query_log_retention_days,
+            kms_key_arn=props.query_log_kms_key_arn))
+        delivery = CloudwatchLogResourcePolicy(
+            self, "query-log-delivery", policy_name=f"{props.resource_prefix}-route53-query-logs",
+            policy_document=policy_document(Statement(
+                sid="Route53QueryLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                principals={"Service": "route53.amazonaws.com"}, resources=[f"{log_group.arn}:*"],
+                conditions=from_this_account)))
+        Route53QueryLog(self, "query-log", zone_id=self.zone.zone_id, cloudwatch_log_group_arn=log_group.arn,
+                        depends_on=[delivery])
+
+    def _sign_zone(self, props: PublicHostedZoneProps, account: str, from_this_account: dict) -> None:
         # DNSSEC: an asymmetric signing key (such keys do not rotate; the KSK is replaced
         # by adding a second one) that only Route53's DNSSEC service may use.
         signing_key = KmsKey(
@@ -62,15 +79,3 @@ class PublicHostedZone(Construct):
             self, "ksk", hosted_zone_id=self.zone.id, key_management_service_arn=signing_key.arn,
             name=re.sub(r"[^a-z0-9_]", "_", props.domain)[:128], status="ACTIVE")
         Route53HostedZoneDnssec(self, "dnssec", hosted_zone_id=key_signing_key.hosted_zone_id, signing_status="SIGNING")
-
-        log_group = LogGroup(self, "query-logs", LogGroupProps(
-            name=f"/aws/route53/{props.resource_prefix}/{props.domain}", retention_days=props.query_log_retention_days,
-            kms_key_arn=props.query_log_kms_key_arn))
-        delivery = CloudwatchLogResourcePolicy(
-            self, "query-log-delivery", policy_name=f"{props.resource_prefix}-route53-query-logs",
-            policy_document=policy_document(Statement(
-                sid="Route53QueryLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                principals={"Service": "route53.amazonaws.com"}, resources=[f"{log_group.arn}:*"],
-                conditions=from_this_account)))
-        Route53QueryLog(self, "query-log", zone_id=self.zone.zone_id, cloudwatch_log_group_arn=log_group.arn,
-                        depends_on=[delivery])

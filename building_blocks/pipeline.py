@@ -90,6 +90,7 @@ class ComponentPipelineProps:
     ecs_deploys: list[EcsDeployTarget] = field(default_factory=list)
     deploy: BuildStep | None = None     # a CodeBuild deploy (reads the source and the build output)
     build_exports: list[str] = field(default_factory=list)  # variables the build exports to the integration step
+    create_pipeline: bool = True        # False: only the CodeBuild projects, logs and roles the pipeline runs
 
     def __post_init__(self) -> None:
         if bool(self.ecs_deploys) == (self.deploy is not None):
@@ -139,7 +140,11 @@ class ComponentPipeline(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": self._account}})))
         policy = IamRolePolicy(self, "role-policy", role=self.role.name, name="run-pipeline",
                                policy=policy_document(*self._pipeline_statements()))
-        self.pipeline = Codepipeline(
+        self.name = self._pipeline(stages, policy).name if props.create_pipeline else props.name
+
+    def _pipeline(self, stages: list[CodepipelineStage], policy: IamRolePolicy) -> Codepipeline:
+        props = self.props
+        return Codepipeline(
             self, "pipeline", name=props.name, pipeline_type="V2", role_arn=self.role.arn,
             artifact_store=[CodepipelineArtifactStore(
                 location=props.artifact_bucket_name, type="S3",
@@ -153,8 +158,6 @@ class ComponentPipeline(Construct):
                         file_paths=CodepipelineTriggerGitConfigurationPushFilePaths(
                             includes=list(props.trigger_paths)))]))],
             stage=stages, depends_on=[policy])
-        self.name = self.pipeline.name
-        self.arn = self.pipeline.arn
 
     def _integration_configuration(self) -> dict[str, str]:
         configuration = {"ProjectName": self.integration_project.name}

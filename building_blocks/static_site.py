@@ -40,8 +40,6 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_delivery_destination import (
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_delivery_source import CloudwatchLogDeliverySource
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
-from cdktf_cdktf_provider_aws.data_aws_cloudfront_cache_policy import DataAwsCloudfrontCachePolicy
-from cdktf_cdktf_provider_aws.data_aws_cloudfront_origin_request_policy import DataAwsCloudfrontOriginRequestPolicy
 from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
 from constructs import Construct
 
@@ -55,6 +53,12 @@ MEDIA_ORIGIN = "media"
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 CACHED_METHODS = ["GET", "HEAD"]
+# AWS managed CloudFront policies by the IDs AWS documents for them (fixed in every account):
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
+# and .../using-managed-origin-request-policies.html. Naming them saves a lookup per plan.
+CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_ORIGIN_REQUEST_POLICY_ID = "216adef6-5c7f-47e4-b989-5492eafa07d3"
 # Paths whose last segment has no dot are client-side routes of the app: serve its shell.
 SPA_ROUTING_CODE = """function handler(event) {
   var request = event.request;
@@ -94,6 +98,8 @@ class StaticSiteProps:
     price_class: str = "PriceClass_100"
     hsts_max_age_seconds: int = 63072000  # two years
     log_format: str = "json"
+    security_headers: bool = True       # a response headers policy on every behaviour (HSTS, CSP, ...)
+    publish_functions: bool = True      # publish the routing function (unpublished ones are never run)
 
 
 class StaticSite(Construct):
@@ -105,13 +111,10 @@ class StaticSite(Construct):
             self, "origin-access", name=props.bucket_name, origin_access_control_origin_type="s3",
             signing_behavior="always", signing_protocol="sigv4",
             description=f"CloudFront reads {props.domain_name} objects from S3")
-        caching_optimized = DataAwsCloudfrontCachePolicy(self, "caching-optimized", name="Managed-CachingOptimized")
-        caching_disabled = DataAwsCloudfrontCachePolicy(self, "caching-disabled", name="Managed-CachingDisabled")
-        all_viewer = DataAwsCloudfrontOriginRequestPolicy(self, "all-viewer", name="Managed-AllViewer")
-        headers = self._security_headers(props)
+        headers_policy_id = self._security_headers(props).id if props.security_headers else None
         spa_routing = CloudfrontFunction(
             self, "spa-routing", name=f"{props.bucket_name}-spa-routing", runtime="cloudfront-js-2.0",
-            publish=True, code=SPA_ROUTING_CODE, comment="Serve index.html for client-side routes")
+            publish=props.publish_functions, code=SPA_ROUTING_CODE, comment="Serve index.html for client-side routes")
 
         origins = [CloudfrontDistributionOrigin(
             origin_id=SITE_ORIGIN, domain_name=region_domain, origin_access_control_id=s3_access.id)]
@@ -126,8 +129,8 @@ class StaticSite(Construct):
                 path_pattern=props.api_path_pattern, target_origin_id=API_ORIGIN,
                 # https-only: a redirect would drop the body of a POST.
                 viewer_protocol_policy="https-only", allowed_methods=ALL_METHODS, cached_methods=CACHED_METHODS,
-                cache_policy_id=caching_disabled.id, origin_request_policy_id=all_viewer.id,
-                response_headers_policy_id=headers.id, compress=True))
+                cache_policy_id=CACHING_DISABLED_POLICY_ID, origin_request_policy_id=ALL_VIEWER_ORIGIN_REQUEST_POLICY_ID,
+                response_headers_policy_id=headers_policy_id, compress=True))
         if props.media:
             origins.append(CloudfrontDistributionOrigin(
                 origin_id=MEDIA_ORIGIN, domain_name=props.media.bucket_regional_domain_name,
@@ -135,8 +138,8 @@ class StaticSite(Construct):
             behaviours.append(CloudfrontDistributionOrderedCacheBehavior(
                 path_pattern=f"{props.media.path_prefix}*", target_origin_id=MEDIA_ORIGIN,
                 viewer_protocol_policy="redirect-to-https", allowed_methods=READ_METHODS,
-                cached_methods=CACHED_METHODS, cache_policy_id=caching_optimized.id,
-                response_headers_policy_id=headers.id, compress=True))
+                cached_methods=CACHED_METHODS, cache_policy_id=CACHING_OPTIMIZED_POLICY_ID,
+                response_headers_policy_id=headers_policy_id, compress=True))
 
         self.distribution = CloudfrontDistribution(
             self, "distribution", enabled=True, is_ipv6_enabled=True, http_version="http2and3",
@@ -145,7 +148,7 @@ class StaticSite(Construct):
             default_cache_behavior=CloudfrontDistributionDefaultCacheBehavior(
                 target_origin_id=SITE_ORIGIN, viewer_protocol_policy="redirect-to-https",
                 allowed_methods=READ_METHODS, cached_methods=CACHED_METHODS,
-                cache_policy_id=caching_optimized.id, response_headers_policy_id=headers.id, compress=True,
+                cache_policy_id=CACHING_OPTIMIZED_POLICY_ID, response_headers_policy_id=headers_policy_id, compress=True,
                 function_association=[CloudfrontDistributionDefaultCacheBehaviorFunctionAssociation(
                     event_type="viewer-request", function_arn=spa_routing.arn)]),
             ordered_cache_behavior=behaviours,

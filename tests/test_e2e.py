@@ -11,6 +11,7 @@ import pytest
 from cdktf import App
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
+from tests.tf import only
 from toolkit import e2e, emulator
 from toolkit.definition import DefinitionError, Platform, load_platform
 from workspaces.base import EmulatorEndpoints, Workspace
@@ -90,21 +91,72 @@ def test_the_aws_target_carries_no_emulator_setting(stacks):
         assert not any({"endpoints", "access_key", "use_path_style"} & set(config) for config in configs), name
 
 
-@pytest.mark.slow
-def test_every_workspace_of_the_platform_gets_an_endpoint_for_each_service_it_uses(tmp_path):
+# The resource types each emulator flag leaves out. The AWS target has every one of them.
+LEFT_OUT_ON_THE_EMULATOR = {
+    "appautoscaling": {"aws_appautoscaling_target", "aws_appautoscaling_policy"},
+    "applicationinsights": {"aws_applicationinsights_application"},
+    "bedrock_guardrail": {"aws_bedrock_guardrail", "aws_bedrock_guardrail_version"},
+    "codepipeline": {"aws_codepipeline"},
+    "codestarconnections": {"aws_codestarconnections_connection"},
+    "rds_proxy_endpoint": {"aws_db_proxy_endpoint"},
+    "route53_dnssec": {"aws_route53_key_signing_key", "aws_route53_hosted_zone_dnssec", "aws_kms_key", "aws_kms_alias"},
+    "xray": {"aws_xray_group", "aws_xray_sampling_rule"},
+    "cloudfront_response_headers_policies": {"aws_cloudfront_response_headers_policy"},
+    "cloudfront_function_publishing": set(),  # the function stays, unpublished
+}
+
+
+def addresses(stacks: dict) -> set[tuple[str, str, str]]:
+    return {(name, kind, resource) for name, workspace in stacks.items()
+            for kind, bodies in workspace.get("resource", {}).items() for resource in bodies}
+
+
+@pytest.fixture(scope="module")
+def emulator_synth(tmp_path_factory):
     from toolkit.synth import synthesize as synthesize_platform
 
     with e2e.emulator_target(URL):
         target = load_platform(environment="dev")
-        result = synthesize_platform(target, tmp_path, use_cache=False)
+        result = synthesize_platform(target, tmp_path_factory.mktemp("emulator"), use_cache=False)
+    return target, result.stacks
+
+
+@pytest.mark.slow
+def test_every_workspace_of_the_platform_gets_an_endpoint_for_each_service_it_uses(emulator_synth):
+    _, stacks = emulator_synth
     known = EmulatorEndpoints.known
-    for name, workspace in result.stacks.items():
+    for name, workspace in stacks.items():
         (provider,) = workspace["provider"]["aws"]
         endpoints = provider["endpoints"][0]
         assert set(endpoints.values()) == {URL}, name
         used = {emulator.endpoint_service(t, known) for kind in ("resource", "data")
                 for t in workspace.get(kind, {}) if t != "terraform_remote_state"} - {None}
         assert used <= set(endpoints), f"{name}: no endpoint for {sorted(used - set(endpoints))}"
+
+
+@pytest.mark.slow
+def test_every_emulator_flag_is_asked_and_leaves_out_only_its_resources_on_the_emulator(emulator_synth, stacks):
+    target, emulated = emulator_synth
+    assert target.emulator_switched_off == set(emulator.EMULATOR_LIMITS) == set(LEFT_OUT_ON_THE_EMULATOR)
+    on_aws, on_emulator = addresses(stacks), addresses(emulated)
+    assert on_emulator <= on_aws
+    left_out = {kind for _, kind, _ in on_aws - on_emulator}
+    for flag, kinds in LEFT_OUT_ON_THE_EMULATOR.items():
+        assert kinds <= left_out, (flag, kinds - left_out)
+    assert left_out <= set().union(*LEFT_OUT_ON_THE_EMULATOR.values())
+    for kind in left_out - {"aws_kms_key", "aws_kms_alias"}:  # other workspaces keep their keys
+        assert not any(k == kind for _, k, _ in on_emulator), kind
+    for workspace in ("lang-portal-frontend", "haiku-frontend"):
+        assert only(stacks[workspace], "aws_cloudfront_function")["publish"] is True
+        assert only(emulated[workspace], "aws_cloudfront_function")["publish"] is False
+
+
+def test_stand_ins_keep_the_outputs_readers_need(emulator_synth, stacks):
+    _, emulated = emulator_synth
+    for workspace in ("ai", "database", "lang-portal-pipeline", "monitoring", "edge"):
+        assert set(emulated[workspace]["output"]) == set(stacks[workspace]["output"]), workspace
+    guardrail = emulated["ai"]["output"]["guardrail_arn"]["value"]
+    assert guardrail.startswith(f"arn:aws:bedrock:us-east-1:{emulator.ACCOUNT_ID}:guardrail/")
 
 
 @pytest.mark.parametrize("resource_type, service", [

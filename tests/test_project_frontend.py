@@ -6,12 +6,15 @@ from __future__ import annotations
 import pytest
 
 from tests.contract import is_documented
-from tests.tf import data_sources, logical_id, only, policy, reference, resources, where
+from tests.tf import logical_id, only, policy, reference, resources, where
 
 REMOTE = "${{data.terraform_remote_state.remote-{}.outputs.{}}}"
 STATIC = {"lang-portal": "lang-portal.app-dw.net", "haiku": "haiku.app-dw.net"}
 CONTAINER_UIS = {"vocab-generator": "vocab-generator-frontend", "writing-practice": "writing-practice"}
-MANAGED_POLICY_NAMES = {"Managed-CachingOptimized", "Managed-CachingDisabled"}
+# AWS's managed CloudFront policies by the IDs AWS documents for them.
+MANAGED_POLICIES = {"658327ea-f89d-4fab-a63d-7e88639e58f6": "Managed-CachingOptimized",
+                    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": "Managed-CachingDisabled",
+                    "216adef6-5c7f-47e4-b989-5492eafa07d3": "Managed-AllViewer"}
 
 
 def distribution(stack: dict) -> tuple[str, dict]:
@@ -22,10 +25,6 @@ def distribution(stack: dict) -> tuple[str, dict]:
 def site_bucket(stack: dict) -> tuple[str, dict]:
     body = only(stack, "aws_s3_bucket")
     return logical_id(stack, "aws_s3_bucket", body), body
-
-
-def data_name(stack: dict, data_type: str, ref: str) -> str:
-    return data_sources(stack, data_type)[ref.split(".")[2]]["name"]
 
 
 @pytest.mark.parametrize("project", STATIC)
@@ -125,8 +124,8 @@ def test_api_behaviour_goes_uncached_to_the_alb_with_everything_the_viewer_sent(
     _, body = distribution(stack)
     (api,) = [b for b in body["ordered_cache_behavior"] if b["path_pattern"] == "/api/*"]
     assert body["ordered_cache_behavior"][0] is api  # first: matched before any other pattern
-    assert data_name(stack, "aws_cloudfront_cache_policy", api["cache_policy_id"]) == "Managed-CachingDisabled"
-    assert data_name(stack, "aws_cloudfront_origin_request_policy", api["origin_request_policy_id"]) == "Managed-AllViewer"
+    assert MANAGED_POLICIES[api["cache_policy_id"]] == "Managed-CachingDisabled"
+    assert MANAGED_POLICIES[api["origin_request_policy_id"]] == "Managed-AllViewer"
     assert set(api["allowed_methods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}
     (origin,) = [o for o in body["origin"] if o["origin_id"] == api["target_origin_id"]]
     assert origin["domain_name"] == REMOTE.format("edge", "alb_dns_name")
@@ -141,7 +140,7 @@ def test_media_prefix_is_served_from_the_media_bucket_and_cached(stacks, project
     (media,) = [b for b in body["ordered_cache_behavior"] if b["target_origin_id"] == "media"]
     assert media["path_pattern"] == f"{project}/*"
     assert media["allowed_methods"] == ["GET", "HEAD", "OPTIONS"]
-    assert data_name(stack, "aws_cloudfront_cache_policy", media["cache_policy_id"]) == "Managed-CachingOptimized"
+    assert MANAGED_POLICIES[media["cache_policy_id"]] == "Managed-CachingOptimized"
     (origin,) = [o for o in body["origin"] if o["origin_id"] == "media"]
     assert origin["domain_name"] == REMOTE.format("storage", "media_bucket_regional_domain_name")
 

@@ -29,6 +29,7 @@ PR_SET_PDEATHSIG = 1
 # The emulator accepts any key; real-looking fakes keep the SDKs from looking elsewhere.
 FAKE_ACCESS_KEY = "testing"
 FAKE_SECRET_KEY = "testing"
+ACCOUNT_ID = "123456789012"  # the account moto answers as
 SERVER_SETTINGS = {
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # the AWS managed policies the platform attaches exist
     "MOTO_ACM_VALIDATION_WAIT": "0",           # DNS-validated certificates issue at once, not after 60 s
@@ -61,10 +62,6 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
         "moto does not implement PublishFunction; on the emulator a function is created unpublished"),
     "cloudfront_response_headers_policies": EmulatorLimit(
         "CloudFront response headers policies", "moto does not implement CreateResponseHeadersPolicy"),
-    "cloudfront_managed_policies": EmulatorLimit(
-        "CloudFront managed policies",
-        "moto does not implement ListCachePolicies nor ListOriginRequestPolicies, which the data sources finding "
-        "AWS's managed policies by name call; on the emulator their documented IDs stand in"),
     "codepipeline": EmulatorLimit(
         "CodePipeline",
         "moto answers GetPipeline with timestamps the provider cannot decode, so a pipeline can be neither "
@@ -78,6 +75,11 @@ EMULATOR_LIMITS: dict[str, EmulatorLimit] = {
     "rds_proxy_endpoint": EmulatorLimit(
         "RDS Proxy endpoints", "moto does not implement CreateDBProxyEndpoint (the proxy itself works)"),
 }
+
+
+def emulator_stand_in_arn(service: str, region: str, resource: str) -> str:
+    """The ARN published in place of a resource left out on the emulator, so readers still plan."""
+    return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
 
 
 # Attributes the emulator answers differently from AWS, per resource type: a second plan that

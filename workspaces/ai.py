@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 
-from building_blocks.guardrail import DeniedTopic, Guardrail, GuardrailProps
+from building_blocks.guardrail import DeniedTopic, Guardrail, GuardrailProps, GuardrailReference
 from building_blocks.iam import Statement, policy_document
 from toolkit.definition import Platform
+from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace
 
 
@@ -20,17 +21,21 @@ class AiWorkspace(Workspace):
     def __init__(self, scope, spec, platform: Platform):
         super().__init__(scope, spec, platform)
         ai = platform.ai
-        guardrail = Guardrail(self, "guardrail", GuardrailProps(
-            name=self.name("guardrail"),
-            description=f"{platform.name} {platform.environment}: every Bedrock call of the apps goes through it",
-            blocked_input_message=ai.blocked_input_message,
-            blocked_output_message=ai.blocked_output_message,
-            filter_strength=ai.content_filter_strength,
-            prompt_attack_strength=ai.content_filter_strength,
-            denied_topics=tuple(DeniedTopic(t.name, t.definition, tuple(t.examples)) for t in ai.denied_topics),
-            pii_anonymize=tuple(ai.pii_anonymize),
-            pii_block=tuple(ai.pii_block),
-            blocked_words=tuple(ai.blocked_words)))
+        if platform.emulator_skips("bedrock_guardrail"):
+            guardrail = GuardrailReference(id="emulator-stand-in", version_number="1", arn=emulator_stand_in_arn(
+                "bedrock", platform.region, "guardrail/emulator-stand-in"))
+        else:
+            guardrail = Guardrail(self, "guardrail", GuardrailProps(
+                name=self.name("guardrail"),
+                description=f"{platform.name} {platform.environment}: every Bedrock call of the apps goes through it",
+                blocked_input_message=ai.blocked_input_message,
+                blocked_output_message=ai.blocked_output_message,
+                filter_strength=ai.content_filter_strength,
+                prompt_attack_strength=ai.content_filter_strength,
+                denied_topics=tuple(DeniedTopic(t.name, t.definition, tuple(t.examples)) for t in ai.denied_topics),
+                pii_anonymize=tuple(ai.pii_anonymize),
+                pii_block=tuple(ai.pii_block),
+                blocked_words=tuple(ai.blocked_words))).reference
 
         text_models = [foundation_model_arn(platform.region, m) for m in ai.text_model_ids]
         image_models = [foundation_model_arn(platform.region, m) for m in ai.image_model_ids]

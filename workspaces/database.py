@@ -41,7 +41,8 @@ class DatabaseWorkspace(Workspace):
                 proxy_idle_client_timeout_seconds=database.proxy_idle_client_timeout_seconds,
                 proxy_max_connections_percent=database.proxy_max_connections_percent,
                 proxy_max_idle_connections_percent=database.proxy_max_idle_connections_percent,
-                proxy_borrow_timeout_seconds=database.proxy_borrow_timeout_seconds))
+                proxy_borrow_timeout_seconds=database.proxy_borrow_timeout_seconds,
+                read_only_endpoint=not platform.emulator_skips("rds_proxy_endpoint")))
             # No credential inside, so the value may sit in state: the app signs the connection
             # with an IAM auth token (rds-db:connect on db_iam_connect_arn).
             url = Secret(self, f"{project.name}-database-url", SecretProps(
@@ -57,7 +58,7 @@ class DatabaseWorkspace(Workspace):
         self.publish(output_key("db_proxy_name", project), aurora.proxy.name, f"RDS Proxy of {project}")
         self.publish(output_key("db_proxy_endpoint", project), aurora.proxy.endpoint,
                      f"Read/write endpoint of {project}'s RDS Proxy")
-        self.publish(output_key("db_proxy_read_only_endpoint", project), aurora.read_only_endpoint.endpoint,
+        self.publish(output_key("db_proxy_read_only_endpoint", project), aurora.read_only_endpoint,
                      f"Read-only endpoint of {project}'s RDS Proxy (the reader)")
         self.publish(output_key("db_iam_connect_arn", project), aurora.iam_connect_arn,
                      f"Resource for rds-db:connect that lets {project}'s API sign in through the proxy")

@@ -75,7 +75,8 @@ class EdgeWorkspace(Workspace):
         logs_key = self.read("storage", "kms_key_arn_logs")
         zone = PublicHostedZone(self, "zone", PublicHostedZoneProps(
             domain=domain, resource_prefix=self.name(), query_log_retention_days=platform.monitoring.log_retention_days,
-            query_log_kms_key_arn=logs_key, comment=f"{platform.name} {platform.environment}"))
+            query_log_kms_key_arn=logs_key, comment=f"{platform.name} {platform.environment}",
+            dnssec=not platform.emulator_skips("route53_dnssec")))
         certificate_arn = self._validated_certificate(zone, domain)
 
         alb = LoadBalancer(self, "alb", LoadBalancerProps(

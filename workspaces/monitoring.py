@@ -109,7 +109,8 @@ class MonitoringWorkspace(Workspace):
             name=self.name("overview"), region=platform.region,
             widgets=(AlarmList("Alarms", tuple(a.arn for a in self.alarms)), *overview)))
 
-        self._tracing()
+        if not platform.emulator_skips("xray"):
+            self._tracing()
         otel_config = SsmParameter(
             self, "otel-config", name=f"/{platform.name}/{platform.environment}/otel/collector-config",
             # Encrypted with the data key like the apps' secrets: the task execution roles that
@@ -320,5 +321,6 @@ class MonitoringWorkspace(Workspace):
             self, "resources", name=self.name("resources"),
             description=f"every resource of {self.platform.name} {self.platform.environment} by its default tags",  # CreateGroup allows no parentheses
             resource_query=ResourcegroupsGroupResourceQuery(type="TAG_FILTERS_1_0", query=json.dumps(query)))
-        ApplicationinsightsApplication(
-            self, "insights", resource_group_name=group.name, auto_config_enabled=True, cwe_monitor_enabled=True)
+        if not self.platform.emulator_skips("applicationinsights"):
+            ApplicationinsightsApplication(
+                self, "insights", resource_group_name=group.name, auto_config_enabled=True, cwe_monitor_enabled=True)

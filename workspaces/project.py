@@ -30,6 +30,7 @@ from building_blocks.iam import Statement
 from building_blocks.pipeline import BuildStep, ComponentPipeline, ComponentPipelineProps, EcsDeployTarget
 from building_blocks.static_site import MediaOrigin, StaticSite, StaticSiteProps, grant_publish
 from toolkit.definition import Platform, Project, Service
+from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace, output_key
 from workspaces.storage import CLOUDFRONT_LOG_PREFIX, S3_ACCESS_LOG_PREFIX, media_prefix
 
@@ -139,7 +140,8 @@ class ProjectWorkspace(Workspace):
             secrets={name: self._secret_arn(name) for name in service.secrets},
             secrets_kms_key_arn=self.read("storage", "kms_key_arn_data") if service.secrets else None,
             task_policy_arns=task_policy_arns,
-            task_statements=self._task_statements(service)))
+            task_statements=self._task_statements(service),
+            auto_scaling=not platform.emulator_skips("appautoscaling")))
         self.publish(output_key("ecs_service_name", service.name), container.name,
                      f"ECS service of {service.name} (the pipeline deploys to it)")
         return container
@@ -264,7 +266,9 @@ class FrontendWorkspace(ProjectWorkspace):
             access_log_prefix=S3_ACCESS_LOG_PREFIX,
             content_security_policy=self._content_security_policy(media_sources),
             api_origin_domain_name=self.read("edge", "alb_dns_name") if project.api else None,
-            media=media))
+            media=media,
+            security_headers=not platform.emulator_skips("cloudfront_response_headers_policies"),
+            publish_functions=not platform.emulator_skips("cloudfront_function_publishing")))
         self.publish("site_bucket_name", site.bucket_name, f"S3 bucket of the {project.name} SPA")
         self.publish("site_bucket_arn", site.bucket_arn, f"S3 bucket ARN of the {project.name} SPA")
         self.publish("site_kms_key_arn", site.key.arn, f"KMS key of the {project.name} SPA bucket (uploads)")
@@ -299,8 +303,11 @@ class PipelineWorkspace(ProjectWorkspace):
         project = self.project
         self.account = DataAwsCallerIdentity(self, "account").account_id
         # One connection per project; it is approved once in the console after the first apply.
-        self.connection = CodestarconnectionsConnection(
-            self, "github", name=self.name(project.name)[:32], provider_type="GitHub")
+        self.connection_arn = (
+            emulator_stand_in_arn("codestar-connections", platform.region, f"connection/{project.name}")
+            if platform.emulator_skips("codestarconnections") else
+            CodestarconnectionsConnection(self, "github", name=self.name(project.name)[:32],
+                                          provider_type="GitHub").arn)
         for component in project.components:
             pipeline = ComponentPipeline(self, f"pipeline-{component}", self._pipeline_props(component))
             self.publish(output_key("pipeline_name", component), pipeline.name,
@@ -313,14 +320,15 @@ class PipelineWorkspace(ProjectWorkspace):
             raise ValueError(f"project {project.name!r} has {len(services)} {component} services; a component "
                              f"builds one image (one Dockerfile), so give each service its own component")
         common = dict(
-            name=self.name(project.name, component), connection_arn=self.connection.arn,
+            name=self.name(project.name, component), connection_arn=self.connection_arn,
             repository=platform.platform.github_repository, branch=platform.platform.github_branch,
             trigger_paths=trigger_paths(project, component),
             artifact_bucket_name=self.read("storage", "artifacts_bucket_name"),
             artifact_bucket_arn=self.read("storage", "artifacts_bucket_arn"),
             artifact_key_arn=self.read("storage", "kms_key_arn_artifacts"),
             log_retention_days=platform.monitoring.log_retention_days,
-            log_kms_key_arn=self.read("storage", "kms_key_arn_logs"))
+            log_kms_key_arn=self.read("storage", "kms_key_arn_logs"),
+            create_pipeline=not platform.emulator_skips("codepipeline"))
         smoke_url = smoke_test_url(platform, project, component)
         if not services:
             return ComponentPipelineProps(
