@@ -6,6 +6,11 @@ submodule only needs the package's `_jsii` assembly loader, so we register the r
 as an empty module whose `__path__` points at the installed package: `from
 cdktf_cdktf_provider_aws.vpc import Vpc` then loads `_jsii` and `vpc` alone.
 
+The JavaScript the bindings drive has the same problem: the jsii kernel (a Node process)
+requires the provider's lib/index.js, which requires every resource module (~2 s). So the
+loader also preloads `lazy_provider_index.cjs` into that process (NODE_OPTIONS, set before the
+kernel starts, and only for it), which compiles that one index with a getter per submodule.
+
 This relies on the layout of one bindings release, so it refuses any other version, and
 `APP_DW_EAGER_IMPORTS=1` turns it off. A test synthesizes the platform both ways and
 compares the output byte for byte.
@@ -18,10 +23,12 @@ import importlib.util
 import os
 import sys
 import types
+from pathlib import Path
 
 PACKAGE = "cdktf_cdktf_provider_aws"
 DISTRIBUTION = "cdktf-cdktf-provider-aws"
 PINNED_VERSION = "20.1.0"
+NODE_LAZY_INDEX = Path(__file__).with_name("lazy_provider_index.cjs")
 
 
 class BindingsVersionError(RuntimeError):
@@ -57,4 +64,20 @@ def install_lazy_provider_package() -> bool:
     package.__spec__.submodule_search_locations = package.__path__
     package.__package__ = PACKAGE
     sys.modules[PACKAGE] = package
+    _preload_into_the_jsii_kernel(NODE_LAZY_INDEX)
     return True
+
+
+def _preload_into_the_jsii_kernel(script: Path) -> None:
+    """Start the jsii kernel with `script` preloaded, and only it: the option is set while the
+    first jsii module (constructs) starts the kernel, then taken back, so other Node processes
+    this one starts (npm, browsers' drivers) run as they would."""
+    before = os.environ.get("NODE_OPTIONS")
+    os.environ["NODE_OPTIONS"] = f'{before or ""} --require "{script}"'.strip()
+    try:
+        import constructs  # noqa: F401  (its assembly load starts the kernel)
+    finally:
+        if before is None:
+            del os.environ["NODE_OPTIONS"]
+        else:
+            os.environ["NODE_OPTIONS"] = before
