@@ -9,6 +9,7 @@ import hmac
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,10 @@ import httpx
 import jwt
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import Scope
 
 from modules.settings import AppSettings
 
@@ -23,12 +28,16 @@ logger = logging.getLogger(__name__)
 
 API_KEY_HEADER = "X-Api-Key"
 ALGORITHM = "RS256"  # pinned: alg=none and HS256 (key confusion) tokens are refused before any key is used
+VERIFIED_TOKENS = 10_000  # tokens remembered as verified (until they expire), least recently used dropped
 
 
 @dataclass(frozen=True)
 class Principal:
     sub: str
     is_service: bool = False
+
+
+SERVICE = Principal(sub="service", is_service=True)  # whoever presents the API key
 
 
 class AuthError(Exception):
@@ -100,15 +109,44 @@ class JwksCache:
 
 
 class CognitoVerifier:
-    """Checks a Cognito access or id token and returns its `sub`."""
+    """Checks a Cognito access or id token and returns its `sub`. A verified token is remembered until
+    its `exp`, so a client's next requests skip the signature check (and can be answered from caches
+    that must not do I/O, see `Authenticator.known_principal`)."""
 
-    def __init__(self, issuer: str, client_ids: tuple[str, ...], jwks: JwksCache, leeway_seconds: int) -> None:
+    def __init__(self, issuer: str, client_ids: tuple[str, ...], jwks: JwksCache, leeway_seconds: int,
+                 clock: Callable[[], float] = time.time) -> None:
         self.issuer = issuer
         self.client_ids = frozenset(client_ids)
         self.jwks = jwks
         self.leeway_seconds = leeway_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._verified: OrderedDict[str, tuple[str, float]] = OrderedDict()  # token -> (sub, exp)
+
+    def verified_sub(self, token: str) -> str | None:
+        """The sub of a token verified before and not expired yet; None otherwise."""
+        with self._lock:
+            found = self._verified.get(token)
+            if found is None:
+                return None
+            if self._clock() >= found[1]:
+                del self._verified[token]
+                return None
+            self._verified.move_to_end(token)
+            return found[0]
 
     def verify(self, token: str) -> str:
+        sub = self.verified_sub(token)
+        if sub is not None:
+            return sub
+        sub, expires_at = self._check(token)
+        with self._lock:
+            self._verified[token] = (sub, expires_at)
+            if len(self._verified) > VERIFIED_TOKENS:
+                self._verified.popitem(last=False)
+        return sub
+
+    def _check(self, token: str) -> tuple[str, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -138,7 +176,7 @@ class CognitoVerifier:
             raise AuthError("token was issued for another client")
         if not isinstance(claims["sub"], str) or not claims["sub"]:
             raise AuthError("token has no subject")
-        return claims["sub"]
+        return claims["sub"], float(claims["exp"])
 
 
 class Authenticator:
@@ -165,29 +203,54 @@ class Authenticator:
 
     def authenticate(self, bearer_token: str | None, api_key: str | None) -> Principal:
         if api_key is not None:
-            if self.api_key is None or not hmac.compare_digest(api_key.encode(), self.api_key.encode()):
+            if not self._valid_api_key(api_key):
                 raise AuthError("API key is not valid")
-            return Principal(sub="service", is_service=True)
+            return SERVICE
         if self.verifier is None:
             return Principal(sub=self.local_user)
         if not bearer_token:
             raise AuthError("missing bearer token in the Authorization header")
         return Principal(sub=self.verifier.verify(bearer_token))
 
+    def known_principal(self, bearer_token: str | None, api_key: str | None) -> Principal | None:
+        """The caller when that is certain without I/O (local mode, a valid API key, a token verified
+        earlier and unexpired); None when `authenticate` has to decide (and maybe answer an error)."""
+        if api_key is not None:
+            return SERVICE if self._valid_api_key(api_key) else None
+        if self.verifier is None:
+            return Principal(sub=self.local_user)
+        sub = self.verifier.verified_sub(bearer_token) if bearer_token else None
+        return Principal(sub=sub) if sub else None
+
+    def _valid_api_key(self, api_key: str) -> bool:
+        return self.api_key is not None and hmac.compare_digest(api_key.encode(), self.api_key.encode())
+
+
+def credentials(scope: Scope) -> tuple[str | None, str | None]:
+    """(bearer token, API key) of an ASGI request, read as `bearer_scheme` and `api_key_scheme` read them."""
+    headers = Headers(scope=scope)
+    scheme, token = get_authorization_scheme_param(headers.get("authorization"))
+    return (token if scheme.lower() == "bearer" and token else None), headers.get(API_KEY_HEADER)
+
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A Cognito access or id token")
 api_key_scheme = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="The service API key")
 
 
-def get_authenticator(request: Request) -> Authenticator:
+async def get_authenticator(request: Request) -> Authenticator:  # async: no thread hop for a lookup
     return request.app.state.authenticator
 
 
-def current_principal(credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
-                      api_key: str | None = Depends(api_key_scheme),
-                      authenticator: Authenticator = Depends(get_authenticator)) -> Principal:
+async def current_principal(credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
+                            api_key: str | None = Depends(api_key_scheme),
+                            authenticator: Authenticator = Depends(get_authenticator)) -> Principal:
+    token = credentials.credentials if credentials else None
+    known = authenticator.known_principal(token, api_key)
+    if known is not None:
+        return known  # no thread hop for the common case
     try:
-        return authenticator.authenticate(credentials.credentials if credentials else None, api_key)
+        # On a thread: checking a new token may fetch the JWKS (blocking I/O).
+        return await run_in_threadpool(authenticator.authenticate, token, api_key)
     except AuthError as error:
         raise HTTPException(401, detail=str(error), headers={"WWW-Authenticate": "Bearer"}) from None
     except KeysUnavailable as error:

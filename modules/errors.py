@@ -15,6 +15,13 @@ from modules.json_logging import request_id_var
 logger = logging.getLogger(__name__)
 
 
+async def database_unavailable(_: Request, error: Exception) -> JSONResponse:
+    """503 for a database that cannot be reached: SQLAlchemy's OperationalError, or a driver's own
+    (register this for it where the driver is used directly)."""
+    logger.error("database unavailable", extra={"error": str(getattr(error, "orig", error))})
+    return JSONResponse({"detail": "the database is unavailable; try again shortly"}, status_code=503)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AwsFeatureDisabled)
     async def feature_disabled(_: Request, error: AwsFeatureDisabled) -> JSONResponse:
@@ -39,10 +46,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "the database is busy; try again shortly"}, status_code=503,
                             headers={"Retry-After": "2"})
 
-    @app.exception_handler(OperationalError)
-    async def database_unavailable(_: Request, error: OperationalError) -> JSONResponse:
-        logger.error("database unavailable", extra={"error": str(error.orig)})
-        return JSONResponse({"detail": "the database is unavailable; try again shortly"}, status_code=503)
+    app.add_exception_handler(OperationalError, database_unavailable)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import jwt
 import pytest
@@ -164,3 +165,16 @@ def test_local_mode_acts_as_the_local_user(caplog):
     authenticator = Authenticator.from_settings(AppSettings(), api_key=None)
     assert authenticator.authenticate(None, None) == Principal(sub="local-user")
     assert any(r.levelname == "WARNING" and "LOCAL MODE" in r.getMessage() for r in caplog.records)
+
+
+def test_a_verified_token_is_known_without_io_until_it_expires(jwks, key):
+    authenticator = make_client(jwks.url).app.state.authenticator
+    token = key.token(sub="remembered", expires_in=2)
+    assert authenticator.known_principal(token, None) is None  # never verified: the full check must run
+    assert authenticator.authenticate(token, None) == Principal(sub="remembered")
+    assert authenticator.known_principal(token, None) == Principal(sub="remembered")
+    assert authenticator.known_principal(key.token(sub="remembered") + "x", None) is None  # another string
+    assert authenticator.known_principal(None, "wrong-key") is None
+    assert authenticator.known_principal(None, API_KEY).is_service
+    authenticator.verifier._clock = lambda: time.time() + 3  # past exp
+    assert authenticator.known_principal(token, None) is None
