@@ -4,24 +4,29 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
+import psycopg
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from modules.auth import Authenticator
+from modules.auth import Authenticator, credentials
 from modules.aws import AwsClients
-from modules.errors import install_error_handlers
+from modules.errors import database_unavailable, install_error_handlers
 from modules.json_logging import RequestIdMiddleware, configure_logging
 from modules.limits import BodySizeLimitMiddleware
+from modules.response_cache import (Invalidation, LocalInvalidation, PostgresInvalidation, ResponseCache,
+                                    ResponseCacheMiddleware)
 from modules.settings import load_settings
-from projects.lang_portal.backend.db import create_db_engine
+from projects.lang_portal.backend.db import AsyncConnections, connect_async, create_db_engine
 from projects.lang_portal.backend.routers import (assist, dashboard, groups, health, resets, study_activities,
                                                   study_sessions, words)
 from projects.lang_portal.backend.seed import prepare_database
 from projects.lang_portal.backend.settings import LangPortalSettings
 
 logger = logging.getLogger(__name__)
+UNCACHED_PATHS = frozenset({"/api/health"})  # must ask the database every time
 
 
 def create_app(settings: LangPortalSettings | None = None, engine: Engine | None = None,
@@ -29,14 +34,27 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     settings = settings or load_settings(LangPortalSettings)
     configure_logging(settings.log_level, settings.service_name)
     engine = engine or create_db_engine(settings)
+    cache = ResponseCache(settings.response_cache_bytes)
+    postgres = engine.dialect.name == "postgresql"
+    invalidation: Invalidation = (
+        PostgresInvalidation(cache, engine, partial(connect_async, settings, engine, "lang-portal-cache-listener"))
+        if postgres else LocalInvalidation(cache))
+    async_connections = (AsyncConnections(partial(connect_async, settings, engine, "lang-portal-api-async"),
+                                          settings.db_pool_size) if postgres else None)
+    caching = settings.response_cache_bytes > 0
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_startup:
             await run_in_threadpool(prepare_database, engine)
+        if caching:
+            await invalidation.start()
         logger.info("lang portal API ready", extra={"database": engine.url.render_as_string(hide_password=True),
-                                                     "local_mode": settings.local_mode})
+                                                     "local_mode": settings.local_mode, "response_cache": caching})
         yield
+        await invalidation.stop()
+        if async_connections is not None:
+            await async_connections.close()
         engine.dispose()
 
     app = FastAPI(title="Lang Portal API", version="1.0.0", lifespan=lifespan,
@@ -45,10 +63,28 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     app.state.engine = engine
     app.state.authenticator = Authenticator.from_settings(settings, settings.api_key)
     app.state.aws_clients = aws_clients or AwsClients(settings)
+    # Writes record their changes here even with the cache off, so tasks that cache stay exact.
+    app.state.response_cache = cache
+    app.state.invalidation = invalidation
+    app.state.async_connections = async_connections
     for router in (health.router, dashboard.router, study_activities.router, words.router, groups.router,
                    study_sessions.router, resets.router, assist.router):
         app.include_router(router)
     install_error_handlers(app)
+    app.add_exception_handler(psycopg.OperationalError, database_unavailable)  # from AsyncConnections
+    if caching:
+        app.add_middleware(ResponseCacheMiddleware, cache=cache, invalidation=invalidation,
+                           owner_of=partial(_known_caller, app), cacheable=_cacheable)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def _known_caller(app: FastAPI, scope) -> str | None:
+    principal = app.state.authenticator.known_principal(*credentials(scope))
+    return principal.sub if principal else None
+
+
+def _cacheable(path: str) -> bool:
+    """Every read under /api/ answers from (caller, path, query) and the database alone."""
+    return path.startswith("/api/") and path not in UNCACHED_PATHS

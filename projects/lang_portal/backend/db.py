@@ -1,16 +1,23 @@
 """The database engine (SQLite locally, PostgreSQL via RDS Proxy in AWS) and the session dependency."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import boto3
+import psycopg
 from fastapi import Request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, Executable, create_engine, event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from modules.aws import client_config
 from projects.lang_portal.backend.settings import LangPortalSettings
+
+RECYCLE_SECONDS = 900  # well inside RDS Proxy's idle client timeout
 
 
 def create_db_engine(settings: LangPortalSettings) -> Engine:
@@ -19,27 +26,84 @@ def create_db_engine(settings: LangPortalSettings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     url = make_url(settings.database_url)
-    connect_args: dict[str, object] = {"connect_timeout": settings.db_connect_timeout_seconds}
-    if settings.db_iam_auth and "sslmode" not in url.query:
-        connect_args["sslmode"] = "require"  # RDS Proxy accepts IAM tokens over TLS only
+    connect_args = _connect_args(settings, url)
     # No pre-ping (a round trip per request): connections are recycled well inside RDS Proxy's idle
     # timeout, and a connection that still breaks is invalidated with its pool (answered as a 503).
     engine = create_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
-                           pool_timeout=settings.db_pool_timeout_seconds, pool_recycle=900,
+                           pool_timeout=settings.db_pool_timeout_seconds, pool_recycle=RECYCLE_SECONDS,
                            connect_args=connect_args)
     if settings.db_iam_auth:
         use_iam_auth_tokens(engine, boto3.client("rds", config=client_config(settings)))
     return engine
 
 
+def _connect_args(settings: LangPortalSettings, url: URL) -> dict[str, object]:
+    connect_args: dict[str, object] = {"connect_timeout": settings.db_connect_timeout_seconds}
+    if settings.db_iam_auth and "sslmode" not in url.query:
+        connect_args["sslmode"] = "require"  # RDS Proxy accepts IAM tokens over TLS only
+    return connect_args
+
+
 def use_iam_auth_tokens(engine: Engine, rds_client: object) -> None:
     """Each new connection gets a fresh 15-minute IAM token as its password (how RDS Proxy IAM auth works)."""
-    url = engine.url
-
     @event.listens_for(engine, "do_connect")
     def provide_token(dialect, connection_record, cargs, cparams) -> None:
-        cparams["password"] = rds_client.generate_db_auth_token(
-            DBHostname=url.host, Port=url.port or 5432, DBUsername=url.username)
+        cparams["password"] = _iam_token(rds_client, engine.url)
+
+
+def _iam_token(rds_client, url: URL) -> str:
+    return rds_client.generate_db_auth_token(DBHostname=url.host, Port=url.port or 5432, DBUsername=url.username)
+
+
+async def connect_async(settings: LangPortalSettings, engine: Engine, application_name: str
+                        ) -> psycopg.AsyncConnection:
+    """An async autocommit connection to the engine's database, made as the pool makes its connections
+    (for the response cache's change listener and `AsyncConnections`); named for pg_stat_activity."""
+    url = engine.url
+    parameters = {**_connect_args(settings, url), **url.translate_connect_args(username="user", database="dbname"),
+                  **url.query, "application_name": application_name}
+    if settings.db_iam_auth:
+        client = boto3.client("rds", config=client_config(settings))
+        parameters["password"] = await run_in_threadpool(_iam_token, client, url)
+    return await psycopg.AsyncConnection.connect(autocommit=True, **parameters)
+
+
+class AsyncConnections:
+    """A few async psycopg connections for hot single-statement writes: they run on the event loop, with
+    no thread hop (whose GIL hand-offs with the loop cost more than the statement) and no ORM. Opened on
+    demand, at most `size` at once, reused; dropped after an error or when older than `recycle_seconds`."""
+
+    def __init__(self, connect: Callable[[], Awaitable[psycopg.AsyncConnection]], size: int,
+                 recycle_seconds: float = RECYCLE_SECONDS) -> None:
+        self._connect = connect
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[tuple[psycopg.AsyncConnection, float]] = []
+        self.recycle_seconds = recycle_seconds
+
+    async def fetch_one(self, sql: str, values: dict[str, object]) -> tuple | None:
+        """Run one statement in its own transaction (autocommit); its first row, if any."""
+        async with self._slots:
+            connection, opened = self._idle.pop() if self._idle else (await self._connect(), time.monotonic())
+            try:
+                row = await (await connection.execute(sql, values)).fetchone()
+            except BaseException:
+                await connection.close()  # state unknown (broken, or cancelled mid-statement)
+                raise
+            if time.monotonic() - opened < self.recycle_seconds:
+                self._idle.append((connection, opened))
+            else:
+                await connection.close()
+            return row
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection, _ in idle:
+            await connection.close()
+
+
+def postgres_sql(statement: Executable) -> str:
+    """A Core statement as psycopg SQL with named placeholders, for `AsyncConnections`."""
+    return str(statement.compile(dialect=postgresql.psycopg.dialect()))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

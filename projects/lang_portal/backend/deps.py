@@ -9,12 +9,17 @@ from sqlalchemy.orm import Session
 
 from modules.auth import Principal, current_principal
 from modules.aws import Bedrock, MediaStore, Speech
+from modules.response_cache import Invalidation
 from projects.lang_portal.backend.db import get_session, get_transaction
 from projects.lang_portal.backend.settings import LangPortalSettings
 
 
 def get_settings(request: Request) -> LangPortalSettings:
     return request.app.state.settings
+
+
+async def get_invalidation(request: Request) -> Invalidation:  # async: no thread hop for a lookup
+    return request.app.state.invalidation
 
 
 def get_bedrock(request: Request) -> Bedrock:
@@ -33,6 +38,9 @@ DbSession = Annotated[Session, Depends(get_session)]
 DbTransaction = Annotated[Session, Depends(get_transaction)]
 Caller = Annotated[Principal, Depends(current_principal)]
 Settings = Annotated[LangPortalSettings, Depends(get_settings)]
+# Every write records whose data it changed (`changes.record(db, owner)` before its commit), so no cached
+# read answer outlives it.
+Changes = Annotated[Invalidation, Depends(get_invalidation)]
 BedrockDep = Annotated[Bedrock, Depends(get_bedrock)]
 SpeechDep = Annotated[Speech, Depends(get_speech)]
 MediaDep = Annotated[MediaStore, Depends(get_media)]

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from modules.json_logging import configure_logging
+from modules.response_cache import notice
 from modules.settings import SettingsError, load_settings
 from projects.lang_portal.backend.db import create_db_engine
 from projects.lang_portal.backend.migrate import exclusive, upgrade
@@ -40,6 +41,8 @@ def load_seed(engine: Engine, seed_dir: Path = SEED_DIR) -> None:
             else:
                 for field, value in activity.items():
                     setattr(row, field, value)
+        if engine.dialect.name == "postgresql":
+            session.execute(select(notice(None)))  # running workers drop every cached answer on commit
     logger.info("seed loaded", extra={"groups": len(groups), "study_activities": len(activities)})
 
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from sqlalchemy import delete, select
 
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.deps import Caller, DbTransaction
+from projects.lang_portal.backend.deps import Caller, Changes, DbTransaction
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem
 from projects.lang_portal.backend.schemas import Success
 
@@ -17,15 +17,16 @@ def _delete_history(db, sub: str) -> None:
 
 
 @router.post("/reset_history", response_model=Success)
-def reset_history(db: DbTransaction, caller: Caller) -> dict:
+def reset_history(db: DbTransaction, caller: Caller, changes: Changes) -> dict:
     """Delete the caller's study sessions and reviews."""
     _delete_history(db, caller.sub)
+    changes.record(db, caller.sub)
     db.commit()
     return {"success": True, "message": "Study history has been reset"}
 
 
 @router.post("/full_reset", response_model=Success)
-def full_reset(db: DbTransaction, caller: Caller) -> dict:
+def full_reset(db: DbTransaction, caller: Caller, changes: Changes) -> dict:
     """Back to the seed for the caller: their history, imported groups and imported words are deleted.
     Shared vocabulary is never touched (a service caller owns none)."""
     _delete_history(db, caller.sub)
@@ -34,5 +35,6 @@ def full_reset(db: DbTransaction, caller: Caller) -> dict:
     db.execute(delete(WordGroup).where(WordGroup.group_id.in_(own_groups) | WordGroup.word_id.in_(own_words)))
     db.execute(delete(Group).where(Group.owner_sub == caller.sub))
     db.execute(delete(Word).where(Word.owner_sub == caller.sub))
+    changes.record(db, caller.sub)
     db.commit()
     return {"success": True, "message": "Your data has been reset to the seed vocabulary"}

@@ -4,7 +4,7 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
+from projects.lang_portal.backend.deps import Caller, Changes, DbSession, DbTransaction, ResourceId
 from projects.lang_portal.backend.models import StudyActivity, StudySession
 from projects.lang_portal.backend.queries import PageNumber, SortOrder, paginate, session_items, visible_group
 from projects.lang_portal.backend.routers.study_sessions import SessionSort
@@ -48,11 +48,12 @@ def list_activity_sessions(activity_id: ResourceId, db: DbSession, caller: Calle
 
 
 @router.post("", response_model=StudySessionStarted, status_code=status.HTTP_201_CREATED)
-def start_session(body: StudySessionStart, db: DbSession, caller: Caller) -> dict:
+def start_session(body: StudySessionStart, db: DbTransaction, caller: Caller, changes: Changes) -> dict:
     """Start a study session of an activity on a group."""
     group = visible_group(db, body.group_id, caller.sub)
     activity = _activity(db, body.study_activity_id)
     study_session = StudySession(group_id=group.id, study_activity_id=activity.id, user_sub=caller.sub)
     db.add(study_session)
+    changes.record(db, caller.sub)
     db.commit()
     return {"id": study_session.id, "group_id": study_session.group_id}

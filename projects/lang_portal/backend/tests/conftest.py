@@ -7,11 +7,11 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from fastapi import Depends, Header
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from modules.auth import Principal, api_key_scheme, current_principal, get_authenticator
+from modules.auth import Authenticator, Principal
 from modules.tests.conftest import clear_app_environment
 from modules.tests.postgres import PostgresMissing, TemporaryPostgres
 from projects.lang_portal.backend.app import create_app
@@ -100,18 +100,31 @@ def settings_for(db_url: str, **overrides: object) -> LangPortalSettings:
                               lang_portal_api_key=API_KEY, **overrides)
 
 
-def principal_from_test_header(x_test_user: str = Header("alice"), api_key: str | None = Depends(api_key_scheme),
-                               authenticator=Depends(get_authenticator)) -> Principal:
-    """Tests act as any user through X-Test-User (real token checks are in test_auth_integration.py)."""
-    if api_key is not None:
-        return current_principal(credentials=None, api_key=api_key, authenticator=authenticator)
-    return Principal(sub=x_test_user)
+class UsersByToken(Authenticator):
+    """Tests act as any user: the bearer token is the user's sub, none is alice; the API key is checked
+    for real (real token checks are in test_auth_integration.py). Replacing the app's authenticator,
+    not the dependency, keeps the response cache keyed by the same caller the endpoints see."""
+
+    def __init__(self) -> None:
+        super().__init__(None, API_KEY, "alice")
+
+    def authenticate(self, bearer_token: str | None, api_key: str | None) -> Principal:
+        return self.known_principal(bearer_token, api_key) or super().authenticate(bearer_token, api_key)
+
+    def known_principal(self, bearer_token: str | None, api_key: str | None) -> Principal | None:
+        if api_key is not None:
+            return super().known_principal(None, api_key)
+        return Principal(sub=bearer_token or "alice")
+
+
+def with_test_users(application: FastAPI) -> FastAPI:
+    application.state.authenticator = UsersByToken()
+    return application
 
 
 @pytest.fixture
 def app(db_url):
-    application = create_app(settings_for(db_url))
-    application.dependency_overrides[current_principal] = principal_from_test_header
+    application = with_test_users(create_app(settings_for(db_url)))
     yield application
     application.state.engine.dispose()
 
@@ -123,7 +136,7 @@ def client(app) -> Iterator[TestClient]:
 
 
 def as_user(sub: str) -> dict[str, str]:
-    return {"X-Test-User": sub}
+    return {"Authorization": f"Bearer {sub}"}
 
 
 SERVICE = {"X-Api-Key": API_KEY}

@@ -8,11 +8,10 @@ import pytest
 from botocore.stub import ANY, Stubber
 from fastapi.testclient import TestClient
 
-from modules.auth import current_principal
 from modules.aws import AwsClients
 from modules.tests.support import GUARDRAIL_USAGE, converse_response, fake_session, stream
 from projects.lang_portal.backend.app import create_app
-from projects.lang_portal.backend.tests.conftest import as_user, principal_from_test_header, settings_for
+from projects.lang_portal.backend.tests.conftest import as_user, settings_for, with_test_users
 from projects.lang_portal.backend.tests.helpers import generated_group, import_group
 
 AWS = dict(aws_region="us-east-1", guardrail_id="gr-lang", guardrail_version="1", media_bucket="app-dw-media",
@@ -24,7 +23,7 @@ HELLO = 1  # こんにちは in the seed
 def aws_client(db_url):
     settings = settings_for(db_url, **AWS)
     app = create_app(settings, aws_clients=AwsClients(settings, session=fake_session()))
-    app.dependency_overrides[current_principal] = principal_from_test_header
+    with_test_users(app)
     with TestClient(app) as client:
         client.stub = lambda service: Stubber(app.state.aws_clients.get(service))
         yield client

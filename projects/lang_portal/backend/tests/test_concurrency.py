@@ -9,15 +9,14 @@ import anyio.to_thread
 import httpx
 import pytest
 
-from modules.auth import current_principal
 from projects.lang_portal.backend.app import create_app
-from projects.lang_portal.backend.tests.conftest import principal_from_test_header, settings_for
+from projects.lang_portal.backend.tests.conftest import settings_for, with_test_users
 
 
 @pytest.mark.timeout(60)  # the old behaviour never finished
 def test_a_burst_on_a_tiny_pool_completes_quickly(db_url):
     app = create_app(settings_for(db_url, db_pool_size=2, db_max_overflow=0, db_pool_timeout_seconds=5))
-    app.dependency_overrides[current_principal] = principal_from_test_header
+    with_test_users(app)
 
     async def burst() -> list[int]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 3

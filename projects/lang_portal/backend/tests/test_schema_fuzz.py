@@ -10,16 +10,15 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-from modules.auth import current_principal
 from projects.lang_portal.backend.app import create_app
-from projects.lang_portal.backend.tests.conftest import principal_from_test_header, settings_for
+from projects.lang_portal.backend.tests.conftest import settings_for, with_test_users
 
 EXAMPLES_PER_OPERATION = 30
 
 
 def test_no_server_errors(db_url):
     app = create_app(settings_for(db_url))
-    app.dependency_overrides[current_principal] = principal_from_test_header
+    with_test_users(app)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(
         path_regex=r"/(audio|picture|example_sentence)$")
     operations = [result.ok() for result in schema.get_all_operations()]
