@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from modules.response_cache import Invalidation, notice
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.db import postgres_sql
-from projects.lang_portal.backend.deps import Caller, Changes, DbSession, ResourceId
+from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
 from projects.lang_portal.backend.models import (Group, StudySession, UTCDateTime, Word, WordGroup, WordReviewItem,
                                                  utcnow)
 from projects.lang_portal.backend.queries import (PageNumber, SortOrder, WordSort, own_session, paginate,
@@ -55,8 +55,8 @@ def list_session_words(session_id: ResourceId, db: DbSession, caller: Caller, pa
 
 @router.post("/{session_id}/words/{word_id}/review", response_model=ReviewOut, status_code=status.HTTP_201_CREATED,
              responses={409: {"description": "The word is not in the session's group"}})
-async def review_word(session_id: ResourceId, word_id: ResourceId, body: ReviewIn, request: Request, caller: Caller,
-                      changes: Changes) -> dict:
+async def review_word(session_id: ResourceId, word_id: ResourceId, body: ReviewIn, request: Request,
+                      caller: Caller) -> dict:
     """The hot path of the study apps. On PostgreSQL one statement on the event loop: no thread hop, no ORM."""
     created_at = utcnow()
     values = {"session_id": session_id, "word_id": word_id, "sub": caller.sub, "correct": body.correct,
@@ -65,7 +65,7 @@ async def review_word(session_id: ResourceId, word_id: ResourceId, body: ReviewI
     if async_connections is not None:
         recorded = await async_connections.fetch_one(RECORD_REVIEW_POSTGRES, values) is not None
     else:
-        recorded = await run_in_threadpool(_record_review, engine, changes, values)
+        recorded = await run_in_threadpool(_record_review, engine, request.app.state.invalidation, values)
     if not recorded:
         raise await run_in_threadpool(_review_refused, engine, session_id, word_id, caller.sub)
     return {"success": True, "word_id": word_id, "study_session_id": session_id, "correct": body.correct,
