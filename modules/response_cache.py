@@ -33,9 +33,10 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import psycopg
 from sqlalchemy import ColumnElement, Engine, event, func, literal_column, select
@@ -204,6 +205,7 @@ class PostgresInvalidation:
         self._round_trip_lock = asyncio.Lock()
         self._probe: tuple[str, asyncio.Future[None]] | None = None
         self._task: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()  # referenced until done (the loop keeps only weak ones)
         cache.disable()
 
     def record(self, session: Session, owner: str | None) -> None:
@@ -226,7 +228,7 @@ class PostgresInvalidation:
             return False
         if self._round_trip is None:
             self._round_trip = asyncio.get_running_loop().create_future()
-            asyncio.create_task(self._send_round_trip())
+            self._in_background(self._send_round_trip())
         return await asyncio.shield(self._round_trip)
 
     async def _send_round_trip(self) -> None:
@@ -310,7 +312,12 @@ class PostgresInvalidation:
         self.cache.disable()
         connection, self._connection = self._connection, None
         if connection is not None:
-            asyncio.create_task(_close_quietly(connection))
+            self._in_background(_close_quietly(connection))
+
+    def _in_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _close(self) -> None:
         connection, self._connection = self._connection, None
