@@ -5,12 +5,11 @@ through `toolkit.synth`.
 """
 from __future__ import annotations
 
-import atexit
 import os
 import sys
 from pathlib import Path
 
-from toolkit.bindings import install_lazy_provider_package
+from toolkit.bindings import exit_now, install_lazy_provider_package
 
 install_lazy_provider_package()  # before any construct module imports the bindings
 
@@ -46,15 +45,6 @@ def main() -> int:
     # The cdktf CLI tells the app where to write through CDKTF_OUTDIR.
     build_app(platform, os.environ.get("CDKTF_OUTDIR", "cdktf.out")).synth()
     return 0
-
-
-def exit_now(code: int) -> None:
-    """Exit without tearing the interpreter down: freeing the bindings' objects one by one takes
-    ~0.35 s and nothing a finished synth needs. Exit handlers (the jsii kernel's stop) still run."""
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ compares the output byte for byte.
 """
 from __future__ import annotations
 
+import atexit
 import importlib.machinery
 import importlib.metadata
 import importlib.util
@@ -81,3 +82,12 @@ def _preload_into_the_jsii_kernel(script: Path) -> None:
             del os.environ["NODE_OPTIONS"]
         else:
             os.environ["NODE_OPTIONS"] = before
+
+
+def exit_now(code: int) -> None:
+    """Exit without tearing the interpreter down: freeing the bindings' objects one by one takes
+    ~0.35 s and nothing a finished command needs. Exit handlers (the jsii kernel's stop) still run."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
