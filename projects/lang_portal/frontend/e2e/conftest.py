@@ -14,11 +14,14 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from modules.tests.support import send_json
 
 FRONTEND = Path(__file__).resolve().parent.parent
 REPO = FRONTEND.parent.parent.parent
@@ -66,17 +69,17 @@ def spa_dist() -> Path:
     return DIST
 
 
-@pytest.fixture(scope="session")
-def api_origin(tmp_path_factory) -> Iterator[str]:
+@contextmanager
+def running_api(tmp_path_factory, name: str, settings: dict[str, str]) -> Iterator[str]:
     """The real API under uvicorn on a free port, migrated and seeded into a fresh SQLite file, with
-    nothing configured (no Cognito, no AWS): local mode, as `make run-lang-portal` runs it."""
+    only `settings` (environment variables) configured; yields its origin and stops it."""
     if not (REPO / "projects" / "lang_portal" / "backend" / "main.py").exists():
         pytest.fail("the Lang Portal API (projects/lang_portal/backend/main.py) is not there yet", pytrace=False)
     port = free_port()
-    database = tmp_path_factory.mktemp("lang-portal-api") / "lang_portal.sqlite3"
+    database = tmp_path_factory.mktemp(name) / "lang_portal.sqlite3"
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "PYTHONPATH": str(REPO),
-           "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING"}
-    log = (tmp_path_factory.getbasetemp() / "lang-portal-api.log").open("w+")
+           "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING", **settings}
+    log = (tmp_path_factory.getbasetemp() / f"{name}.log").open("w+")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "projects.lang_portal.backend.main:app", "--host", "127.0.0.1",
          "--port", str(port), "--no-access-log"],
@@ -108,7 +111,14 @@ def api_origin(tmp_path_factory) -> Iterator[str]:
         log.close()
 
 
-def _static_and_proxy_handler(dist: Path, api_port: int) -> type[BaseHTTPRequestHandler]:
+@pytest.fixture(scope="session")
+def api_origin(tmp_path_factory) -> Iterator[str]:
+    """The API with nothing configured (no Cognito, no AWS): local mode, as `make run-lang-portal` runs it."""
+    with running_api(tmp_path_factory, "lang-portal-api", {}) as origin:
+        yield origin
+
+
+def _static_and_proxy_handler(dist: Path, api_port: int, config: dict | None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -154,6 +164,8 @@ def _static_and_proxy_handler(dist: Path, api_port: int) -> type[BaseHTTPRequest
         def _serve(self) -> None:
             if self.path.startswith("/api/"):
                 self._proxy()
+            elif config is not None and self.path.split("?", 1)[0] == "/config.json":
+                send_json(self, 200, config, **{"Cache-Control": "no-store"})
             else:
                 self._static()
 
@@ -165,18 +177,28 @@ def _static_and_proxy_handler(dist: Path, api_port: int) -> type[BaseHTTPRequest
     return Handler
 
 
-@pytest.fixture(scope="session")
-def portal_url(spa_dist: Path, api_origin: str) -> Iterator[str]:
-    """One origin for the SPA and /api, like lang-portal.app-dw.net behind the ALB."""
+@contextmanager
+def serving_portal(dist: Path, api_origin: str, config: dict | None = None) -> Iterator[str]:
+    """One origin for the SPA and /api, like lang-portal.app-dw.net behind the ALB; `config` replaces
+    dist/config.json, as the deploy pipeline writes its own."""
     api_port = int(api_origin.rsplit(":", 1)[1])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _static_and_proxy_handler(spa_dist.resolve(), api_port))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _static_and_proxy_handler(dist.resolve(), api_port, config))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def portal_url(spa_dist: Path, api_origin: str) -> Iterator[str]:
+    """The SPA with its own config.json (local mode) and the local-mode API."""
+    with serving_portal(spa_dist, api_origin) as url:
+        yield url
 
 
 # Module scope: Playwright's sync API keeps an event loop running on the main thread while it
@@ -217,20 +239,32 @@ def _stub_activity_app(route) -> None:
 
 
 @pytest.fixture
-def context(browser, portal_url: str, console_errors: ConsoleErrors):
-    """A fresh browser profile whose pages must log no console error."""
-    ctx = browser.new_context(base_url=portal_url, viewport={"width": 1280, "height": 900})
-    ctx.route(lambda url: not url.startswith("http://127.0.0.1"), _stub_activity_app)
+def open_context(browser, console_errors: ConsoleErrors) -> Iterator[Callable[[str], object]]:
+    """Opens fresh browser profiles on a site (closed after the test) whose pages must log no console error."""
+    opened = []
 
     def watch(page) -> None:
         page.on("console", lambda message: message.type == "error" and console_errors.seen.append(
             f"{message.text} @ {message.location.get('url', '')}"))
         page.on("pageerror", lambda error: console_errors.seen.append(f"uncaught: {error}"))
 
-    ctx.on("page", watch)
-    yield ctx
-    ctx.close()
+    def open_(base_url: str):
+        ctx = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+        ctx.route(lambda url: not url.startswith("http://127.0.0.1"), _stub_activity_app)
+        ctx.on("page", watch)
+        opened.append(ctx)
+        return ctx
+
+    yield open_
+    for ctx in opened:
+        ctx.close()
     assert console_errors.unexpected() == [], "the browser console logged errors"
+
+
+@pytest.fixture
+def context(open_context, portal_url: str):
+    """A fresh browser profile on the local-mode site."""
+    return open_context(portal_url)
 
 
 @pytest.fixture

@@ -2,25 +2,17 @@
 launch to dashboard, the settings resets, 360 px layouts and keyboard use, with no console errors."""
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal_api import call_api, seed_ids
+
 pytestmark = pytest.mark.slow
 
 MOBILE = {"width": 360, "height": 780}
-
-
-def call_api(portal_url: str, method: str, path: str, body: object | None = None) -> object:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{portal_url}/api{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
 
 
 @pytest.fixture
@@ -39,15 +31,6 @@ def open_page(page: Page, path: str, heading: str | re.Pattern) -> None:
     page.goto(path)
     expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
     settled(page)
-
-
-def seed_ids(portal_url: str) -> dict[str, int]:
-    groups = call_api(portal_url, "GET", "/groups?sort_by=name")["items"]
-    greetings = next(group for group in groups if group["name"] == "Basic Greetings")
-    words = call_api(portal_url, "GET", f"/groups/{greetings['id']}/words")["items"]
-    activities = call_api(portal_url, "GET", "/study_activities")["items"]
-    writing = next(activity for activity in activities if activity["name"] == "Writing Practice")
-    return {"group": greetings["id"], "word": words[0]["id"], "activity": writing["id"]}
 
 
 def test_every_page_renders_and_is_captured(page: Page, portal_url: str, artifacts: Path, fresh_history) -> None:
