@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from toolkit.bindings import install_lazy_provider_package
+from toolkit.bindings import exit_now, install_lazy_provider_package
 
 install_lazy_provider_package()
 
@@ -17,3 +17,4 @@ stack = TerraformStack(app, "floor")
 AwsProvider(stack, "aws", region="us-east-1")
 S3Bucket(stack, "bucket", bucket="app-dw-bench-floor")
 app.synth()
+exit_now(0)  # as main.py ends
