@@ -63,8 +63,8 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     app.state.engine = engine
     app.state.authenticator = Authenticator.from_settings(settings, settings.api_key)
     app.state.aws_clients = aws_clients or AwsClients(settings)
-    # Writes record their changes here even with the cache off, so tasks that cache stay exact.
     app.state.response_cache = cache
+    # Writes record their changes here even with the cache off, so tasks that cache stay exact.
     app.state.invalidation = invalidation
     app.state.async_connections = async_connections
     for router in (health.router, dashboard.router, study_activities.router, words.router, groups.router,

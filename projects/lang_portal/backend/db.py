@@ -62,9 +62,9 @@ async def connect_async(settings: LangPortalSettings, engine: Engine, applicatio
     url = engine.url
     parameters = {**_connect_args(settings, url), **url.translate_connect_args(username="user", database="dbname"),
                   **url.query, "application_name": application_name}
-    if settings.db_iam_auth:
-        client = boto3.client("rds", config=client_config(settings))
-        parameters["password"] = await run_in_threadpool(_iam_token, client, url)
+    if settings.db_iam_auth:  # making the client reads files: not on the event loop
+        parameters["password"] = await run_in_threadpool(
+            lambda: _iam_token(boto3.client("rds", config=client_config(settings)), url))
     return await psycopg.AsyncConnection.connect(autocommit=True, **parameters)
 
 

@@ -1,6 +1,7 @@
 """Migrations on PostgreSQL, the seed loader, IAM auth tokens per connection, and health when the DB is down."""
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from projects.lang_portal.backend.app import create_app
-from projects.lang_portal.backend.db import create_db_engine
+from projects.lang_portal.backend.db import connect_async, create_db_engine
 from projects.lang_portal.backend.migrate import downgrade, upgrade
 from projects.lang_portal.backend.models import Group, StudyActivity, Word, WordGroup
 from projects.lang_portal.backend.seed import load_seed
@@ -96,6 +97,14 @@ def test_iam_auth_uses_a_fresh_token_as_the_password(postgres, monkeypatch):
     finally:
         engine.dispose()
     assert len(passwords) == 2
+
+    async def async_password() -> str:  # the cache listener's and the review's connections
+        connection = await connect_async(settings, engine, "test")
+        password = connection.info.password
+        await connection.close()
+        return password
+
+    passwords.append(asyncio.run(async_password()))
     for password in passwords:
         assert password.startswith(f"127.0.0.1:{engine.url.port}/?Action=connect&DBUser=postgres")
         assert "X-Amz-Signature=" in password
@@ -109,4 +118,16 @@ def test_health_is_503_when_the_database_is_down():
             response = client.get(path)
             assert response.status_code == 503
             assert response.json() == {"status": "unavailable", "checks": {"database": "failed: OperationalError"}}
+    app.state.engine.dispose()
+
+
+def test_reads_and_the_async_review_are_503_when_the_database_is_down():
+    dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
+    app = create_app(settings_for(dead, db_connect_timeout_seconds=1))
+    with TestClient(app) as client:
+        assert client.get("/api/words").status_code == 503
+        response = client.post("/api/study_sessions/1/words/1/review", json={"correct": True})
+        assert response.status_code == 503
+        assert response.json() == {"detail": "the database is unavailable; try again shortly"}
+        assert not app.state.response_cache.enabled  # no listener: nothing is cached
     app.state.engine.dispose()
