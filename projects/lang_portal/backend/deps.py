@@ -1,5 +1,6 @@
 """FastAPI dependencies: the database session, the caller, the settings and the AWS helpers.
-Tests replace any of them with `app.dependency_overrides`."""
+Tests replace them with `app.dependency_overrides`, except the caller: replace `app.state.authenticator`,
+through which the response cache identifies callers too."""
 from __future__ import annotations
 
 from typing import Annotated
