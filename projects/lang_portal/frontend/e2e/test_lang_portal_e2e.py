@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from page_helpers import settled
 from portal_api import call_api, seed_ids
 
 pytestmark = pytest.mark.slow
@@ -19,12 +20,6 @@ MOBILE = {"width": 360, "height": 780}
 def fresh_history(portal_url: str) -> None:
     """Each test starts with the local user's history empty (the seed vocabulary stays)."""
     call_api(portal_url, "POST", "/reset_history")
-
-
-def settled(page: Page) -> None:
-    """Waits until no loading placeholder is left on the page and its images have arrived."""
-    expect(page.get_by_role("status").filter(has_text=re.compile("Loading|Signing"))).to_have_count(0)
-    page.wait_for_function("Array.from(document.images).every((image) => image.complete)")
 
 
 def open_page(page: Page, path: str, heading: str | re.Pattern) -> None:
