@@ -1,6 +1,6 @@
-"""End-to-end fixtures: the built SPA and the real Lang Portal API (SQLite, seed data, local mode)
-behind one small static + proxy server on 127.0.0.1, as CloudFront and the ALB serve them in AWS,
-driven by Debian's Chromium through Playwright."""
+"""End-to-end fixtures: the built SPA and the real Lang Portal API (SQLite, seed data) behind one small
+static + proxy server on 127.0.0.1, as CloudFront and the ALB serve them in AWS, driven by Debian's
+Chromium through Playwright. Twice: in local mode, and in Cognito mode against fake_cognito.py."""
 from __future__ import annotations
 
 import http.client
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from fake_cognito import FakeCognito
 from modules.tests.support import send_json
 
 FRONTEND = Path(__file__).resolve().parent.parent
@@ -198,6 +199,31 @@ def serving_portal(dist: Path, api_origin: str, config: dict | None = None) -> I
 def portal_url(spa_dist: Path, api_origin: str) -> Iterator[str]:
     """The SPA with its own config.json (local mode) and the local-mode API."""
     with serving_portal(spa_dist, api_origin) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def fake_cognito() -> Iterator[FakeCognito]:
+    with FakeCognito() as cognito:
+        yield cognito
+
+
+@pytest.fixture(scope="session")
+def cognito_api_origin(tmp_path_factory, fake_cognito: FakeCognito) -> Iterator[str]:
+    """The API as in AWS: it trusts the pool's issuer and the portal's app client, nothing else."""
+    settings = {"COGNITO_ISSUER": fake_cognito.issuer, "COGNITO_CLIENT_IDS": fake_cognito.client_id}
+    with running_api(tmp_path_factory, "lang-portal-api-cognito", settings) as origin:
+        yield origin
+
+
+@pytest.fixture(scope="session")
+def cognito_portal_url(spa_dist, cognito_api_origin: str, fake_cognito: FakeCognito) -> Iterator[str]:
+    """The SPA with the config.json a deploy writes: only the hosted UI's domain and the client id, so the
+    callback and sign-out URLs are the app's defaults for its own origin."""
+    config = {"apiBaseUrl": "/api", "cognito": {"domain": fake_cognito.origin, "clientId": fake_cognito.client_id}}
+    with serving_portal(spa_dist, cognito_api_origin, config) as url:
+        fake_cognito.callback_url = f"{url}/auth/callback"
+        fake_cognito.sign_out_url = f"{url}/"
         yield url
 
 
