@@ -216,7 +216,9 @@ def test_sign_out_ends_the_hosted_ui_session(cognito: FakeCognito, cognito_porta
     expect(page.get_by_label("Username")).to_be_visible()
     assert cognito.logout_requests == [{"client_id": cognito.client_id, "logout_uri": f"{cognito_portal_url}/"}]
 
-    page.go_back()
+    authorize_requests_before = len(cognito.authorize_requests)
+    page.go_back()  # to the app, which has no tokens left and sends the browser to the hosted UI again
+    wait_for(page, lambda: len(cognito.authorize_requests) > authorize_requests_before, "new authorize request")
     expect(page).to_have_url(hosted_ui_sign_in(cognito))
     expect(page.get_by_label("Username")).to_be_visible()
     assert len(cognito.token_requests) == token_requests_before, "tokens were issued without a sign-in"
