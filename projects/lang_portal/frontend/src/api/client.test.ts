@@ -114,7 +114,9 @@ describe("ApiClient", () => {
       Response.json({ detail: "token expired" }, { status: 401 }),
       Response.json({ total_words_studied: 1, total_available_words: 2 }),
     );
-    const getToken = vi.fn(async (options?: { forceRefresh?: boolean }) => (options?.forceRefresh ? "fresh" : "stale"));
+    const getToken = vi.fn(async (options?: { refused?: string }) =>
+      options?.refused === "stale" ? "fresh" : "stale",
+    );
     const client = new ApiClient("/api", getToken, fetchMock);
 
     await expect(client.get("/dashboard/study_progress")).resolves.toEqual({
@@ -126,7 +128,7 @@ describe("ApiClient", () => {
 
   it("gives up with the 401 when no fresh token can be had", async () => {
     const { fetchMock } = scriptedFetch(Response.json({ detail: "token expired" }, { status: 401 }));
-    const getToken = vi.fn(async (options?: { forceRefresh?: boolean }) => (options?.forceRefresh ? null : "stale"));
+    const getToken = vi.fn(async (options?: { refused?: string }) => (options?.refused === "stale" ? null : "stale"));
     const client = new ApiClient("/api", getToken, fetchMock);
     await expect(client.get("/words")).rejects.toMatchObject({ status: 401, message: "token expired" });
     expect(fetchMock).toHaveBeenCalledTimes(1);

@@ -107,7 +107,7 @@ export class ApiClient {
     let response = await this.send(method, path, body, options, token);
     if (response.status === 401 && token !== null) {
       // The token may have been revoked or expired early: one refresh, one retry.
-      token = await this.getToken({ forceRefresh: true });
+      token = await this.getToken({ refused: token });
       if (token !== null) response = await this.send(method, path, body, options, token);
     }
     return this.parse<T>(response);

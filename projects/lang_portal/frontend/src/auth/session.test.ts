@@ -62,6 +62,26 @@ describe("AuthSession", () => {
     session.dispose();
   });
 
+  it("refreshes for a refused token once, however many requests it refused", async () => {
+    const clock = { now: 0 };
+    const fetchMock = vi
+      .fn()
+      .mockResolvedValueOnce(tokenResponse())
+      .mockResolvedValueOnce(tokenResponse({ access_token: "access-2", refresh_token: undefined }));
+    const { session } = await signedInSession(fetchMock, clock);
+
+    // Three requests went out with access-1; one 401 arrives before the refresh, two after it.
+    const first = await session.getAccessToken({ refused: "access-1" });
+    const late = await Promise.all([
+      session.getAccessToken({ refused: "access-1" }),
+      session.getAccessToken({ refused: "access-1" }),
+    ]);
+
+    expect([first, ...late]).toEqual(["access-2", "access-2", "access-2"]);
+    expect(fetchMock).toHaveBeenCalledTimes(2); // the code exchange and one refresh
+    session.dispose();
+  });
+
   it("refreshes on its own before expiry", async () => {
     vi.useFakeTimers();
     const clock = { now: 0 };
@@ -87,7 +107,7 @@ describe("AuthSession", () => {
       .mockResolvedValueOnce(Response.json({ error: "invalid_grant" }, { status: 400 }));
     const { session } = await signedInSession(fetchMock, clock);
 
-    await expect(session.getAccessToken({ forceRefresh: true })).resolves.toBeNull();
+    await expect(session.getAccessToken({ refused: "access-1" })).resolves.toBeNull();
     expect(session.getState()).toMatchObject({
       status: "signed-out",
       message: expect.stringMatching(/session has expired/),

@@ -17,8 +17,8 @@ export type AuthState =
   | { status: "signed-out"; message: string | null };
 
 export interface TokenOptions {
-  /** Refresh even if the token looks valid: the API just refused it. */
-  forceRefresh?: boolean;
+  /** The token the API just refused: refresh, unless another caller's refresh already replaced it. */
+  refused?: string;
 }
 
 /** Refresh this long before expiry so no request goes out with a token about to lapse. */
@@ -106,7 +106,8 @@ export class AuthSession {
   /** The bearer token for the API; null in local mode. Refreshes when close to expiry. */
   getAccessToken = async (options: TokenOptions = {}): Promise<string | null> => {
     if (!this.hostedUi || !this.tokens) return null;
-    if (!options.forceRefresh && this.tokens.expiresAt - this.now() > REFRESH_MARGIN_MS) {
+    const refusedNow = options.refused !== undefined && options.refused === this.tokens.accessToken;
+    if (!refusedNow && this.tokens.expiresAt - this.now() > REFRESH_MARGIN_MS) {
       return this.tokens.accessToken;
     }
     return this.refreshOnce();
