@@ -1,4 +1,4 @@
-"""Test helpers other apps' tests reuse: RSA keys, Cognito-like tokens, a JWKS server on 127.0.0.1,
+"""Test helpers other apps' tests reuse: RSA keys, Cognito-like tokens, test HTTP servers (a JWKS) on 127.0.0.1,
 and botocore Stubber response bodies."""
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 import boto3
 import jwt
@@ -47,7 +48,27 @@ class SigningKey:
         return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid})
 
 
-class JwksServer:
+class LocalServer:
+    """A test HTTP server on a free port of 127.0.0.1: bound when made, served from a thread inside
+    `with`, stopped at its end."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._http.daemon_threads = True
+        self.origin = f"http://127.0.0.1:{self._http.server_port}"
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._thread.join(timeout=5)
+
+
+class JwksServer(LocalServer):
     """Serves {"keys": [...]} at /jwks.json on a free 127.0.0.1 port; counts fetches; keys can change."""
 
     def __init__(self, keys: list[SigningKey]) -> None:
@@ -63,17 +84,8 @@ class JwksServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._http.server_port}/jwks.json"
-        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> "JwksServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._http.shutdown()
-        self._http.server_close()
+        super().__init__(Handler)
+        self.url = f"{self.origin}/jwks.json"
 
 
 USAGE = {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15}

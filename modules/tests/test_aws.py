@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from botocore.stub import ANY, Stubber
@@ -12,7 +11,7 @@ from botocore.stub import ANY, Stubber
 from modules.aws import (AwsClients, AwsFeatureDisabled, AwsThrottled, Bedrock, GuardrailBlocked, MediaStore,
                          Speech, content_key)
 from modules.settings import AppSettings
-from modules.tests.support import GUARDRAIL_USAGE, converse_response, fake_session, send_json, stream
+from modules.tests.support import GUARDRAIL_USAGE, LocalServer, converse_response, fake_session, send_json, stream
 
 CONFIGURED = dict(aws_region="us-east-1", guardrail_id="gr-123", guardrail_version="2", media_bucket="media-bucket",
                   media_prefix="app/")
@@ -59,7 +58,7 @@ def test_throttling_becomes_aws_throttled(clients):
             Bedrock(clients).converse(system="s", prompt="p")
 
 
-class ThrottlingServer:
+class ThrottlingServer(LocalServer):
     """Answers every request with Bedrock's throttling error and counts the attempts."""
 
     def __init__(self) -> None:
@@ -75,22 +74,16 @@ class ThrottlingServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.http.server_port}"
-        threading.Thread(target=self.http.serve_forever, args=(0.05,), daemon=True).start()
+        super().__init__(Handler)
 
 
 def test_retries_are_bounded_by_max_attempts(monkeypatch):
-    server = ThrottlingServer()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.url)
-    try:
+    with ThrottlingServer() as server:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.origin)
         clients = AwsClients(AppSettings(**CONFIGURED, aws_max_attempts=2), session=fake_session())
         with pytest.raises(AwsThrottled):
             Bedrock(clients).converse(system="s", prompt="p")
         assert server.requests == 2
-    finally:
-        server.http.shutdown()
-        server.http.server_close()
 
 
 def test_client_config_has_timeouts_and_bounded_retries(clients):

@@ -10,19 +10,18 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from fake_cognito import FakeCognito
-from modules.tests.support import send_json
+from modules.tests.support import LocalServer, send_json
 
 FRONTEND = Path(__file__).resolve().parent.parent
 REPO = FRONTEND.parent.parent.parent
@@ -183,16 +182,8 @@ def serving_portal(dist: Path, api_origin: str, config: dict | None = None) -> I
     """One origin for the SPA and /api, like lang-portal.app-dw.net behind the ALB; `config` replaces
     dist/config.json, as the deploy pipeline writes its own."""
     api_port = int(api_origin.rsplit(":", 1)[1])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _static_and_proxy_handler(dist.resolve(), api_port, config))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with LocalServer(_static_and_proxy_handler(dist.resolve(), api_port, config)) as server:
+        yield server.origin
 
 
 @pytest.fixture(scope="session")

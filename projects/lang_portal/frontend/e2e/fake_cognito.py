@@ -23,11 +23,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from modules.tests.support import SigningKey, send_json
+from modules.tests.support import LocalServer, SigningKey, send_json
 
 SESSION_COOKIE = "fake-cognito-session"  # the hosted UI's session, shared by every app of the pool
 CODE_SECONDS = 300  # Cognito's authorization codes are valid for five minutes
@@ -75,7 +75,7 @@ def _one_at_a_time(method: Callable[..., T]) -> Callable[..., T]:
     return locked
 
 
-class FakeCognito:
+class FakeCognito(LocalServer):
     """Start with `with FakeCognito() as cognito:`; register the app client's URLs before signing in."""
 
     def __init__(self, pool_id: str = "eu-west-1_E2ePool", client_id: str = "lang-portal-e2e-client") -> None:
@@ -91,19 +91,7 @@ class FakeCognito:
         self._codes: dict[str, _Grant] = {}
         self._refresh_tokens: dict[str, _Grant] = {}
         self.reset()
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._http.daemon_threads = True
-        self.origin = f"http://127.0.0.1:{self._http.server_port}"
-        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> "FakeCognito":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(_handler(self))
 
     @property
     def issuer(self) -> str:

@@ -3,6 +3,15 @@ import { COGNITO, fakeJwt, fakeNavigator, signedInSession, tokenResponse } from 
 import { HostedUiClient } from "./hostedUi";
 import { AuthSession, LOCAL_USER, REFRESH_MARGIN_MS } from "./session";
 
+/** Signed in with access-1; the hosted UI answers one refresh with access-2 (and no new refresh token). */
+async function sessionWithOneRefresh(clock: { now: number }) {
+  const fetchMock = vi
+    .fn()
+    .mockResolvedValueOnce(tokenResponse())
+    .mockResolvedValueOnce(tokenResponse({ access_token: "access-2", refresh_token: undefined }));
+  return { ...(await signedInSession(fetchMock, clock)), fetchMock };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -48,11 +57,7 @@ describe("AuthSession", () => {
 
   it("refreshes once for concurrent callers when the token is about to expire", async () => {
     const clock = { now: 0 };
-    const fetchMock = vi
-      .fn()
-      .mockResolvedValueOnce(tokenResponse())
-      .mockResolvedValueOnce(tokenResponse({ access_token: "access-2", refresh_token: undefined }));
-    const { session } = await signedInSession(fetchMock, clock);
+    const { session, fetchMock } = await sessionWithOneRefresh(clock);
 
     clock.now = 3_600_000 - REFRESH_MARGIN_MS + 1;
     const tokens = await Promise.all([session.getAccessToken(), session.getAccessToken(), session.getAccessToken()]);
@@ -64,11 +69,7 @@ describe("AuthSession", () => {
 
   it("refreshes for a refused token once, however many requests it refused", async () => {
     const clock = { now: 0 };
-    const fetchMock = vi
-      .fn()
-      .mockResolvedValueOnce(tokenResponse())
-      .mockResolvedValueOnce(tokenResponse({ access_token: "access-2", refresh_token: undefined }));
-    const { session } = await signedInSession(fetchMock, clock);
+    const { session, fetchMock } = await sessionWithOneRefresh(clock);
 
     // Three requests went out with access-1; one 401 arrives before the refresh, two after it.
     const first = await session.getAccessToken({ refused: "access-1" });
