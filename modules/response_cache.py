@@ -33,16 +33,17 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import psycopg
 from sqlalchemy import ColumnElement, Engine, event, func, literal_column, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from modules.batching import Batcher, in_background
 
 logger = logging.getLogger(__name__)
 
@@ -201,11 +202,10 @@ class PostgresInvalidation:
         self.probe_timeout_seconds = probe_timeout_seconds
         self._connect = connect
         self._connection: psycopg.AsyncConnection | None = None
-        self._round_trip: asyncio.Future[bool] | None = None  # the one whose query is not sent yet
-        self._round_trip_lock = asyncio.Lock()
+        self._catch_up = Batcher(self._sync_for, slots=1)  # one query at a time on the connection
         self._probe: tuple[str, asyncio.Future[None]] | None = None
         self._task: asyncio.Task | None = None
-        self._background: set[asyncio.Task] = set()  # referenced until done (the loop keeps only weak ones)
+        self._closing: set[asyncio.Task] = set()
         cache.disable()
 
     def record(self, session: Session, owner: str | None) -> None:
@@ -226,20 +226,10 @@ class PostgresInvalidation:
         cache is off. Concurrent callers share the next round trip."""
         if not self.cache.enabled:
             return False
-        if self._round_trip is None:
-            self._round_trip = asyncio.get_running_loop().create_future()
-            self._in_background(self._send_round_trip())
-        return await asyncio.shield(self._round_trip)
+        return await self._catch_up.submit(None)
 
-    async def _send_round_trip(self) -> None:
-        async with self._round_trip_lock:
-            # Callers arriving from here on wait for the next round trip: this one may already be sent.
-            waiting, self._round_trip = self._round_trip, None
-            ok = False
-            try:
-                ok = await self._sync()
-            finally:
-                waiting.set_result(ok)
+    async def _sync_for(self, callers: list[None]) -> list[bool]:
+        return [await self._sync()] * len(callers)
 
     async def _sync(self) -> bool:
         """A query on the listening connection: PostgreSQL delivers pending notifications before its answer."""
@@ -261,8 +251,7 @@ class PostgresInvalidation:
                 delay = 0.5
                 while self._connection is not None:
                     await asyncio.sleep(self.check_seconds)
-                    async with self._round_trip_lock:
-                        await self._sync()
+                    await self._catch_up.submit(None)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # any failure to listen leaves the cache off, never the app down
@@ -289,7 +278,7 @@ class PostgresInvalidation:
             await run_in_threadpool(self._send_probe, token)
             async with asyncio.timeout(self.probe_timeout_seconds):
                 while not arrived.done():
-                    await self._sync()
+                    await self._catch_up.submit(None)
                     await asyncio.sleep(0.01)
         finally:
             self._probe = None
@@ -312,12 +301,7 @@ class PostgresInvalidation:
         self.cache.disable()
         connection, self._connection = self._connection, None
         if connection is not None:
-            self._in_background(_close_quietly(connection))
-
-    def _in_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coroutine)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+            in_background(self._closing, _close_quietly(connection))
 
     async def _close(self) -> None:
         connection, self._connection = self._connection, None

@@ -67,6 +67,8 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     # Writes record their changes here even with the cache off, so tasks that cache stay exact.
     app.state.invalidation = invalidation
     app.state.async_connections = async_connections
+    app.state.review_batches = (study_sessions.review_batches(async_connections, settings.db_pool_size)
+                                if async_connections is not None else None)
     for router in (health.router, dashboard.router, study_activities.router, words.router, groups.router,
                    study_sessions.router, resets.router, assist.router):
         app.include_router(router)

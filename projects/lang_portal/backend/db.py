@@ -69,7 +69,7 @@ async def connect_async(settings: LangPortalSettings, engine: Engine, applicatio
 
 
 class AsyncConnections:
-    """A few async psycopg connections for hot single-statement writes: they run on the event loop, with
+    """A few async psycopg connections for hot single-statement writes (batched, as the reviews are): they run on the event loop, with
     no thread hop (whose GIL hand-offs with the loop cost more than the statement) and no ORM. Opened on
     demand, at most `size` at once, reused; dropped after an error or when older than `recycle_seconds`."""
 
@@ -80,12 +80,12 @@ class AsyncConnections:
         self._idle: list[tuple[psycopg.AsyncConnection, float]] = []
         self.recycle_seconds = recycle_seconds
 
-    async def fetch_one(self, sql: str, values: dict[str, object]) -> tuple | None:
-        """Run one statement in its own transaction (autocommit); its first row, if any."""
+    async def fetch_all(self, sql: str, values: dict[str, object]) -> list[tuple]:
+        """Run one statement in its own transaction (autocommit); its rows."""
         async with self._slots:
             connection, opened = self._idle.pop() if self._idle else (await self._connect(), time.monotonic())
             try:
-                row = await (await connection.execute(sql, values)).fetchone()
+                rows = await (await connection.execute(sql, values)).fetchall()
             except BaseException:
                 await connection.close()  # state unknown (broken, or cancelled mid-statement)
                 raise
@@ -93,7 +93,7 @@ class AsyncConnections:
                 self._idle.append((connection, opened))
             else:
                 await connection.close()
-            return row
+            return rows
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []

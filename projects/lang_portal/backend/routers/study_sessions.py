@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from typing import Literal
 
+import psycopg
 from fastapi import APIRouter, HTTPException, Request, status
-from sqlalchemy import Boolean, Engine, Integer, String, bindparam, exists, insert, select
+from sqlalchemy import Boolean, ColumnElement, Engine, Integer, String, bindparam, exists, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from modules.batching import Batcher
 from modules.response_cache import Invalidation, notice
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.db import postgres_sql
+from projects.lang_portal.backend.db import AsyncConnections, postgres_sql
 from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
 from projects.lang_portal.backend.models import (Group, StudySession, UTCDateTime, Word, WordGroup, WordReviewItem,
                                                  utcnow)
@@ -57,13 +60,14 @@ def list_session_words(session_id: ResourceId, db: DbSession, caller: Caller, pa
              responses={409: {"description": "The word is not in the session's group"}})
 async def review_word(session_id: ResourceId, word_id: ResourceId, body: ReviewIn, request: Request,
                       caller: Caller) -> dict:
-    """The hot path of the study apps. On PostgreSQL one statement on the event loop: no thread hop, no ORM."""
+    """The hot path of the study apps. On PostgreSQL recorded on the event loop (no thread hop, no ORM)
+    together with the reviews arriving meanwhile (`review_batches`)."""
     created_at = utcnow()
     values = {"session_id": session_id, "word_id": word_id, "sub": caller.sub, "correct": body.correct,
               "created_at": created_at}
-    engine, async_connections = request.app.state.engine, request.app.state.async_connections
-    if async_connections is not None:
-        recorded = await async_connections.fetch_one(RECORD_REVIEW_POSTGRES, values) is not None
+    engine, batches = request.app.state.engine, request.app.state.review_batches
+    if batches is not None:
+        recorded = await batches.submit(values)
     else:
         recorded = await run_in_threadpool(_record_review, engine, request.app.state.invalidation, values)
     if not recorded:
@@ -72,18 +76,61 @@ async def review_word(session_id: ResourceId, word_id: ResourceId, body: ReviewI
             "created_at": created_at}
 
 
-# The review is inserted only if the session is the caller's, the word is one they may see and it is in
-# the session's group: every check and the write in one statement (one round trip).
+def _acceptable(session_id, word_id, sub) -> tuple[ColumnElement[bool], ...]:
+    """A review is recorded only if the session is the caller's, the word is one they may see and it is in
+    the session's group (a query on `StudySession`)."""
+    return (StudySession.id == session_id, StudySession.user_sub == sub,
+            exists().where(Word.id == word_id, visible_to(Word.owner_sub, sub)),
+            exists().where(WordGroup.word_id == word_id, WordGroup.group_id == StudySession.group_id))
+
+
+REVIEW_COLUMNS = ["word_id", "study_session_id", "user_sub", "correct", "created_at"]
+
+# One review: every check and the write in one statement (one round trip).
 RECORD_REVIEW = insert(WordReviewItem.__table__).from_select(
-    ["word_id", "study_session_id", "user_sub", "correct", "created_at"],
+    REVIEW_COLUMNS,
     select(bindparam("word_id", type_=Integer), StudySession.id, bindparam("sub", type_=String),
            bindparam("correct", type_=Boolean), bindparam("created_at", type_=UTCDateTime))
-    .where(StudySession.id == bindparam("session_id"), StudySession.user_sub == bindparam("sub"),
-           exists().where(Word.id == bindparam("word_id"), visible_to(Word.owner_sub, bindparam("sub"))),
-           exists().where(WordGroup.word_id == bindparam("word_id"), WordGroup.group_id == StudySession.group_id))
+    .where(*_acceptable(bindparam("session_id"), bindparam("word_id"), bindparam("sub")))
 ).returning(WordReviewItem.__table__.c.id)
-# On PostgreSQL the statement also announces the change to the response caches (in its own transaction).
-RECORD_REVIEW_POSTGRES = postgres_sql(RECORD_REVIEW.returning(notice(bindparam("sub"))))
+
+# PostgreSQL: reviews that arrived together (one array element each) checked and written in one statement
+# and one transaction, which also announces the change to the response caches. Answers the (1-based)
+# positions of the recorded reviews.
+REVIEW_FIELDS = {"session_id": Integer, "word_id": Integer, "sub": String, "correct": Boolean,
+                 "created_at": UTCDateTime}
+_requested = (func.unnest(*(bindparam(name, type_=ARRAY(sql_type)) for name, sql_type in REVIEW_FIELDS.items()))
+              .table_valued(*REVIEW_FIELDS, with_ordinality="position").render_derived("requested"))
+# Materialized: the write and the answer see the same accepted rows.
+_accepted = (select(_requested.c.position, _requested.c.word_id, StudySession.id.label("study_session_id"),
+                    _requested.c.sub, _requested.c.correct, _requested.c.created_at)
+             .where(*_acceptable(_requested.c.session_id, _requested.c.word_id, _requested.c.sub))
+             .cte("accepted").prefix_with("MATERIALIZED"))
+_written = insert(WordReviewItem.__table__).from_select(
+    REVIEW_COLUMNS, select(_accepted.c.word_id, _accepted.c.study_session_id, _accepted.c.sub, _accepted.c.correct,
+                           _accepted.c.created_at)).cte("written")
+RECORD_REVIEWS = postgres_sql(select(_accepted.c.position, notice(_accepted.c.sub)).add_cte(_written))
+
+
+def review_batches(connections: AsyncConnections, slots: int) -> Batcher[dict, bool]:
+    """Reviews arriving while `slots` batches are under way are recorded together: one statement, one
+    commit and one change notice per batch instead of per review (the NOTIFY's commit lock would
+    otherwise queue every review's commit behind the one before)."""
+    async def record(batch: list[dict]) -> list[bool | Exception]:
+        try:
+            rows = await connections.fetch_all(RECORD_REVIEWS, {name: [values[name] for values in batch]
+                                                                 for name in REVIEW_FIELDS})
+        except psycopg.OperationalError:
+            raise  # the database is unreachable: every review of the batch answers 503
+        except psycopg.Error as error:
+            if len(batch) == 1:
+                return [error]
+            # One bad review (its word deleted meanwhile, say) must not fail the others: each on its own.
+            return [result for values in batch for result in await record([values])]
+        recorded = {position for position, _ in rows}
+        return [position in recorded for position in range(1, len(batch) + 1)]
+
+    return Batcher(record, slots)
 
 
 def _record_review(engine: Engine, changes: Invalidation, values: dict) -> bool:
