@@ -13,14 +13,14 @@ def dockerfile_instructions(dockerfile: Path, name: str) -> list[str]:
 
 
 def image_command(dockerfile: Path) -> list[str]:
-    """The exec-form CMD, e.g. ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000", ...]."""
+    """The exec-form CMD, e.g. ["python", "-m", "modules.serve", "app:app", "--host", "0.0.0.0", ...]."""
     [cmd] = dockerfile_instructions(dockerfile, "CMD")
     return json.loads(cmd)
 
 
 def local_command(command: list[str], port: int) -> list[str]:
-    """The same arguments run by this interpreter (`python -m uvicorn ...`), on 127.0.0.1:`port`."""
-    local = [sys.executable, "-m", *command]
+    """The same arguments run by this interpreter (`uvicorn` as `python -m uvicorn`), on 127.0.0.1:`port`."""
+    local = [sys.executable, *command[1:]] if command[0] == "python" else [sys.executable, "-m", *command]
     local[local.index("--host") + 1] = "127.0.0.1"
     local[local.index("--port") + 1] = str(port)
     return local

@@ -81,7 +81,7 @@ def stop(process: subprocess.Popen) -> str:
 @pytest.mark.slow
 def test_the_image_command_serves_health(tmp_path):
     command = image_command(DOCKERFILE)
-    assert command[:2] == ["uvicorn", "projects.lang_portal.backend.main:app"]
+    assert command[:4] == ["python", "-m", "modules.serve", "projects.lang_portal.backend.main:app"]
     assert command[command.index("--host") + 1] == "0.0.0.0" and command[command.index("--port") + 1] == "8000"
     assert int(command[command.index("--workers") + 1]) >= 2
     port = free_port()
