@@ -18,6 +18,7 @@ from modules.json_logging import RequestIdMiddleware, configure_logging
 from modules.limits import BodySizeLimitMiddleware
 from modules.response_cache import (Invalidation, LocalInvalidation, PostgresInvalidation, ResponseCache,
                                     ResponseCacheMiddleware)
+from modules.runtime import startup_objects_frozen
 from modules.settings import load_settings
 from projects.lang_portal.backend.db import AsyncConnections, connect_async, create_db_engine
 from projects.lang_portal.backend.routers import (assist, dashboard, groups, health, resets, study_activities,
@@ -51,7 +52,8 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
             await invalidation.start()
         logger.info("lang portal API ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                                      "local_mode": settings.local_mode, "response_cache": caching})
-        yield
+        with startup_objects_frozen():
+            yield
         await invalidation.stop()
         if async_connections is not None:
             await async_connections.close()
