@@ -1,6 +1,7 @@
 """Every endpoint of apps.md section A, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
+import gc
 from datetime import datetime
 
 from projects.lang_portal.backend.tests.conftest import as_user
@@ -227,3 +228,7 @@ def test_full_reset_returns_the_caller_to_the_seed(client):
     assert client.get("/api/study_sessions").json()["items"] == []
     bob_groups = {g["name"] for g in client.get("/api/groups", headers=as_user("bob")).json()["items"]}
     assert "Bob's" in bob_groups
+
+
+def test_the_serving_app_keeps_its_startup_objects_out_of_full_collections(client):
+    assert gc.get_freeze_count() > 1000  # modules/runtime.py says why
