@@ -1,4 +1,4 @@
-"""Lang Portal API under load: `python -m bench.api_bench [--seconds 30] [--clients 100]`.
+"""Lang Portal API under load: `python -m bench.api_bench [--seconds 30] [--clients 100] [--warm-up 2]`.
 
 The API runs exactly as its image does (the Dockerfile's CMD: uvicorn, production worker count) on
 127.0.0.1 against a fresh PostgreSQL holding 10,000 words in 50 groups. Each endpoint gets
@@ -160,6 +160,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--warm-up", type=float, default=2, help="seconds of 10 clients before each measurement")
     args = parser.parse_args()
     command = image_command(DOCKERFILE)
     workers = command[command.index("--workers") + 1]
@@ -180,7 +181,7 @@ def main() -> None:
                     b'{"correct": true}'),
             }
             for name, next_request in endpoints.items():
-                load(api_port, next_request, 10, 2)  # warm the pools and caches
+                load(api_port, next_request, 10, args.warm_up)  # warm the pools and caches
                 rows.append(load(api_port, next_request, args.clients, args.seconds).row(name, args.seconds))
                 print(f"done: {name}", file=sys.stderr)
         finally:
@@ -190,7 +191,7 @@ def main() -> None:
     bare_port = free_port()
     bare = serve(bare_command, {**os.environ, "PYTHONPATH": str(REPO)}, bare_port)
     try:
-        load(bare_port, lambda: ("GET", "/constant", b""), 10, 2)
+        load(bare_port, lambda: ("GET", "/constant", b""), 10, args.warm_up)
         rows.append(load(bare_port, lambda: ("GET", "/constant", b""), args.clients, args.seconds)
                     .row("GET /constant (bare FastAPI)", args.seconds))
     finally:
