@@ -69,9 +69,10 @@ async def connect_async(settings: LangPortalSettings, engine: Engine, applicatio
 
 
 class AsyncConnections:
-    """A few async psycopg connections for hot single-statement writes (batched, as the reviews are): they run on the event loop, with
-    no thread hop (whose GIL hand-offs with the loop cost more than the statement) and no ORM. Opened on
-    demand, at most `size` at once, reused; dropped after an error or when older than `recycle_seconds`."""
+    """A few async psycopg connections for hot single-statement writes (the review batches): they run on
+    the event loop, with no thread hop (whose GIL hand-offs with the loop cost more than the statement)
+    and no ORM. Opened on demand, at most `size` at once, reused; dropped after an error or when older
+    than `recycle_seconds`."""
 
     def __init__(self, connect: Callable[[], Awaitable[psycopg.AsyncConnection]], size: int,
                  recycle_seconds: float = RECYCLE_SECONDS) -> None:
