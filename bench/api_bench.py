@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, insert, select, text
 
 from modules.tests.container import image_command, local_command
 from modules.tests.postgres import TemporaryPostgres, free_port
+from modules.tests.support import stop_process
 from toolkit.report import table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,15 +148,6 @@ def serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Pope
     raise SystemExit("server did not start within 60 s")
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30)
@@ -185,7 +177,7 @@ def main() -> None:
                 rows.append(load(api_port, next_request, args.clients, args.seconds).row(name, args.seconds))
                 print(f"done: {name}", file=sys.stderr)
         finally:
-            stop(api)
+            stop_process(api, signal.SIGINT)
     bare_command = [*command]
     bare_command[bare_command.index(API_APP)] = "bench.api_bench:bare_app"
     bare_port = free_port()
@@ -195,7 +187,7 @@ def main() -> None:
         rows.append(load(bare_port, lambda: ("GET", "/constant", b""), args.clients, args.seconds)
                     .row("GET /constant (bare FastAPI)", args.seconds))
     finally:
-        stop(bare)
+        stop_process(bare, signal.SIGINT)
     bare_rps = rows[-1][1]
     for row in rows:
         row.append(f"{100 * row[1] / bare_rps:.0f}%")

@@ -202,12 +202,11 @@ class Authenticator:
         return cls(verifier, api_key, settings.local_user)
 
     def authenticate(self, bearer_token: str | None, api_key: str | None) -> Principal:
+        known = self.known_principal(bearer_token, api_key)
+        if known is not None:
+            return known
         if api_key is not None:
-            if not self._valid_api_key(api_key):
-                raise AuthError("API key is not valid")
-            return SERVICE
-        if self.verifier is None:
-            return Principal(sub=self.local_user)
+            raise AuthError("API key is not valid")
         if not bearer_token:
             raise AuthError("missing bearer token in the Authorization header")
         return Principal(sub=self.verifier.verify(bearer_token))

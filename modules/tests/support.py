@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,3 +109,18 @@ def fake_session() -> boto3.Session:
 def converse_response(text: str, stop_reason: str = "end_turn") -> dict:
     return {"output": {"message": {"role": "assistant", "content": [{"text": text}]}}, "stopReason": stop_reason,
             "usage": USAGE, "metrics": {"latencyMs": 12}}
+
+
+def stop_process(process: subprocess.Popen, stop_signal: int = signal.SIGTERM, timeout: float = 30) -> str:
+    """Asks a server process to stop with `stop_signal`, waits up to `timeout` seconds, then kills it (with
+    its whole process group when it leads one: a supervisor's workers). Returns what it wrote to a pipe."""
+    process.send_signal(stop_signal)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+        output, _ = process.communicate()
+    return output or ""

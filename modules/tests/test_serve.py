@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from modules.tests.postgres import free_port
+from modules.tests.support import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 APP = "modules.tests.test_serve:answer_with_pid"
@@ -49,12 +50,7 @@ def running(port: int, workers: int = 2) -> Iterator[subprocess.Popen]:
         wait_for(lambda: len(worker_pids(port)) == workers, process)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the workers too
-            process.communicate()
+        stop_process(process)  # its workers too, should it hang
 
 
 def wait_for(condition, process: subprocess.Popen, seconds: float = 30) -> None:

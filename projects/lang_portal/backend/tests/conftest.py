@@ -76,6 +76,14 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture
+def postgres_url(postgres) -> Iterator[str]:
+    """A seeded PostgreSQL database of its own, for tests that need PostgreSQL itself."""
+    url = postgres.seeded()
+    yield url
+    postgres.drop(url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path) -> Iterator[str]:
     """A fresh, migrated and seeded database on each backend."""

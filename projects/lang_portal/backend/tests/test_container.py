@@ -17,6 +17,7 @@ import pytest
 
 from modules.tests.container import dockerfile_instructions, image_command, local_command
 from modules.tests.postgres import free_port
+from modules.tests.support import stop_process
 
 BACKEND = Path(__file__).parents[1]
 REPO = BACKEND.parents[2]
@@ -68,16 +69,6 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60) ->
     pytest.fail(f"{url} did not answer within {timeout}s")
 
 
-def stop(process: subprocess.Popen) -> str:
-    process.send_signal(signal.SIGINT)
-    try:
-        output, _ = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    return output
-
-
 @pytest.mark.slow
 def test_the_image_command_serves_health(tmp_path):
     command = image_command(DOCKERFILE)
@@ -93,7 +84,7 @@ def test_the_image_command_serves_health(tmp_path):
         assert response.status_code == 200, response.text
         assert httpx.get(f"http://127.0.0.1:{port}/api/groups", timeout=5).json()["pagination"]["total_items"] == 6
     finally:
-        output = stop(process)
+        output = stop_process(process, signal.SIGINT, timeout=20)
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert lines, f"no JSON log lines in: {shlex.quote(output[:500])}"
     assert all(not line.strip() or line.startswith("{") for line in output.splitlines()), output[:2000]
@@ -111,7 +102,7 @@ def test_make_run_lang_portal_serves_a_migrated_seeded_sqlite_in_local_mode(tmp_
         words = httpx.get(f"http://127.0.0.1:{port}/api/words", timeout=5).json()
         assert words["pagination"]["total_items"] == 54
     finally:
-        output = stop(process)
+        output = stop_process(process, signal.SIGINT, timeout=20)
     assert (tmp_path / "lang_portal.sqlite3").exists()
     warnings = [json.loads(line) for line in output.splitlines()
                 if line.startswith("{") and '"WARNING"' in line and "LOCAL MODE" in line]

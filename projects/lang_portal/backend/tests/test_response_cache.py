@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, text
@@ -120,13 +119,6 @@ def test_other_writes_invalidate_their_owner_or_everyone(db_url):
         assert client.get("/api/study_sessions", headers=as_user("alice")).json()["pagination"]["total_items"] == 0
         assert client.post("/api/full_reset", headers=as_user("alice")).status_code == 200
         assert "Private" not in group_names("alice")
-
-
-@pytest.fixture
-def postgres_url(postgres) -> Iterator[str]:
-    url = postgres.seeded()
-    yield url
-    postgres.drop(url)
 
 
 def test_a_write_through_one_instance_is_read_at_once_through_another(postgres_url):

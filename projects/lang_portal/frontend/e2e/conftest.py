@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from fake_cognito import FakeCognito
-from modules.tests.support import LocalServer, send_json
+from modules.tests.support import LocalServer, send_json, stop_process
 
 FRONTEND = Path(__file__).resolve().parent.parent
 REPO = FRONTEND.parent.parent.parent
@@ -102,12 +102,7 @@ def running_api(tmp_path_factory, name: str, settings: dict[str, str]) -> Iterat
             time.sleep(0.2)
         yield origin
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server, timeout=10)
         log.close()
 
 
