@@ -111,7 +111,7 @@ class Bedrock:
 
     def converse(self, *, system: str, prompt: str, max_tokens: int = 400, temperature: float = 0.7) -> str:
         """One user turn through the guardrail; the model's text answer."""
-        self._require("text generation")
+        self.require("text generation")
         with calling("Bedrock"):
             response = self.clients.get("bedrock-runtime").converse(
                 modelId=self.settings.bedrock_text_model_id,
@@ -126,7 +126,7 @@ class Bedrock:
 
     def generate_image(self, prompt: str, *, width: int = 512, height: int = 512) -> bytes:
         """A PNG from the image model; the prompt passes the guardrail first (image models take no guardrailConfig)."""
-        self._require("image generation")
+        self.require("image generation")
         with calling("Bedrock guardrail"):
             verdict = self.clients.get("bedrock-runtime").apply_guardrail(
                 guardrailIdentifier=self.settings.guardrail_id, guardrailVersion=self.settings.guardrail_version,
@@ -145,7 +145,8 @@ class Bedrock:
             raise AwsUnavailable("Bedrock image model", str(result.get("error") or "no image returned"))
         return base64.b64decode(result["images"][0])
 
-    def _require(self, feature: str) -> None:
+    def require(self, feature: str) -> None:
+        """Raise AwsFeatureDisabled unless Bedrock is configured (region and guardrail)."""
         require(self.settings, feature, aws_region=self.settings.aws_region,
                 guardrail_id=self.settings.guardrail_id, guardrail_version=self.settings.guardrail_version)
 
