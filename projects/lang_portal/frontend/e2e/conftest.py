@@ -108,8 +108,8 @@ def running_api(tmp_path_factory, name: str, settings: dict[str, str]) -> Iterat
 
 @pytest.fixture(scope="session")
 def api_origin(tmp_path_factory) -> Iterator[str]:
-    """The API with nothing configured (no Cognito, no AWS): local mode, as `make run-lang-portal` runs it."""
-    with running_api(tmp_path_factory, "lang-portal-api", {}) as origin:
+    """The API in local mode (LOCAL_MODE=true, no Cognito, no AWS), as `make run-lang-portal` runs it."""
+    with running_api(tmp_path_factory, "lang-portal-api", {"LOCAL_MODE": "true"}) as origin:
         yield origin
 
 
