@@ -15,9 +15,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from modules.ai_guard import RateLimited
+from modules.asgi import HttpMiddleware
 from modules.aws import AwsFeatureDisabled, AwsThrottled, AwsUnavailable, GuardrailBlocked
 from modules.json_logging import bounded_text, request_id_var
 
@@ -94,7 +95,7 @@ def install_error_handlers(app: FastAPI) -> None:
 INTERNAL_ERROR = b'{"detail":"internal error","request_id":"%s"}'
 
 
-class UnexpectedErrorMiddleware:
+class UnexpectedErrorMiddleware(HttpMiddleware):
     """The last resort: an exception nothing else handled (an exception handler's own included) is logged
     once, with its stack trace, and answered `500 {"detail": "internal error", "request_id": ...}`.
 
@@ -102,13 +103,7 @@ class UnexpectedErrorMiddleware:
     them too; Starlette's own last resort runs outside every middleware. Nothing is raised on: the server
     would log the same stack trace again, as a second ERROR line."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def send_tracking_start(message: Message) -> None:

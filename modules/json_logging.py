@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modules.asgi import HttpMiddleware
+
 REQUEST_ID_HEADER = "x-request-id"
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -81,21 +83,15 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(HttpMiddleware):
     """Gives each request an id (reused from X-Request-Id when sane), returns it, logs one access line
-    (method, path, query string, status, duration; path and query bounded in length).
-
-    Plain ASGI rather than BaseHTTPMiddleware: it adds no task or stream copy per request.
-    """
+    (method, path, query string, status, duration; path and query bounded in length)."""
 
     def __init__(self, app: ASGIApp, logger_name: str = "access") -> None:
-        self.app = app
+        super().__init__(app)
         self.logger = logging.getLogger(logger_name)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         request_id = incoming if _ACCEPTED_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         # Not reset afterwards: each request runs in its own task (own context), and the 500 handler,

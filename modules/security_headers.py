@@ -15,7 +15,9 @@ import re
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from modules.asgi import HttpMiddleware
 
 # JSON answers render nothing, so their policy forbids everything (OWASP's REST guidance).
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -38,17 +40,10 @@ SWAGGER_UI_JS = SWAGGER_UI + "swagger-ui-bundle.js"
 SWAGGER_UI_CSS = SWAGGER_UI + "swagger-ui.css"
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HttpMiddleware):
     """Adds `SECURITY_HEADERS` to every HTTP answer and `DEFAULTED_HEADERS` unless the answer has its own."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
