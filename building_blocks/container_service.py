@@ -47,7 +47,7 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 from building_blocks.container_image_repository import grant_pull
-from building_blocks.iam import Statement, policy_document
+from building_blocks.iam import Statement, assumed_by_service, policy_document
 
 SIDECAR_NAME = "aws-otel-collector"
 COLLECTOR_USER = "10001"  # the OpenTelemetry collector images' non-root user
@@ -245,10 +245,8 @@ class ContainerService(Construct):
         return [app, collector]
 
     def _role(self, id: str, name: str, account: str, description: str) -> IamRole:
-        trust = Statement(actions=["sts:AssumeRole"], principals={"Service": "ecs-tasks.amazonaws.com"},
-                          conditions={"StringEquals": {"aws:SourceAccount": account}})
-        return IamRole(self, id, name=name, description=description,
-                       assume_role_policy=policy_document(trust))
+        trust = assumed_by_service("ecs-tasks.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}})
+        return IamRole(self, id, name=name, description=description, assume_role_policy=trust)
 
     def _execution_statements(self) -> list[Statement]:
         props = self.props

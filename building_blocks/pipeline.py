@@ -38,7 +38,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from building_blocks.iam import Statement, policy_document
+from building_blocks.iam import Statement, assumed_by_service, policy_document
 from building_blocks.log_group import LogGroup, LogGroupProps
 
 SOURCE = "source"
@@ -103,6 +103,7 @@ class ComponentPipeline(Construct):
         self.props = props
         self._account = DataAwsCallerIdentity(self, "account").account_id
         self._region = DataAwsRegion(self, "region").name
+        self._same_account = {"StringEquals": {"aws:SourceAccount": self._account}}
         self.log_group = LogGroup(self, "logs", LogGroupProps(
             name=f"/aws/codebuild/{props.name}", retention_days=props.log_retention_days,
             kms_key_arn=props.log_kms_key_arn))
@@ -135,9 +136,7 @@ class ComponentPipeline(Construct):
 
         self.role = IamRole(
             self, "role", name=f"{props.name}-pipeline", description=f"CodePipeline {props.name}",
-            assume_role_policy=policy_document(Statement(
-                actions=["sts:AssumeRole"], principals={"Service": "codepipeline.amazonaws.com"},
-                conditions={"StringEquals": {"aws:SourceAccount": self._account}})))
+            assume_role_policy=assumed_by_service("codepipeline.amazonaws.com", self._same_account))
         policy = IamRolePolicy(self, "role-policy", role=self.role.name, name="run-pipeline",
                                policy=policy_document(*self._pipeline_statements()))
         self.name = self._pipeline(stages, policy).name if props.create_pipeline else props.name
@@ -182,9 +181,7 @@ class ComponentPipeline(Construct):
         name = f"{props.name}-{step_name}"
         role = IamRole(
             self, f"{step_name}-role", name=f"{name}-codebuild", description=f"CodeBuild {name}",
-            assume_role_policy=policy_document(Statement(
-                actions=["sts:AssumeRole"], principals={"Service": "codebuild.amazonaws.com"},
-                conditions={"StringEquals": {"aws:SourceAccount": self._account}})))
+            assume_role_policy=assumed_by_service("codebuild.amazonaws.com", self._same_account))
         artifact_actions = ["s3:GetObject", "s3:GetObjectVersion"] + (["s3:PutObject"] if writes_artifacts else [])
         policy = IamRolePolicy(self, f"{step_name}-role-policy", role=role.name, name="build", policy=policy_document(
             Statement(sid="BuildLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
