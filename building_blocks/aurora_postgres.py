@@ -29,11 +29,30 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
 )
 from constructs import Construct
 
+from building_blocks.alarms import Metric
 from building_blocks.iam import Statement, assumed_by_service, policy_document
 from building_blocks.log_group import LogGroup, LogGroupProps
 
 ENGINE = "aurora-postgresql"
 MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+@dataclass(frozen=True)
+class AuroraClusterReference:
+    identifier: str
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """AWS/RDS of the cluster, e.g. FreeLocalStorage, DatabaseConnections."""
+        return Metric("AWS/RDS", name, {"DBClusterIdentifier": self.identifier}, stat, period, label)
+
+
+@dataclass(frozen=True)
+class DatabaseProxyReference:
+    name: str
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """AWS/RDS of the proxy, e.g. ClientConnections, DatabaseConnections, MaxDatabaseConnectionsAllowed."""
+        return Metric("AWS/RDS", name, {"ProxyName": self.name}, stat, period, label)
 
 
 @dataclass(frozen=True)
@@ -130,6 +149,8 @@ class AuroraPostgres(Construct):
                 depends_on=self.instances[:1] or None))
 
         self._proxy(props)
+        self.cluster_reference = AuroraClusterReference(self.cluster.cluster_identifier)
+        self.proxy_reference = DatabaseProxyReference(self.proxy.name)
 
     def _proxy(self, props: AuroraPostgresProps) -> None:
         name = props.identifier

@@ -27,7 +27,10 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from constructs import Construct
 
-NAME_LIMIT = 32  # ELB names (load balancers and target groups)
+from building_blocks.alarms import Metric
+
+NAME_LIMIT = 32
+NAMESPACE = "AWS/ApplicationELB"  # ELB names (load balancers and target groups)
 
 
 def elb_name(name: str) -> str:
@@ -36,6 +39,30 @@ def elb_name(name: str) -> str:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:6]
     return f"{name[:NAME_LIMIT - len(digest) - 1].rstrip('-')}-{digest}"
+
+
+@dataclass(frozen=True)
+class LoadBalancerReference:
+    """A load balancer by its metric dimension (the ARN's suffix), with its metrics."""
+
+    arn_suffix: str
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """Of every host, e.g. HTTPCode_ELB_5XX_Count."""
+        return Metric(NAMESPACE, name, {"LoadBalancer": self.arn_suffix}, stat, period, label)
+
+
+@dataclass(frozen=True)
+class TargetGroupReference:
+    """A target group of a load balancer, with the metrics of the traffic it receives."""
+
+    arn_suffix: str
+    load_balancer: LoadBalancerReference
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """e.g. RequestCount, HTTPCode_Target_5XX_Count, TargetResponseTime."""
+        return Metric(NAMESPACE, name, {"LoadBalancer": self.load_balancer.arn_suffix, "TargetGroup": self.arn_suffix},
+                      stat, period, label)
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,7 @@ class LoadBalancer(Construct):
             access_logs=LbAccessLogs(bucket=props.access_log_bucket, prefix=props.access_log_prefix, enabled=True))
         self.arn = self.lb.arn
         self.arn_suffix = self.lb.arn_suffix
+        self.reference = LoadBalancerReference(self.arn_suffix)
         self.dns_name = self.lb.dns_name
         self.zone_id = self.lb.zone_id
         self.https_listener = LbListener(
