@@ -29,8 +29,10 @@ from constructs import Construct
 
 from building_blocks.alarms import Metric
 
-NAME_LIMIT = 32
-NAMESPACE = "AWS/ApplicationELB"  # ELB names (load balancers and target groups)
+NAME_LIMIT = 32  # ELB names (load balancers and target groups)
+NAMESPACE = "AWS/ApplicationELB"
+HTTPS_PORT = 443  # the listener that routes
+HTTP_PORT = 80    # the listener that only redirects to HTTPS
 
 
 def elb_name(name: str) -> str:
@@ -124,17 +126,18 @@ class LoadBalancer(Construct):
         self.dns_name = self.lb.dns_name
         self.zone_id = self.lb.zone_id
         self.https_listener = LbListener(
-            self, "https", load_balancer_arn=self.lb.arn, port=443, protocol="HTTPS",
+            self, "https", load_balancer_arn=self.lb.arn, port=HTTPS_PORT, protocol="HTTPS",
             ssl_policy=props.ssl_policy, certificate_arn=props.certificate_arn,
             default_action=[LbListenerDefaultAction(
                 type="fixed-response",
                 fixed_response=LbListenerDefaultActionFixedResponse(
                     content_type="application/json", status_code="404", message_body=props.not_found_body))])
         LbListener(
-            self, "http", load_balancer_arn=self.lb.arn, port=80, protocol="HTTP",
+            self, "http", load_balancer_arn=self.lb.arn, port=HTTP_PORT, protocol="HTTP",
             default_action=[LbListenerDefaultAction(
                 type="redirect",
-                redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"))])
+                redirect=LbListenerDefaultActionRedirect(port=str(HTTPS_PORT), protocol="HTTPS",
+                                                         status_code="HTTP_301"))])
 
     def add_target_group(self, id: str, props: TargetGroupProps) -> LbTargetGroup:
         check = props.health_check

@@ -40,6 +40,9 @@ from workspaces.base import Workspace
 from workspaces.edge import alb_services, web_acl_names
 
 GIB = 1024 ** 3
+# Where the collector sidecar takes OTLP from the app container (the task's localhost).
+COLLECTOR_OTLP_GRPC_PORT = 4317
+COLLECTOR_OTLP_HTTP_PORT = 4318
 # A task failed: it never started, its essential container exited, or ECS replaced it after
 # failed ELB or container health checks ("Task failed ... health checks"). Deployments,
 # scale-in and Spot interruptions stop tasks too, with other codes, and are not failures.
@@ -55,8 +58,8 @@ def otel_collector_config(platform: Platform, region: str) -> str:
                 {"key": "environment", "value": platform.environment, "action": "upsert"}]
     config = {
         "extensions": {"health_check": {"endpoint": "127.0.0.1:13133"}},
-        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:4317"},
-                                             "http": {"endpoint": "127.0.0.1:4318"}}}},
+        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": f"127.0.0.1:{COLLECTOR_OTLP_GRPC_PORT}"},
+                                             "http": {"endpoint": f"127.0.0.1:{COLLECTOR_OTLP_HTTP_PORT}"}}}},
         "processors": {
             "resourcedetection": {"detectors": ["env", "ecs"], "timeout": "2s", "override": False},
             "attributes/identity": {"actions": identity},

@@ -11,6 +11,7 @@ from __future__ import annotations
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 
 from building_blocks.flow_log import VpcFlowLog, VpcFlowLogProps
+from building_blocks.load_balancer import HTTP_PORT, HTTPS_PORT
 from building_blocks.network_acl import ServiceSubnetAcl, ServiceSubnetAclProps
 from building_blocks.security_groups import ANYWHERE, Group, Rule, SecurityGroups, SecurityGroupsProps
 from building_blocks.vpc import Vpc, VpcProps
@@ -20,8 +21,6 @@ from workspaces.base import Workspace, output_key
 
 ALB_GROUP = "alb-sg"
 ENDPOINT_GROUP = "vpc-endpoint-sg"
-HTTPS_PORT = 443
-HTTP_PORT = 80
 
 
 def aurora_group(project: str) -> str:

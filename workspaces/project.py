@@ -35,6 +35,7 @@ from building_blocks.static_site import MediaOrigin, SiteReference, StaticSite, 
 from toolkit.definition import Platform, Project, Service
 from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace, output_key
+from workspaces.monitoring import COLLECTOR_OTLP_GRPC_PORT
 from workspaces.storage import CLOUDFRONT_LOG_PREFIX, S3_ACCESS_LOG_PREFIX, media_prefix
 
 # Secret variable -> (workspace, output) of its Secrets Manager ARN; DATABASE_URL is per project.
@@ -47,7 +48,7 @@ SECRET_SOURCES = {
 AI_POLICIES = {"bedrock": "bedrock_policy_arn", "image-generation": "bedrock_image_policy_arn",
                "polly": "polly_policy_arn"}
 GUARDED = ("bedrock", "image-generation")  # calls that go through the guardrail
-OTLP_ENDPOINT = "http://localhost:4317"    # the collector sidecar
+OTLP_ENDPOINT = f"http://localhost:{COLLECTOR_OTLP_GRPC_PORT}"  # the collector sidecar
 IMAGE_TAG_EXPORT = "IMAGE_TAG"             # the container builds export the tag they pushed
 
 
