@@ -16,18 +16,10 @@ from constructs import Construct
 
 from building_blocks.alarms import AlarmProps, Metric, MetricAlarm
 from building_blocks.aurora_postgres import AuroraPostgres, AuroraPostgresProps
-from building_blocks.container_image_repository import (
-    ContainerImageRepository,
-    ContainerImageRepositoryProps,
-    RepositoryReference,
-)
-from building_blocks.container_service import (
-    ContainerService,
-    ContainerServiceProps,
-    HealthCheck,
-    RollingDeployment,
-    Scaling,
-)
+from building_blocks.container_image_repository import ContainerImageRepository, ContainerImageRepositoryProps
+from building_blocks.container_image_repository import RepositoryReference
+from building_blocks.container_service import ContainerService, ContainerServiceProps, HealthCheck
+from building_blocks.container_service import RollingDeployment, Scaling
 from building_blocks.dashboard import Dashboard, DashboardProps, Graph
 from building_blocks.ecs_cluster import ClusterReference, EcsCluster, EcsClusterProps
 from building_blocks.encryption_key import EncryptionKey, EncryptionKeyProps
