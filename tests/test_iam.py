@@ -115,6 +115,9 @@ def rule_ids(resources: dict) -> list[tuple[str, str]]:
     ({"aws_iam_role_policy": {"p": {"policy": identity(
         {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject", "ecr:GetAuthorizationToken"],
          "Resource": "*"})}}}, [("ADW-IAM-4", "s3:PutObject")]),
+    ({"aws_sqs_queue_policy": {"q": {"policy": identity(
+        {"Effect": "Allow", "Action": ["sqs:Get*", "sqs:Send*"], "Principal": {"Service": "sns.amazonaws.com"},
+         "Resource": "*"})}}}, [("ADW-IAM-4", "sqs:Send*")]),
     ({"aws_sns_topic": {"t": {"policy": identity(
         {"Effect": "Allow", "Action": "sns:Publish", "Principal": {"Service": "events.amazonaws.com"},
          "Resource": "arn:aws:sns:us-east-1:1:t"})}}}, [("ADW-IAM-0", "")]),

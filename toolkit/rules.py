@@ -182,8 +182,8 @@ def no_statement_allows_every_action(stacks: Stacks, definition: PlatformDefinit
 
 
 def _writes(action: str) -> bool:
-    name = action.split(":", 1)[-1]
-    return not name.startswith(READ_VERBS) and "*" not in name
+    """Whether the action (or any action a wildcard covers) writes: "s3:Get*" reads, "s3:*" writes."""
+    return not action.split(":", 1)[-1].startswith(READ_VERBS)
 
 
 @rule("ADW-IAM-4", "A write on \"Resource\": \"*\" reaches every resource of the account: scope it, unless AWS "
