@@ -20,22 +20,41 @@ function LastSessionCard() {
             session === null ? (
               <EmptyState>No study sessions yet. Start studying to see your latest one here.</EmptyState>
             ) : (
-              <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
-                <dt className="text-muted-foreground">Group</dt>
-                <dd>
-                  <Link to={`/groups/${session.group_id}`} className="font-medium text-primary hover:underline">
-                    {session.group_name}
+              <div className="flex flex-col gap-3">
+                <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+                  <dt className="text-muted-foreground">Activity</dt>
+                  <dd>
+                    <Link
+                      to={`/study_activities/${session.study_activity_id}`}
+                      className="font-medium text-primary hover:underline"
+                    >
+                      {session.activity_name}
+                    </Link>
+                  </dd>
+                  <dt className="text-muted-foreground">Group</dt>
+                  <dd>
+                    <Link to={`/groups/${session.group_id}`} className="font-medium text-primary hover:underline">
+                      {session.group_name}
+                    </Link>
+                  </dd>
+                  <dt className="text-muted-foreground">Started</dt>
+                  <dd>{formatDateTime(session.created_at)}</dd>
+                </dl>
+                <div className="flex flex-wrap items-center gap-3">
+                  <ButtonLink
+                    size="sm"
+                    to={`/study_activities/${session.study_activity_id}/launch?group_id=${session.group_id}`}
+                  >
+                    Continue with {session.group_name}
+                  </ButtonLink>
+                  <Link
+                    to={`/study_sessions/${session.id}`}
+                    className="text-sm font-medium text-primary hover:underline"
+                  >
+                    View session #{session.id}
                   </Link>
-                </dd>
-                <dt className="text-muted-foreground">Started</dt>
-                <dd>{formatDateTime(session.created_at)}</dd>
-                <dt className="sr-only">Details</dt>
-                <dd className="col-span-2 mt-2">
-                  <Link to={`/study_sessions/${session.id}`} className="font-medium text-primary hover:underline">
-                    View session #{session.id} →
-                  </Link>
-                </dd>
-              </dl>
+                </div>
+              </div>
             )
           }
         </AsyncContent>
@@ -94,7 +113,8 @@ function QuickStatsCard() {
           {(stats) => (
             <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
               {[
-                ["Success rate", formatPercent(stats.success_rate)],
+                // Before the first answer there is no rate to show, not a rate of 0%.
+                ["Success rate", stats.success_rate === null ? "—" : formatPercent(stats.success_rate)],
                 ["Study sessions", stats.total_study_sessions.toLocaleString()],
                 ["Active groups", stats.total_active_groups.toLocaleString()],
                 ["Study streak", `${stats.study_streak_days} ${stats.study_streak_days === 1 ? "day" : "days"}`],

@@ -16,12 +16,23 @@ function WordDetails({ id }: { id: number }) {
     <>
       <PageHeader
         title={data.status === "ready" ? data.data.japanese : "Word"}
+        lang={data.status === "ready" ? "ja" : undefined}
         trail={[
           { label: "Dashboard", to: "/dashboard" },
           { label: "Words", to: "/words" },
         ]}
       />
-      <AsyncContent data={data}>
+      <AsyncContent
+        data={data}
+        notFound={
+          <p>
+            There is no word {id}: it may have been removed, for example by a full reset.{" "}
+            <Link to="/words" className="font-medium text-primary underline">
+              See all words
+            </Link>
+          </p>
+        }
+      >
         {(word) => {
           const { correct_count: correct, wrong_count: wrong } = word.stats;
           const reviews = correct + wrong;
@@ -29,7 +40,7 @@ function WordDetails({ id }: { id: number }) {
             <div className="grid gap-4 md:grid-cols-2">
               <Card className="md:col-span-2">
                 <CardContent className="flex flex-col gap-4 pt-4 sm:pt-5">
-                  <JapaneseWord japanese={word.japanese} romaji={word.romaji} size="xl" />
+                  <JapaneseWord japanese={word.japanese} kana={word.kana} romaji={word.romaji} size="xl" />
                   <p className="text-xl">{word.english}</p>
                   <WordAssist wordId={word.id} english={word.english} />
                 </CardContent>
