@@ -76,7 +76,8 @@ export function DataTable<T>({ caption, columns, rows, rowKey, sortBy, order, on
                     key={column.header}
                     scope="col"
                     aria-sort={active ? (order === "desc" ? "descending" : "ascending") : undefined}
-                    className={cn("px-2 py-2 font-medium sm:px-3", column.className)}
+                    // Compact below sm, so a word table's Correct and Wrong columns fit a phone.
+                    className={cn("px-1.5 py-2 text-xs font-medium sm:px-3 sm:text-sm", column.className)}
                   >
                     {column.sortKey && onSort ? (
                       <button
@@ -99,7 +100,7 @@ export function DataTable<T>({ caption, columns, rows, rowKey, sortBy, order, on
             {rows.map((row) => (
               <tr key={rowKey(row)} className="border-t hover:bg-muted/40">
                 {columns.map((column) => (
-                  <td key={column.header} className={cn("px-2 py-2 align-middle sm:px-3", column.className)}>
+                  <td key={column.header} className={cn("px-1.5 py-2 align-middle sm:px-3", column.className)}>
                     {column.cell(row)}
                   </td>
                 ))}

@@ -4,7 +4,7 @@ import { PageHeader } from "../components/PageHeader";
 import { SessionsTable } from "../components/SessionsTable";
 import { WordsTable } from "../components/WordsTable";
 import { ButtonLink } from "../components/ui/button";
-import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card";
+import { TitledCard } from "../components/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useNumericParam } from "../hooks/useNumericParam";
 import { plural } from "../lib/format";
@@ -44,34 +44,24 @@ function GroupDetails({ id }: { id: number }) {
       </div>
       {data.status !== "error" && (
         <div className="flex flex-col gap-6">
-          <Card aria-labelledby="group-words-title">
-            <CardHeader>
-              <CardTitle id="group-words-title">Words</CardTitle>
-            </CardHeader>
-            <CardContent>
-              <WordsTable
-                listKey={`groups/${id}/words`}
-                load={(api, query, signal) => api.groups.words(id, query, signal)}
-                caption="Words in this group"
-                empty="This group has no words."
-                paramPrefix="words_"
-              />
-            </CardContent>
-          </Card>
-          <Card aria-labelledby="group-sessions-title">
-            <CardHeader>
-              <CardTitle id="group-sessions-title">Study sessions</CardTitle>
-            </CardHeader>
-            <CardContent>
-              <SessionsTable
-                listKey={`groups/${id}/study_sessions`}
-                load={(api, query, signal) => api.groups.sessions(id, query, signal)}
-                caption="Study sessions of this group"
-                empty="This group has not been studied yet."
-                paramPrefix="sessions_"
-              />
-            </CardContent>
-          </Card>
+          <TitledCard title="Words">
+            <WordsTable
+              listKey={`groups/${id}/words`}
+              load={(api, query, signal) => api.groups.words(id, query, signal)}
+              caption="Words in this group"
+              empty="This group has no words."
+              paramPrefix="words_"
+            />
+          </TitledCard>
+          <TitledCard title="Study sessions">
+            <SessionsTable
+              listKey={`groups/${id}/study_sessions`}
+              load={(api, query, signal) => api.groups.sessions(id, query, signal)}
+              caption="Study sessions of this group"
+              empty="This group has not been studied yet."
+              paramPrefix="sessions_"
+            />
+          </TitledCard>
         </div>
       )}
     </>
