@@ -204,6 +204,10 @@ class ProjectWorkspace(Workspace):
                             "MEDIA_PREFIX": media_prefix(project)}
         if "DATABASE_URL" in service.secrets:
             environment["DB_IAM_AUTH"] = "true"  # the URL has no password: sign in with an IAM token
+        if service.routing == "api" and project.launches:
+            # The study activities the seed lists open at these addresses (local mode: the seed's local ones).
+            environment["STUDY_ACTIVITY_URLS"] = json.dumps(
+                {name: f"https://{platform.host(platform.project(name).subdomain)}" for name in project.launches})
         namespace = self.read("cluster", "service_discovery_namespace_name")
         for callee in callees(platform, project, service):
             environment[f"{env_name(callee.name)}_URL"] = f"http://{callee.name}.{namespace}:{callee.port}"

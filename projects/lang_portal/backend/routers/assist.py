@@ -13,6 +13,7 @@ from modules.aws import POLLY_ENGINE, content_key
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import BedrockDep, Caller, DbSession, MediaDep, ResourceId, SpeechDep
 from projects.lang_portal.backend.queries import visible_word
+from projects.lang_portal.backend.routers.capabilities import require_feature
 from projects.lang_portal.backend.schemas import ExampleSentence, MediaLink
 
 router = APIRouter(prefix="/api/words", tags=["assist"], route_class=ThreadedEndpointRoute)
@@ -36,7 +37,7 @@ class _ModelSentence(BaseModel):
 @router.post("/{word_id}/audio", response_model=MediaLink, responses=AWS_ERRORS)
 def word_audio(word_id: ResourceId, db: DbSession, caller: Caller, speech: SpeechDep, media: MediaDep) -> dict:
     word = visible_word(db, word_id, caller.sub)
-    media.require("word audio")
+    require_feature(media.clients, "word_audio")
     key = content_key("audio", "mp3", speech.voice_id, POLLY_ENGINE, word.japanese)
     url = media.cached_url(key, "audio/mpeg", lambda: speech.synthesize(word.japanese))
     return {"word_id": word.id, "url": url, "content_type": "audio/mpeg",
@@ -46,7 +47,7 @@ def word_audio(word_id: ResourceId, db: DbSession, caller: Caller, speech: Speec
 @router.post("/{word_id}/picture", response_model=MediaLink, responses=AWS_ERRORS)
 def word_picture(word_id: ResourceId, db: DbSession, caller: Caller, bedrock: BedrockDep, media: MediaDep) -> dict:
     word = visible_word(db, word_id, caller.sub)
-    media.require("word pictures")
+    require_feature(media.clients, "word_picture")
     prompt = (f"A simple, friendly flat illustration for language learners showing '{word.english}'. "
               "No text or letters in the image.")
     key = content_key("pictures", "png", bedrock.settings.bedrock_image_model_id, prompt)
@@ -58,6 +59,7 @@ def word_picture(word_id: ResourceId, db: DbSession, caller: Caller, bedrock: Be
     **AWS_ERRORS, 502: {"description": "The model's answer was not a usable sentence"}})
 def example_sentence(word_id: ResourceId, db: DbSession, caller: Caller, bedrock: BedrockDep) -> dict:
     word = visible_word(db, word_id, caller.sub)
+    require_feature(bedrock.clients, "example_sentence")
     answer = bedrock.converse(system=SENTENCE_SYSTEM_PROMPT,
                               prompt=f"Word: {word.japanese} ({word.romaji}) meaning '{word.english}'.")
     found = re.search(r"\{.*\}", answer, re.DOTALL)
