@@ -22,9 +22,9 @@ from modules.runtime import startup_objects_frozen
 from modules.settings import load_settings
 from modules.webapp import create_web_app
 from projects.lang_portal.backend.db import AsyncConnections, connect_async, create_db_engine
-from projects.lang_portal.backend.routers import (assist, dashboard, groups, health, resets, study_activities,
-                                                  study_sessions, words)
-from projects.lang_portal.backend.seed import prepare_database
+from projects.lang_portal.backend.routers import (assist, capabilities, dashboard, groups, health, resets,
+                                                  study_activities, study_sessions, words)
+from projects.lang_portal.backend.seed import activity_urls, prepare_database
 from projects.lang_portal.backend.settings import LangPortalSettings
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
                aws_clients: AwsClients | None = None) -> FastAPI:
     settings = settings or load_settings(LangPortalSettings)
     engine = engine or create_db_engine(settings)
+    urls = activity_urls(settings.study_activity_urls)  # a missing address stops the start here, clearly
     cache = ResponseCache(settings.response_cache_bytes)
     postgres = engine.dialect.name == "postgresql"
     invalidation: Invalidation = (
@@ -47,11 +48,14 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_startup:
-            await run_in_threadpool(prepare_database, engine)
+            await run_in_threadpool(prepare_database, engine, urls)
         if caching:
             await invalidation.start()
         logger.info("lang portal API ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                                      "local_mode": settings.local_mode, "response_cache": caching})
+        for feature, state in capabilities.feature_report(app.state.aws_clients).items():
+            if state != "available":  # learners are told only that it is unavailable; the why is here
+                logger.warning("feature unavailable", extra={"feature": feature, "state": state})
         with startup_objects_frozen():
             yield
         await invalidation.stop()
@@ -72,8 +76,8 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     app.state.async_connections = async_connections
     app.state.review_batches = (study_sessions.review_batches(async_connections, settings.db_pool_size)
                                 if async_connections is not None else None)
-    for router in (health.router, dashboard.router, study_activities.router, words.router, groups.router,
-                   study_sessions.router, resets.router, assist.router):
+    for router in (health.router, capabilities.router, dashboard.router, study_activities.router, words.router,
+                   groups.router, study_sessions.router, resets.router, assist.router):
         app.include_router(router)
     app.add_exception_handler(psycopg.OperationalError, database_unavailable)  # from AsyncConnections
     return app

@@ -128,7 +128,7 @@ def test_assist_respects_word_visibility(aws_client):
 
 @pytest.mark.parametrize("kind,settings", [
     ("audio", ["AWS_DEFAULT_REGION", "MEDIA_BUCKET"]),
-    ("picture", ["AWS_DEFAULT_REGION", "MEDIA_BUCKET"]),
+    ("picture", ["AWS_DEFAULT_REGION", "GUARDRAIL_ID", "GUARDRAIL_VERSION", "MEDIA_BUCKET"]),
     ("example_sentence", ["AWS_DEFAULT_REGION", "GUARDRAIL_ID", "GUARDRAIL_VERSION"]),
 ])
 def test_local_mode_answers_503_naming_the_settings(client, kind, settings):
@@ -162,3 +162,36 @@ def test_new_generations_beyond_a_users_burst_are_429_with_retry_after(db_url):
         assert refused.json()["retry_after_seconds"] == 300 and "too many AI requests" in refused.json()["detail"]
         # What was made already is still hers, free of charge.
         assert client.post(f"/api/words/{HELLO}/example_sentence").status_code == 200
+
+
+def test_capabilities_say_what_learners_can_use_without_naming_settings(client, aws_client, db_url):
+    assert client.get("/api/capabilities").json() == {
+        "features": {"word_audio": False, "word_picture": False, "example_sentence": False}}
+    assert aws_client.get("/api/capabilities").json() == {
+        "features": {"word_audio": True, "word_picture": True, "example_sentence": True}}
+    # Speech and the bucket but no guardrail: audio only. The endpoints agree with the answer.
+    settings = settings_for(db_url, aws_region="us-east-1", media_bucket="app-dw-media")
+    app = with_test_users(create_app(settings, aws_clients=AwsClients(settings, session=fake_session())))
+    with TestClient(app) as partial:
+        assert partial.get("/api/capabilities").json()["features"] == {
+            "word_audio": True, "word_picture": False, "example_sentence": False}
+        assert partial.get("/api/health").json()["features"] == {
+            "word_audio": "available",
+            "word_picture": "off: set GUARDRAIL_ID, GUARDRAIL_VERSION",
+            "example_sentence": "off: set GUARDRAIL_ID, GUARDRAIL_VERSION"}
+        refused = partial.post(f"/api/words/{HELLO}/picture")
+        assert (refused.status_code, refused.json()["settings"]) == (503, ["GUARDRAIL_ID", "GUARDRAIL_VERSION"])
+    app.state.engine.dispose()
+
+
+def test_the_startup_log_names_what_turns_each_missing_feature_on(db_url, capsys):
+    app = with_test_users(create_app(settings_for(db_url, aws_region="us-east-1")))
+    with TestClient(app):
+        pass
+    app.state.engine.dispose()
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    unavailable = {line["feature"]: line["state"] for line in logged if line["message"] == "feature unavailable"}
+    assert unavailable == {"word_audio": "off: set MEDIA_BUCKET",
+                           "word_picture": "off: set GUARDRAIL_ID, GUARDRAIL_VERSION, MEDIA_BUCKET",
+                           "example_sentence": "off: set GUARDRAIL_ID, GUARDRAIL_VERSION"}
+    assert all(line["level"] == "WARNING" for line in logged if line["message"] == "feature unavailable")

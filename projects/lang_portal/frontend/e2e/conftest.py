@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 
 from fake_cognito import FakeCognito
+from modules.tests.accessibility import VIEWPORTS, AccessibilityAudit
 from modules.tests.support import LocalServer, send_json, stop_process
+from page_helpers import settled
 
 FRONTEND = Path(__file__).resolve().parent.parent
 REPO = FRONTEND.parent.parent.parent
@@ -106,10 +108,15 @@ def running_api(tmp_path_factory, name: str, settings: dict[str, str]) -> Iterat
         log.close()
 
 
+# The activity apps at addresses the browser stubs (_stub_activity_app), as STUDY_ACTIVITY_URLS sets them in AWS.
+ACTIVITY_URLS = '{"writing-practice": "https://writing.app-dw.net", "haiku": "https://haiku.app-dw.net"}'
+
+
 @pytest.fixture(scope="session")
 def api_origin(tmp_path_factory) -> Iterator[str]:
     """The API in local mode (LOCAL_MODE=true, no Cognito, no AWS), as `make run-lang-portal` runs it."""
-    with running_api(tmp_path_factory, "lang-portal-api", {"LOCAL_MODE": "true"}) as origin:
+    with running_api(tmp_path_factory, "lang-portal-api",
+                     {"LOCAL_MODE": "true", "STUDY_ACTIVITY_URLS": ACTIVITY_URLS}) as origin:
         yield origin
 
 
@@ -197,7 +204,8 @@ def fake_cognito() -> Iterator[FakeCognito]:
 @pytest.fixture(scope="session")
 def cognito_api_origin(tmp_path_factory, fake_cognito: FakeCognito) -> Iterator[str]:
     """The API as in AWS: it trusts the pool's issuer and the portal's app client, nothing else."""
-    settings = {"COGNITO_ISSUER": fake_cognito.issuer, "COGNITO_CLIENT_IDS": fake_cognito.client_id}
+    settings = {"COGNITO_ISSUER": fake_cognito.issuer, "COGNITO_CLIENT_IDS": fake_cognito.client_id,
+                "STUDY_ACTIVITY_URLS": ACTIVITY_URLS}
     with running_api(tmp_path_factory, "lang-portal-api-cognito", settings) as origin:
         yield origin
 
@@ -261,7 +269,7 @@ def open_context(browser, console_errors: ConsoleErrors) -> Iterator[Callable[[s
         page.on("pageerror", lambda error: console_errors.seen.append(f"uncaught: {error}"))
 
     def open_(base_url: str):
-        ctx = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+        ctx = browser.new_context(base_url=base_url, viewport=VIEWPORTS["desktop"])
         ctx.route(lambda url: not url.startswith("http://127.0.0.1"), _stub_activity_app)
         ctx.on("page", watch)
         opened.append(ctx)
@@ -273,10 +281,20 @@ def open_context(browser, console_errors: ConsoleErrors) -> Iterator[Callable[[s
     assert console_errors.unexpected() == [], "the browser console logged errors"
 
 
+@pytest.fixture(scope="session")
+def accessibility() -> AccessibilityAudit:
+    """axe-core over every address the local-mode tests visit, once per session (modules/tests/accessibility.py)."""
+    return AccessibilityAudit(settle=settled)
+
+
 @pytest.fixture
-def context(open_context, portal_url: str):
-    """A fresh browser profile on the local-mode site."""
-    return open_context(portal_url)
+def context(open_context, portal_url: str, accessibility: AccessibilityAudit, browser):
+    """A fresh browser profile on the local-mode site; after the test, each address its pages showed is
+    audited for accessibility (both colour schemes, desktop and phone) unless audited before."""
+    ctx = open_context(portal_url)
+    ctx.on("page", lambda page: accessibility.watch(page, portal_url))
+    yield ctx
+    accessibility.check_visited(browser)
 
 
 @pytest.fixture

@@ -124,7 +124,7 @@ def test_sign_in_with_pkce_and_each_user_sees_their_own_data(cognito: FakeCognit
         assert len(exchanges) == 1, "the code + verifier was not exchanged exactly once"
 
         last_session = page.get_by_role("region", name="Last study session")
-        expect(last_session.get_by_role("link", name=group["name"])).to_be_visible()
+        expect(last_session.get_by_role("link", name=group["name"], exact=True)).to_be_visible()
         assert api_calls, "the dashboard made no API call"
         assert {(call.bearer, call.status) for call in api_calls} == {(exchanges[0].issued["access_token"], 200)}
 
