@@ -1,17 +1,19 @@
 """Who is calling: a Cognito user (RS256 JWT checked against the pool's JWKS), a service
-presenting the shared API key, or - in local mode only - the one local user.
+presenting the shared API key, or - in local mode only, which must be asked for - the one local user.
 
-Every failure is a 401 JSON answer; an unreachable JWKS endpoint is a 503, never a 500.
+Every failure is a 401 JSON answer (whatever the token holds: claims of unexpected JSON types too);
+an unreachable JWKS endpoint is a 503, never a 500.
 """
 from __future__ import annotations
 
+import enum
 import hmac
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import jwt
@@ -22,22 +24,57 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from modules.settings import AppSettings
+from modules.settings import AppSettings, SettingsError
 
 logger = logging.getLogger(__name__)
 
 API_KEY_HEADER = "X-Api-Key"
 ALGORITHM = "RS256"  # pinned: alg=none and HS256 (key confusion) tokens are refused before any key is used
 VERIFIED_TOKENS = 10_000  # tokens remembered as verified (until they expire), least recently used dropped
+SERVICE_PREFIX = "service:"  # begins the key of every service principal, and of no user's
+MAX_SUBJECT_LENGTH = 128  # the apps' owner columns hold this much
+NO_AUTHENTICATION = (
+    "no authentication is configured: set COGNITO_ISSUER (and COGNITO_CLIENT_IDS) to accept the user pool's "
+    "tokens, or LOCAL_MODE=true to run without authentication, every caller acting as LOCAL_USER "
+    "(a developer machine only)")
+
+
+class PrincipalKind(enum.Enum):
+    USER = "user"  # a person: a verified token's subject, or the local user
+    SERVICE = "service"  # another app, by the shared API key
 
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling. `sub` is the key of everything the principal owns (rows, cached answers, AI calls):
+    a user's is the token's subject as it is, so rows stored before principals had kinds keep their owner;
+    a service's is `service:<name>`. The kinds' keys never meet: a user's may not start with `service:`
+    (Cognito's subjects are UUIDs; a token claiming such a subject is refused), so no token can act as a
+    service or see what a service owns."""
+
+    kind: PrincipalKind
     sub: str
-    is_service: bool = False
+    groups: frozenset[str] = field(default=frozenset())  # cognito:groups, e.g. staff
+
+    def __post_init__(self) -> None:
+        if self.is_service != self.sub.startswith(SERVICE_PREFIX):
+            raise ValueError(f"a {self.kind.value} principal's key must {'' if self.is_service else 'not '}"
+                             f"start with {SERVICE_PREFIX!r}: {self.sub!r}")
+
+    @classmethod
+    def user(cls, sub: str, groups: frozenset[str] = frozenset()) -> "Principal":
+        return cls(PrincipalKind.USER, sub, groups)
+
+    @classmethod
+    def service(cls, name: str) -> "Principal":
+        return cls(PrincipalKind.SERVICE, SERVICE_PREFIX + name)
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind is PrincipalKind.SERVICE
 
 
-SERVICE = Principal(sub="service", is_service=True)  # whoever presents the API key
+SERVICE = Principal.service("api-key")  # whoever presents the API key
 
 
 class AuthError(Exception):
@@ -52,37 +89,55 @@ class JwksCache:
     """The pool's signing keys by `kid`: cached for `ttl_seconds`, refetched early when an unknown
     `kid` appears (key rotation) but at most once per `min_refetch_seconds`, so random kids
     cannot make us hammer the endpoint. A failed refresh keeps serving the cached keys for at
-    most one more `ttl_seconds`."""
+    most one more `ttl_seconds`.
+
+    One fetch at a time: callers that need keys while a fetch is in flight wait for that fetch, at most
+    `timeout_seconds` (the fetch's own timeout), then use whatever keys there are. The lock guards only
+    the state, never the network, so callers whose key is cached are not held up by a slow fetch."""
 
     def __init__(self, url: str, *, ttl_seconds: float, min_refetch_seconds: float, timeout_seconds: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.url = url
         self.ttl_seconds = ttl_seconds
         self.min_refetch_seconds = min_refetch_seconds
+        self.timeout_seconds = timeout_seconds
         self._client = httpx.Client(timeout=timeout_seconds)
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
+        self._fetch_in_flight: threading.Event | None = None  # set when that fetch has ended
 
     def key(self, kid: str) -> jwt.PyJWK:
+        fetching = waiting_for = None
         with self._lock:
             now = self._clock()
             expired = self._fetched_at is None or now - self._fetched_at >= self.ttl_seconds
             if expired or kid not in self._keys:
-                self._refresh(now)
-            if self._fetched_at is None or now - self._fetched_at >= 2 * self.ttl_seconds:
+                if self._fetch_in_flight is not None:
+                    waiting_for = self._fetch_in_flight
+                elif self._attempted_at is None or now - self._attempted_at >= self.min_refetch_seconds:
+                    self._attempted_at = now
+                    fetching = self._fetch_in_flight = threading.Event()
+        if fetching is not None:
+            try:
+                self._fetch(now)
+            finally:
+                with self._lock:
+                    self._fetch_in_flight = None
+                fetching.set()
+        elif waiting_for is not None:
+            waiting_for.wait(self.timeout_seconds)
+        with self._lock:
+            if self._fetched_at is None or self._clock() - self._fetched_at >= 2 * self.ttl_seconds:
                 raise KeysUnavailable("the identity provider's signing keys could not be fetched")
             found = self._keys.get(kid)
         if found is None:
             raise AuthError("token is signed with an unknown key")
         return found
 
-    def _refresh(self, now: float) -> None:
-        if self._attempted_at is not None and now - self._attempted_at < self.min_refetch_seconds:
-            return
-        self._attempted_at = now
+    def _fetch(self, started: float) -> None:
         try:
             response = self._client.get(self.url)
             response.raise_for_status()
@@ -90,7 +145,8 @@ class JwksCache:
         except (httpx.HTTPError, ValueError) as error:
             logger.warning("JWKS fetch failed", extra={"url": self.url, "error": repr(error)})
             return
-        self._keys, self._fetched_at = keys, now
+        with self._lock:
+            self._keys, self._fetched_at = keys, started
         logger.info("JWKS fetched", extra={"url": self.url, "kids": sorted(keys)})
 
     @staticmethod
@@ -109,7 +165,7 @@ class JwksCache:
 
 
 class CognitoVerifier:
-    """Checks a Cognito access or id token and returns its `sub`. A verified token is remembered until
+    """Checks a Cognito access or id token and returns its user. A verified token is remembered until
     its `exp`, so a client's next requests skip the signature check (and can be answered from caches
     that must not do I/O, see `Authenticator.known_principal`)."""
 
@@ -121,10 +177,10 @@ class CognitoVerifier:
         self.leeway_seconds = leeway_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._verified: OrderedDict[str, tuple[str, float]] = OrderedDict()  # token -> (sub, exp)
+        self._verified: OrderedDict[str, tuple[Principal, int]] = OrderedDict()  # token -> (user, exp)
 
-    def verified_sub(self, token: str) -> str | None:
-        """The sub of a token verified before and not expired yet; None otherwise."""
+    def verified(self, token: str) -> Principal | None:
+        """The user of a token verified before and not expired yet; None otherwise."""
         with self._lock:
             found = self._verified.get(token)
             if found is None:
@@ -135,18 +191,18 @@ class CognitoVerifier:
             self._verified.move_to_end(token)
             return found[0]
 
-    def verify(self, token: str) -> str:
-        sub = self.verified_sub(token)
-        if sub is not None:
-            return sub
-        sub, expires_at = self._check(token)
+    def verify(self, token: str) -> Principal:
+        user = self.verified(token)
+        if user is not None:
+            return user
+        user, expires_at = self._check(token)
         with self._lock:
-            self._verified[token] = (sub, expires_at)
+            self._verified[token] = (user, expires_at)
             if len(self._verified) > VERIFIED_TOKENS:
                 self._verified.popitem(last=False)
-        return sub
+        return user
 
-    def _check(self, token: str) -> tuple[str, float]:
+    def _check(self, token: str) -> tuple[Principal, int]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -168,15 +224,48 @@ class CognitoVerifier:
             raise AuthError("token signature is invalid") from None
         except jwt.PyJWTError as error:
             raise AuthError(f"token is invalid: {error}") from None
-        # Access tokens name the app client in `client_id`, id tokens in `aud`.
-        audience_claim = {"access": "client_id", "id": "aud"}.get(claims["token_use"])
-        if audience_claim is None:
+        # Signed by the pool, yet each claim is checked for its JSON type before it is used.
+        self._check_client(claims)
+        user = Principal.user(_subject(claims.get("sub")), _groups(claims.get("cognito:groups", [])))
+        if "scope" in claims and not isinstance(claims["scope"], str):
+            raise AuthError("token claim 'scope' must be a string")
+        return user, int(claims["exp"])  # PyJWT checked that it is an integer
+
+    def _check_client(self, claims: dict) -> None:
+        """Access tokens name the app client in `client_id`, id tokens in `aud`: a string, or (RFC 7519) a
+        list of strings, which must contain a configured client."""
+        token_use = claims.get("token_use")
+        if token_use == "access":
+            client = claims.get("client_id")
+            if not isinstance(client, str):
+                raise AuthError("token claim 'client_id' must be a string")
+            accepted = client in self.client_ids
+        elif token_use == "id":
+            audience = claims.get("aud")
+            audiences = [audience] if isinstance(audience, str) else audience
+            if not isinstance(audiences, list) or not all(isinstance(item, str) for item in audiences):
+                raise AuthError("token claim 'aud' must be a string or a list of strings")
+            accepted = not self.client_ids.isdisjoint(audiences)
+        else:
             raise AuthError("token_use must be 'access' or 'id'")
-        if claims.get(audience_claim) not in self.client_ids:
+        if not accepted:
             raise AuthError("token was issued for another client")
-        if not isinstance(claims["sub"], str) or not claims["sub"]:
-            raise AuthError("token has no subject")
-        return claims["sub"], float(claims["exp"])
+
+
+def _subject(sub: object) -> str:
+    if not isinstance(sub, str) or not sub:
+        raise AuthError("token has no subject")
+    if len(sub) > MAX_SUBJECT_LENGTH or not sub.isprintable():
+        raise AuthError(f"token subject must be at most {MAX_SUBJECT_LENGTH} printable characters")
+    if sub.startswith(SERVICE_PREFIX):
+        raise AuthError(f"token subject must not start with {SERVICE_PREFIX!r} (reserved for services)")
+    return sub
+
+
+def _groups(groups: object) -> frozenset[str]:
+    if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
+        raise AuthError("token claim 'cognito:groups' must be a list of strings")
+    return frozenset(groups)
 
 
 class Authenticator:
@@ -185,15 +274,18 @@ class Authenticator:
     def __init__(self, verifier: CognitoVerifier | None, api_key: str | None, local_user: str) -> None:
         self.verifier = verifier
         self.api_key = api_key
-        self.local_user = local_user
+        self.local_user = Principal.user(local_user)
 
     @classmethod
     def from_settings(cls, settings: AppSettings, api_key: str | None) -> "Authenticator":
+        """Cognito when COGNITO_ISSUER is set, local mode when LOCAL_MODE=true (settings refuse both at
+        once); neither is a SettingsError: running without authentication must be asked for."""
         if settings.local_mode:
-            logger.warning("LOCAL MODE: no COGNITO_ISSUER is set, so every request without an API key acts "
-                           "as the single user %r. Never run like this outside a developer machine.",
-                           settings.local_user)
+            logger.warning("LOCAL MODE: LOCAL_MODE=true, so every request without an API key acts as the "
+                           "single user %r. Never run like this outside a developer machine.", settings.local_user)
             return cls(None, api_key, settings.local_user)
+        if not settings.cognito_issuer:
+            raise SettingsError(NO_AUTHENTICATION)
         jwks = JwksCache(settings.jwks_url, ttl_seconds=settings.jwks_cache_seconds,
                          min_refetch_seconds=settings.jwks_min_refetch_seconds,
                          timeout_seconds=settings.jwks_fetch_timeout_seconds)
@@ -209,7 +301,7 @@ class Authenticator:
             raise AuthError("API key is not valid")
         if not bearer_token:
             raise AuthError("missing bearer token in the Authorization header")
-        return Principal(sub=self.verifier.verify(bearer_token))
+        return self.verifier.verify(bearer_token)
 
     def known_principal(self, bearer_token: str | None, api_key: str | None) -> Principal | None:
         """The caller when that is certain without I/O (local mode, a valid API key, a token verified
@@ -217,9 +309,8 @@ class Authenticator:
         if api_key is not None:
             return SERVICE if self._valid_api_key(api_key) else None
         if self.verifier is None:
-            return Principal(sub=self.local_user)
-        sub = self.verifier.verified_sub(bearer_token) if bearer_token else None
-        return Principal(sub=sub) if sub else None
+            return self.local_user
+        return self.verifier.verified(bearer_token) if bearer_token else None
 
     def _valid_api_key(self, api_key: str) -> bool:
         return self.api_key is not None and hmac.compare_digest(api_key.encode(), self.api_key.encode())

@@ -5,8 +5,10 @@ readable startup error that names every missing or bad variable.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Annotated, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,7 +26,9 @@ class AppSettings(BaseSettings):
     service_name: str = "app"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    # Cognito. Without an issuer the app runs in local mode: every request is LOCAL_USER.
+    # Who may call: users with the pool's tokens (COGNITO_ISSUER), or - only when asked for - everyone as
+    # LOCAL_USER (LOCAL_MODE=true, a developer machine). Neither: a web app refuses to start (modules.auth).
+    local_mode: bool = False
     cognito_issuer: str | None = None
     cognito_jwks_url: str | None = None
     cognito_client_ids: Annotated[tuple[str, ...], NoDecode] = ()
@@ -32,7 +36,17 @@ class AppSettings(BaseSettings):
     jwks_min_refetch_seconds: float = Field(30.0, ge=0, le=3600)
     jwks_fetch_timeout_seconds: float = Field(3.0, gt=0, le=30)
     jwt_leeway_seconds: int = Field(30, ge=0, le=300)
-    local_user: str = "local-user"
+    local_user: str = Field("local-user", pattern=r"^[A-Za-z0-9._@-]{1,128}$")
+
+    # Requests. Larger bodies get 413 before they are read.
+    max_request_bytes: int = Field(1_048_576, ge=1024)
+
+    # AI endpoints (modules.ai_guard), per user and per process: a new generation spends one call, refilled at
+    # AI_CALLS_PER_HOUR up to AI_CALL_BURST; answers kept for reuse (same input, any user allowed to see it).
+    ai_calls_per_hour: int = Field(60, ge=1, le=100_000)
+    ai_call_burst: int = Field(10, ge=1, le=1000)
+    ai_reuse_entries: int = Field(10_000, ge=0, le=1_000_000)
+    ai_reuse_seconds: int = Field(86_400, ge=0, le=30 * 86_400)
 
     # AWS. Each AWS-backed feature names the settings that enable it (see modules.aws).
     aws_region: str | None = Field(None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
@@ -59,34 +73,61 @@ class AppSettings(BaseSettings):
 
     @field_validator("cognito_issuer", "cognito_jwks_url")
     @classmethod
-    def _https_or_local(cls, value: str | None) -> str | None:
+    def _https_or_loopback(cls, value: str | None) -> str | None:
         if value is None:
             return None
         value = value.rstrip("/")
-        if not (value.startswith("https://") or value.startswith("http://127.0.0.1")):
-            raise ValueError("must be an https:// URL (http:// is accepted only for 127.0.0.1)")
+        problem = url_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
     def _consistent_auth(self) -> "AppSettings":
         if self.cognito_issuer and not self.cognito_client_ids:
             raise ValueError("COGNITO_CLIENT_IDS is required when COGNITO_ISSUER is set")
-        if not self.cognito_issuer and os.environ.get(ECS_METADATA_VARIABLE):
-            # Local mode trusts everyone; it must never be what a deployed task falls back to.
-            raise ValueError("COGNITO_ISSUER is required when running on ECS (local mode is for development only)")
+        if self.local_mode and self.cognito_issuer:
+            raise ValueError("LOCAL_MODE=true and COGNITO_ISSUER contradict each other: set one of them")
+        if self.local_mode and os.environ.get(ECS_METADATA_VARIABLE):
+            # Local mode trusts everyone; it must never be what a deployed task runs with.
+            raise ValueError("LOCAL_MODE=true is refused on ECS (it is for development only): set COGNITO_ISSUER")
         if bool(self.guardrail_id) != bool(self.guardrail_version):
             raise ValueError("GUARDRAIL_ID and GUARDRAIL_VERSION must be set together")
         return self
-
-    @property
-    def local_mode(self) -> bool:
-        return self.cognito_issuer is None
 
     @property
     def jwks_url(self) -> str | None:
         if self.cognito_jwks_url:
             return self.cognito_jwks_url
         return f"{self.cognito_issuer}/.well-known/jwks.json" if self.cognito_issuer else None
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be where keys or tokens come from: it must be https:// with a host, or http:// to a
+    loopback address (tests, a local identity provider); no user:password@ part. None when it is fine."""
+    if any(character.isspace() or not character.isprintable() for character in url):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number in range
+    except ValueError as error:
+        return f"must be a valid URL ({error})"
+    if parts.username is not None or parts.password is not None:
+        return "must not contain a user name or password (user@host)"
+    if not parts.hostname:
+        return "must name a host"
+    if parts.scheme == "https":
+        return None
+    if parts.scheme == "http" and _is_loopback(parts.hostname):
+        return None
+    return "must be an https:// URL (http:// is accepted only for a loopback address such as 127.0.0.1)"
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name, which DNS may resolve anywhere
 
 
 SettingsT = TypeVar("SettingsT", bound=AppSettings)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
+from modules.ai_guard import AiGuard, get_ai_guard
 from modules.auth import Principal, current_principal
 from modules.aws import Bedrock, MediaStore, Speech
 from modules.response_cache import Invalidation
@@ -45,6 +46,7 @@ Changes = Annotated[Invalidation, Depends(get_invalidation)]
 BedrockDep = Annotated[Bedrock, Depends(get_bedrock)]
 SpeechDep = Annotated[Speech, Depends(get_speech)]
 MediaDep = Annotated[MediaStore, Depends(get_media)]
+AiGuardDep = Annotated[AiGuard, Depends(get_ai_guard)]  # every Bedrock or Polly call goes through it
 
 # Ids are 32-bit integers in the database; anything outside is simply not found (404) or invalid (422).
 ResourceId = Annotated[int, Path(ge=1, le=2**31 - 1)]

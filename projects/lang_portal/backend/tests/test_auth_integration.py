@@ -64,3 +64,27 @@ def test_a_service_with_the_api_key_reads_groups_and_words(cognito_client):
     assert groups.status_code == 200
     raw = cognito_client.get("/api/groups/1/words/raw", headers={"X-Api-Key": API_KEY})
     assert len(raw.json()["items"]) == 10
+
+
+def test_a_user_named_service_shares_nothing_with_the_service(cognito_client, key):
+    """The API key caller's rows and cached answers are keyed `service:api-key`; a user whose subject is
+    `service` is only that user, and no token may claim the service's key."""
+    service, user = {"X-Api-Key": API_KEY}, bearer(key.token(sub="service"))
+    started = cognito_client.post("/api/study_activities", json={"group_id": 1, "study_activity_id": 1},
+                                  headers=service)
+    assert started.status_code == 201
+    assert cognito_client.get("/api/study_sessions", headers=service).json()["pagination"]["total_items"] == 1
+    assert cognito_client.get("/api/study_sessions", headers=user).json()["pagination"]["total_items"] == 0
+    assert cognito_client.get(f"/api/study_sessions/{started.json()['id']}", headers=user).status_code == 404
+    assert cognito_client.post("/api/reset_history", headers=user).status_code == 200
+    assert cognito_client.get("/api/study_sessions", headers=service).json()["pagination"]["total_items"] == 1
+    claiming = cognito_client.get("/api/study_sessions", headers=bearer(key.token(sub="service:api-key")))
+    assert claiming.status_code == 401
+
+
+@pytest.mark.parametrize("claims", [{"client_id": [CLIENT_ID]}, {"token_use": ["access"]}, {"scope": ["openid"]},
+                                    {"cognito:groups": "staff"}, {"sub": 42}, {"exp": [1]}], ids=str)
+def test_claims_of_an_unexpected_type_are_401(cognito_client, key, claims):
+    response = cognito_client.get("/api/words", headers=bearer(key.token(**claims)))
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"

@@ -114,8 +114,9 @@ ACTIVITY_URLS = '{"writing-practice": "https://writing.app-dw.net", "haiku": "ht
 
 @pytest.fixture(scope="session")
 def api_origin(tmp_path_factory) -> Iterator[str]:
-    """The API with no Cognito and no AWS: local mode, as `make run-lang-portal` runs it."""
-    with running_api(tmp_path_factory, "lang-portal-api", {"STUDY_ACTIVITY_URLS": ACTIVITY_URLS}) as origin:
+    """The API in local mode (LOCAL_MODE=true, no Cognito, no AWS), as `make run-lang-portal` runs it."""
+    with running_api(tmp_path_factory, "lang-portal-api",
+                     {"LOCAL_MODE": "true", "STUDY_ACTIVITY_URLS": ACTIVITY_URLS}) as origin:
         yield origin
 
 
