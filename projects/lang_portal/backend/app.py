@@ -21,7 +21,7 @@ from modules.response_cache import (Invalidation, LocalInvalidation, PostgresInv
 from modules.runtime import startup_objects_frozen
 from modules.settings import load_settings
 from modules.webapp import create_web_app
-from projects.lang_portal.backend.db import AsyncConnections, connect_async, create_db_engine
+from modules.database import AsyncConnections, connect_async, create_db_engine
 from projects.lang_portal.backend.routers import (assist, capabilities, dashboard, groups, health, resets,
                                                   study_activities, study_sessions, words)
 from projects.lang_portal.backend.seed import activity_urls, prepare_database

@@ -12,7 +12,7 @@ from modules.ai_guard import AiGuard, get_ai_guard
 from modules.auth import Principal, current_principal
 from modules.aws import Bedrock, MediaStore, Speech
 from modules.response_cache import Invalidation
-from projects.lang_portal.backend.db import get_session, get_transaction
+from modules.database import get_session, get_transaction
 from projects.lang_portal.backend.settings import LangPortalSettings
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from modules.json_logging import configure_logging
 from modules.response_cache import notice
 from modules.settings import SettingsError, load_settings
-from projects.lang_portal.backend.db import create_db_engine
-from projects.lang_portal.backend.migrate import exclusive, upgrade
+from modules.database import create_db_engine
+from projects.lang_portal.backend.migrate import MIGRATIONS
 from projects.lang_portal.backend.models import StudyActivity
 from projects.lang_portal.backend.schemas import GroupImport
 from projects.lang_portal.backend.settings import LangPortalSettings
@@ -68,8 +68,8 @@ def load_seed(engine: Engine, urls: dict[str, str] | None = None, seed_dir: Path
 
 def prepare_database(engine: Engine, urls: dict[str, str] | None = None) -> None:
     """Migrate to head and load the seed, holding the lock so concurrent starters take turns."""
-    with exclusive(engine):
-        upgrade(engine)
+    with MIGRATIONS.exclusive(engine):
+        MIGRATIONS.upgrade(engine)
         load_seed(engine, urls)
 
 

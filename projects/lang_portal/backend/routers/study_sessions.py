@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from modules.batching import Batcher
 from modules.response_cache import Invalidation, notice
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.db import AsyncConnections, postgres_sql
+from modules.database import AsyncConnections, postgres_sql
 from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
 from projects.lang_portal.backend.models import (Group, StudySession, UTCDateTime, Word, WordGroup, WordReviewItem,
                                                  utcnow)

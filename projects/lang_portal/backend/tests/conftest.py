@@ -2,78 +2,35 @@
 every `db_url` test runs on both. Each test gets its own database copied from a migrated, seeded template."""
 from __future__ import annotations
 
-import itertools
-import shutil
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
-from modules.auth import Authenticator, Principal
 from modules.tests.conftest import clear_app_environment
-from modules.tests.postgres import PostgresMissing, TemporaryPostgres
+from modules.tests.databases import PostgresDatabases, SqliteTemplate, fresh_database, prepared_with
+from modules.tests.users import as_user  # noqa: F401 - the app's tests import it from here
+from modules.tests.users import with_test_users as with_users
 from projects.lang_portal.backend.app import create_app
 from projects.lang_portal.backend.seed import prepare_database
 from projects.lang_portal.backend.settings import LangPortalSettings
 
 API_KEY = "lang-portal-test-api-key-0123456789"
-_database_numbers = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """`postgresql+psycopg://postgres@127.0.0.1:<port>` of a cluster that lives for the test session."""
-    try:
-        with TemporaryPostgres() as server:
-            yield server.url
-    except PostgresMissing as missing:
-        pytest.fail(str(missing), pytrace=False)
-
-
-class PostgresDatabases:
-    """Creates databases on the session's server, from a migrated and seeded template."""
-
-    def __init__(self, server: str) -> None:
-        self.server = server
-        self.admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-        self._template: str | None = None
-
-    def create(self, template: str | None = None) -> str:
-        name = f"lang_portal_{next(_database_numbers)}"
-        with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
-        return f"{self.server}/{name}"
-
-    def seeded(self) -> str:
-        if self._template is None:
-            url = self.create()
-            _migrate_and_seed(url)
-            self._template = url.rsplit("/", 1)[1]
-        return self.create(template=self._template)
-
-    def drop(self, url: str) -> None:
-        with self.admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
 
 
 def _migrate_and_seed(url: str) -> None:
-    engine = create_engine(url)
-    prepare_database(engine)
-    engine.dispose()
+    prepared_with(prepare_database)(url)
 
 
 @pytest.fixture(scope="session")
 def postgres(postgres_server) -> PostgresDatabases:
-    return PostgresDatabases(postgres_server)
+    return PostgresDatabases(postgres_server, "lang_portal", _migrate_and_seed)
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
-    _migrate_and_seed(f"sqlite:///{path}")
-    return path
+def sqlite_template(tmp_path_factory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"), "lang_portal", _migrate_and_seed)
 
 
 @pytest.fixture
@@ -87,15 +44,9 @@ def postgres_url(postgres) -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path) -> Iterator[str]:
     """A fresh, migrated and seeded database on each backend."""
-    if request.param == "sqlite":
-        path = tmp_path / "lang_portal.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        yield f"sqlite:///{path}"
-        return
-    databases: PostgresDatabases = request.getfixturevalue("postgres")
-    url = databases.seeded()
-    yield url
-    databases.drop(url)
+    with fresh_database(request.param, tmp_path, lambda: request.getfixturevalue("sqlite_template"),
+                        lambda: request.getfixturevalue("postgres")) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
@@ -109,26 +60,8 @@ def settings_for(db_url: str, **overrides: object) -> LangPortalSettings:
                               lang_portal_api_key=API_KEY, local_mode="cognito_issuer" not in overrides, **overrides)
 
 
-class UsersByToken(Authenticator):
-    """Tests act as any user: the bearer token is the user's sub, none is alice; the API key is checked
-    for real (real token checks are in test_auth_integration.py). Replacing the app's authenticator,
-    not the dependency, keeps the response cache keyed by the same caller the endpoints see."""
-
-    def __init__(self) -> None:
-        super().__init__(None, API_KEY, "alice")
-
-    def authenticate(self, bearer_token: str | None, api_key: str | None) -> Principal:
-        return self.known_principal(bearer_token, api_key) or super().authenticate(bearer_token, api_key)
-
-    def known_principal(self, bearer_token: str | None, api_key: str | None) -> Principal | None:
-        if api_key is not None:
-            return super().known_principal(None, api_key)
-        return Principal.user(bearer_token or "alice")
-
-
 def with_test_users(application: FastAPI) -> FastAPI:
-    application.state.authenticator = UsersByToken()
-    return application
+    return with_users(application, API_KEY)
 
 
 @pytest.fixture
@@ -142,10 +75,6 @@ def app(db_url):
 def client(app) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
-
-
-def as_user(sub: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {sub}"}
 
 
 SERVICE = {"X-Api-Key": API_KEY}

@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from projects.lang_portal.backend.app import create_app
-from projects.lang_portal.backend.db import connect_async, create_db_engine
-from projects.lang_portal.backend.migrate import downgrade, upgrade
+from modules.database import connect_async, create_db_engine
+from projects.lang_portal.backend.migrate import MIGRATIONS
 from projects.lang_portal.backend.models import Group, StudyActivity, Word, WordGroup
 from projects.lang_portal.backend.seed import activity_urls, load_seed
 from projects.lang_portal.backend.settings import LangPortalSettings
@@ -29,15 +29,15 @@ def test_migrations_upgrade_and_downgrade_on_postgresql(postgres):
     engine = create_engine(postgres.create())
     try:
         assert set(inspect(engine).get_table_names()) == set()
-        upgrade(engine)
+        MIGRATIONS.upgrade(engine)
         inspector = inspect(engine)
         assert set(inspector.get_table_names()) == TABLES | {"alembic_version"}
         assert {"ix_words_japanese", "ux_words_owner_content"} <= {i["name"] for i in inspector.get_indexes("words")}
         assert {"ix_reviews_user_word", "ix_reviews_session"} <= {
             i["name"] for i in inspector.get_indexes("word_review_items")}
-        downgrade(engine)
+        MIGRATIONS.downgrade(engine)
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
-        upgrade(engine)  # and up again from base
+        MIGRATIONS.upgrade(engine)  # and up again from base
         assert TABLES <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, inspect, text
 
-from projects.lang_portal.backend.migrate import downgrade, upgrade
+from projects.lang_portal.backend.migrate import MIGRATIONS
 from projects.lang_portal.backend.tests.helpers import SEED_WORDS, generated_group, import_group
 
 # The reading of every seeded word as a dictionary gives it (JMdict), written by hand, not taken from the
@@ -89,15 +89,15 @@ def test_the_reading_migration_fills_existing_words_and_goes_back(postgres, tmp_
     for url in (postgres.create(), f"sqlite:///{tmp_path / 'before.sqlite3'}"):
         engine = create_engine(url)
         try:
-            upgrade(engine, "0001")
+            MIGRATIONS.upgrade(engine, "0001")
             with engine.begin() as connection:
                 connection.execute(text("INSERT INTO words (japanese, romaji, english, parts) VALUES "
                                         "('果物', 'kudamono', 'fruit', '{}'), ('七', 'shichi', '(number) seven', '{}')"))
-            upgrade(engine)
+            MIGRATIONS.upgrade(engine)
             with engine.connect() as connection:
                 rows = connection.execute(text("SELECT japanese, kana, english_sort FROM words ORDER BY id")).all()
             assert [tuple(row) for row in rows] == [("果物", "くだもの", "fruit"), ("七", "しち", "seven")]
-            downgrade(engine, "0001")
+            MIGRATIONS.downgrade(engine, "0001")
             assert {"kana", "english_sort"}.isdisjoint(c["name"] for c in inspect(engine).get_columns("words"))
             assert "ix_words_english_sort" not in {i["name"] for i in inspect(engine).get_indexes("words")}
         finally:

@@ -1,4 +1,6 @@
-"""The database engine (SQLite locally, PostgreSQL via RDS Proxy in AWS) and the session dependency."""
+"""The database every app with one shares: its settings (`DatabaseSettings`), the engine (SQLite locally,
+PostgreSQL via RDS Proxy in AWS, signing in with IAM tokens), async connections made the same way, and
+the session dependencies."""
 from __future__ import annotations
 
 import asyncio
@@ -12,15 +14,53 @@ from sqlalchemy import URL, Engine, Executable, create_engine, event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from pydantic import Field, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from modules.aws import client_config
-from projects.lang_portal.backend.settings import LangPortalSettings
+from modules.settings import AppSettings
 
 RECYCLE_SECONDS = 900  # well inside RDS Proxy's idle client timeout
+_URL_SCHEMES = {"postgres://": "postgresql+psycopg://", "postgresql://": "postgresql+psycopg://",
+                "postgresql+psycopg://": "postgresql+psycopg://", "sqlite://": "sqlite://"}
 
 
-def create_db_engine(settings: LangPortalSettings) -> Engine:
+class DatabaseSettings(AppSettings):
+    """The shared settings plus the database's. Each app sets its own `database_url` default (a local
+    SQLite file)."""
+
+    database_url: str = "sqlite:///./app.sqlite3"
+    # RDS Proxy with IAM auth: the password is a fresh generate_db_auth_token per new connection.
+    db_iam_auth: bool = False
+    db_pool_size: int = Field(10, ge=1, le=100)
+    db_max_overflow: int = Field(10, ge=0, le=100)
+    db_connect_timeout_seconds: int = Field(5, ge=1, le=60)
+    db_pool_timeout_seconds: float = Field(10, gt=0, le=60)
+    health_timeout_seconds: float = Field(2.0, gt=0, le=10)
+    migrate_on_startup: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        for prefix, driver in _URL_SCHEMES.items():
+            if value.startswith(prefix):
+                return driver + value[len(prefix):]
+        raise ValueError("must be a sqlite:/// or postgresql:// URL")
+
+    @model_validator(mode="after")
+    def _iam_needs_postgres(self) -> "DatabaseSettings":
+        if self.db_iam_auth and not self.is_postgres:
+            raise ValueError("DB_IAM_AUTH needs a postgresql:// DATABASE_URL")
+        if self.db_iam_auth and not self.aws_region:
+            raise ValueError("DB_IAM_AUTH needs AWS_DEFAULT_REGION")
+        return self
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+def create_db_engine(settings: DatabaseSettings) -> Engine:
     if not settings.is_postgres:
         engine = create_engine(settings.database_url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -37,7 +77,7 @@ def create_db_engine(settings: LangPortalSettings) -> Engine:
     return engine
 
 
-def _connect_args(settings: LangPortalSettings, url: URL) -> dict[str, object]:
+def _connect_args(settings: DatabaseSettings, url: URL) -> dict[str, object]:
     connect_args: dict[str, object] = {"connect_timeout": settings.db_connect_timeout_seconds}
     if settings.db_iam_auth and "sslmode" not in url.query:
         connect_args["sslmode"] = "require"  # RDS Proxy accepts IAM tokens over TLS only
@@ -55,7 +95,7 @@ def _iam_token(rds_client, url: URL) -> str:
     return rds_client.generate_db_auth_token(DBHostname=url.host, Port=url.port or 5432, DBUsername=url.username)
 
 
-async def connect_async(settings: LangPortalSettings, engine: Engine, application_name: str
+async def connect_async(settings: DatabaseSettings, engine: Engine, application_name: str
                         ) -> psycopg.AsyncConnection:
     """An async autocommit connection to the engine's database, made as the pool makes its connections
     (for the response cache's change listener and `AsyncConnections`); named for pg_stat_activity."""
