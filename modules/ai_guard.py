@@ -94,6 +94,11 @@ class AiGuard:
         budgets = CallBudgets(settings.ai_call_burst, settings.ai_calls_per_hour / 3600)
         return cls(budgets, settings.ai_reuse_entries, settings.ai_reuse_seconds)
 
+    def spend(self, caller: Principal) -> None:
+        """One new generation that can be neither kept nor shared (a streamed chat answer, a media workflow):
+        only the limit applies. Raises RateLimited."""
+        self.budgets.spend(caller.sub)
+
     def generate(self, caller: Principal, key: Hashable, make: Callable[[], Answer], *, keep: bool = True) -> Answer:
         """`make()`'s answer for `key` (module docstring). `make` must end in bounded time (AWS clients'
         timeouts): callers asking for the same key wait for it. If it raises, nothing is kept and each

@@ -1,5 +1,6 @@
-"""AWS access shared by the apps: Bedrock text (always behind the platform guardrail), Bedrock
-images, Polly speech and S3 media. Every client has connect/read timeouts and bounded retries.
+"""AWS access shared by the apps: Bedrock text (always behind the platform guardrail; one answer or a
+stream of it), Bedrock images, Polly speech and S3 media. Every client has connect/read timeouts and
+bounded retries.
 
 Failures become typed errors (modules.errors turns them into JSON answers):
 AwsFeatureDisabled (local mode, 503), GuardrailBlocked (422, and one count in the guardrail
@@ -12,8 +13,10 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from urllib.parse import quote
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import boto3
 from botocore.client import BaseClient
@@ -90,6 +93,39 @@ def require(settings: AppSettings, feature: str, **values: object) -> None:
         raise AwsFeatureDisabled(feature, missing)
 
 
+class Features:
+    """An app's optional AWS-backed features, each with its name in messages and the settings it needs (those of
+    every helper it uses): {"word_audio": ("word audio", lambda clients: Speech(clients).needs() | ...)}."""
+
+    def __init__(self, features: dict[str, tuple[str, Callable[["AwsClients"], dict[str, object]]]]) -> None:
+        self.features = features
+
+    def missing_settings(self, clients: AwsClients) -> dict[str, list[str]]:
+        """Each feature with the environment variables it still needs (empty: available)."""
+        return {feature: unset_settings(**needs(clients)) for feature, (_, needs) in self.features.items()}
+
+    def require(self, clients: AwsClients, feature: str) -> None:
+        """AwsFeatureDisabled (503 naming the settings) for a feature this deployment is not configured for."""
+        missing = self.missing_settings(clients)[feature]
+        if missing:
+            raise AwsFeatureDisabled(self.features[feature][0], missing)
+
+    def available(self, clients: AwsClients) -> dict[str, bool]:
+        """For users: which features can be used here, naming no settings."""
+        return {feature: not missing for feature, missing in self.missing_settings(clients).items()}
+
+    def report(self, clients: AwsClients) -> dict[str, str]:
+        """For operators (health answer, startup log): "available", or which settings turn a feature on."""
+        return {feature: f"off: set {', '.join(missing)}" if missing else "available"
+                for feature, missing in self.missing_settings(clients).items()}
+
+    def log_unavailable(self, clients: AwsClients) -> None:
+        """One WARNING per feature that is off, naming what turns it on (users are told only that it is off)."""
+        for feature, state in self.report(clients).items():
+            if state != "available":
+                logger.warning("feature unavailable", extra={"feature": feature, "state": state})
+
+
 @contextmanager
 def calling(service: str) -> Iterator[None]:
     """Translate botocore failures (after its own bounded retries) into the typed errors above."""
@@ -108,6 +144,36 @@ def content_key(prefix: str, extension: str, *parts: str) -> str:
     """An S3 key derived from the content that produces the object, so equal inputs share one object."""
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"{prefix}/{digest}.{extension}"
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # "user" or "assistant"
+    text: str
+
+
+class TextStream:
+    """The text of a streamed answer, piece by piece as the model writes it. Iterating it raises
+    GuardrailBlocked (after counting it) when the guardrail intervened, and the typed errors for a failure
+    the stream reports midway. `stop_reason` is known once it is exhausted."""
+
+    def __init__(self, events: Iterator[dict], blocked: Callable[[str], None]) -> None:
+        self._events = events
+        self._blocked = blocked
+        self.stop_reason: str | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        written = []
+        with calling("Bedrock"):
+            for event in self._events:
+                text = event.get("contentBlockDelta", {}).get("delta", {}).get("text")
+                if text:
+                    written.append(text)
+                    yield text
+                if "messageStop" in event:
+                    self.stop_reason = event["messageStop"].get("stopReason")
+        if self.stop_reason == "guardrail_intervened":
+            self._blocked("".join(written))
 
 
 class Bedrock:
@@ -129,6 +195,22 @@ class Bedrock:
         if response.get("stopReason") == "guardrail_intervened":
             self._blocked(text)
         return text
+
+    def converse_stream(self, *, system: str, messages: Sequence[ChatMessage], max_tokens: int = 400,
+                        temperature: float = 0.7) -> TextStream:
+        """A conversation (alternating turns, the user's first and last) through the guardrail, answered as a
+        stream. The call is made here, so a refusal (throttling, access) raises before any text is read. The
+        guardrail checks the answer before each piece is sent (sync mode): no unchecked text reaches anyone."""
+        self._require("chat")
+        config = {**self._guardrail_config(), "streamProcessingMode": "sync"}
+        with calling("Bedrock"):
+            response = self.clients.get("bedrock-runtime").converse_stream(
+                modelId=self.settings.bedrock_text_model_id,
+                system=[{"text": system}],
+                messages=[{"role": message.role, "content": [{"text": message.text}]} for message in messages],
+                inferenceConfig={"maxTokens": max_tokens, "temperature": temperature},
+                guardrailConfig=config)
+        return TextStream(iter(response["stream"]), self._blocked)
 
     def generate_image(self, prompt: str, *, width: int = 512, height: int = 512) -> bytes:
         """A PNG from the image model; the prompt passes the guardrail first (image models take no guardrailConfig)."""
@@ -198,7 +280,8 @@ class Speech:
 
 
 class MediaStore:
-    """Objects in the media bucket, handed out as short-lived presigned GET URLs."""
+    """Objects in the media bucket under MEDIA_PREFIX, handed out through the CDN (MEDIA_BASE_URL, where the
+    site's CloudFront serves the bucket's prefix) or as short-lived presigned GET URLs."""
 
     def __init__(self, clients: AwsClients) -> None:
         self.clients = clients
@@ -225,3 +308,37 @@ class MediaStore:
                 s3.put_object(Bucket=self.settings.media_bucket, Key=key, Body=body, ContentType=content_type)
             return s3.generate_presigned_url("get_object", Params={"Bucket": self.settings.media_bucket, "Key": key},
                                              ExpiresIn=self.settings.media_url_seconds)
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        """Store `key` (under MEDIA_PREFIX)."""
+        self.require("media storage")
+        with calling("S3"):
+            self.clients.get("s3").put_object(Bucket=self.settings.media_bucket, Key=self.settings.media_prefix + key,
+                                              Body=body, ContentType=content_type)
+
+    def delete_folder(self, folder: str) -> int:
+        """Delete every object under `folder` (under MEDIA_PREFIX; "haiku-id/" say); how many there were."""
+        self.require("media storage")
+        s3 = self.clients.get("s3")
+        deleted = 0
+        with calling("S3"):
+            for page in s3.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.settings.media_bucket, Prefix=self.settings.media_prefix + folder):
+                keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+                if keys:
+                    result = s3.delete_objects(Bucket=self.settings.media_bucket,
+                                               Delete={"Objects": keys, "Quiet": True})
+                    if result.get("Errors"):
+                        raise AwsUnavailable("S3", f"{len(result['Errors'])} objects were not deleted")
+                    deleted += len(keys)
+        return deleted
+
+    def link(self, key: str) -> str:
+        """Where a browser fetches `key`: through MEDIA_BASE_URL when set (no signature, cacheable), else a
+        presigned URL valid MEDIA_URL_SECONDS."""
+        full_key = self.settings.media_prefix + key
+        if self.settings.media_base_url:
+            return f"{self.settings.media_base_url}/{quote(full_key)}"
+        return self.clients.get("s3").generate_presigned_url(
+            "get_object", Params={"Bucket": self.settings.media_bucket, "Key": full_key},
+            ExpiresIn=self.settings.media_url_seconds)

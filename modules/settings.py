@@ -59,6 +59,9 @@ class AppSettings(BaseSettings):
     media_bucket: str | None = None
     media_prefix: str = ""  # the app's folder in the shared media bucket, e.g. "lang-portal/" (IAM allows only it)
     media_url_seconds: int = Field(900, ge=60, le=43200)
+    # Where browsers fetch media without a signature: the site's CloudFront, which serves MEDIA_PREFIX of the
+    # bucket at the same path (https://haiku.app-dw.net). Unset: presigned URLs, valid MEDIA_URL_SECONDS.
+    media_base_url: str | None = None
     polly_voice_id: Literal["Kazuha", "Takumi"] = "Kazuha"
     aws_connect_timeout_seconds: float = Field(3.0, gt=0, le=60)
     aws_read_timeout_seconds: float = Field(30.0, gt=0, le=300)
@@ -71,7 +74,7 @@ class AppSettings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("cognito_issuer", "cognito_jwks_url")
+    @field_validator("cognito_issuer", "cognito_jwks_url", "media_base_url")
     @classmethod
     def _https_or_loopback(cls, value: str | None) -> str | None:
         if value is None:

@@ -53,9 +53,7 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
             await invalidation.start()
         logger.info("lang portal API ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                                      "local_mode": settings.local_mode, "response_cache": caching})
-        for feature, state in capabilities.feature_report(app.state.aws_clients).items():
-            if state != "available":  # learners are told only that it is unavailable; the why is here
-                logger.warning("feature unavailable", extra={"feature": feature, "state": state})
+        capabilities.FEATURES.log_unavailable(app.state.aws_clients)
         with startup_objects_frozen():
             yield
         await invalidation.stop()

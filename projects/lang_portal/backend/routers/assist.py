@@ -15,7 +15,7 @@ from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import (AiGuardDep, BedrockDep, Caller, DbSession, MediaDep, ResourceId,
                                               SpeechDep)
 from projects.lang_portal.backend.queries import visible_word
-from projects.lang_portal.backend.routers.capabilities import require_feature
+from projects.lang_portal.backend.routers.capabilities import FEATURES
 from projects.lang_portal.backend.schemas import ExampleSentence, MediaLink
 
 router = APIRouter(prefix="/api/words", tags=["assist"], route_class=ThreadedEndpointRoute)
@@ -41,7 +41,7 @@ class _ModelSentence(BaseModel):
 def word_audio(word_id: ResourceId, db: DbSession, caller: Caller, speech: SpeechDep, media: MediaDep,
                ai: AiGuardDep) -> dict:
     word = visible_word(db, word_id, caller.sub)
-    require_feature(media.clients, "word_audio")
+    FEATURES.require(media.clients, "word_audio")
     key = content_key("audio", "mp3", speech.voice_id, POLLY_ENGINE, word.japanese)
     url = media.cached_url(key, "audio/mpeg", lambda: ai.generate(
         caller, key, lambda: speech.synthesize(word.japanese), keep=False))
@@ -53,7 +53,7 @@ def word_audio(word_id: ResourceId, db: DbSession, caller: Caller, speech: Speec
 def word_picture(word_id: ResourceId, db: DbSession, caller: Caller, bedrock: BedrockDep, media: MediaDep,
                  ai: AiGuardDep) -> dict:
     word = visible_word(db, word_id, caller.sub)
-    require_feature(media.clients, "word_picture")  # before any call is spent
+    FEATURES.require(media.clients, "word_picture")  # before any call is spent
     prompt = (f"A simple, friendly flat illustration for language learners showing '{word.english}'. "
               "No text or letters in the image.")
     key = content_key("pictures", "png", bedrock.settings.bedrock_image_model_id, prompt)
@@ -67,7 +67,7 @@ def word_picture(word_id: ResourceId, db: DbSession, caller: Caller, bedrock: Be
 def example_sentence(word_id: ResourceId, db: DbSession, caller: Caller, bedrock: BedrockDep,
                      ai: AiGuardDep) -> dict:
     word = visible_word(db, word_id, caller.sub)
-    require_feature(bedrock.clients, "example_sentence")  # before any call is spent
+    FEATURES.require(bedrock.clients, "example_sentence")  # before any call is spent
     prompt = f"Word: {word.japanese} ({word.romaji}) meaning '{word.english}'."
     key = ("example_sentence", bedrock.settings.bedrock_text_model_id, prompt)
     return {"word_id": word.id, **ai.generate(caller, key, lambda: _sentence(bedrock, prompt))}

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from modules.health import database_check, health_response
-from projects.lang_portal.backend.routers.capabilities import feature_report
+from projects.lang_portal.backend.routers.capabilities import FEATURES
 
 router = APIRouter(tags=["health"])
 
@@ -20,4 +20,4 @@ async def health(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     return await health_response({"database": database_check(request.app.state.engine)},
                                  settings.health_timeout_seconds,
-                                 {"features": feature_report(request.app.state.aws_clients)})
+                                 {"features": FEATURES.report(request.app.state.aws_clients)})

@@ -10,12 +10,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from modules.batching import Batcher
+from modules.database import AsyncConnections, UTCDateTime, postgres_sql, utcnow
 from modules.response_cache import Invalidation, notice
 from modules.routing import ThreadedEndpointRoute
-from modules.database import AsyncConnections, postgres_sql
 from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
-from projects.lang_portal.backend.models import (Group, StudySession, UTCDateTime, Word, WordGroup, WordReviewItem,
-                                                 utcnow)
+from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem
 from projects.lang_portal.backend.queries import (PageNumber, SortOrder, WordSort, own_session, paginate,
                                                   session_items, visible_to, word_page)
 from projects.lang_portal.backend.schemas import (Page, ReviewIn, ReviewOut, StudySessionDetail, StudySessionItem,
