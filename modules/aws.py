@@ -293,6 +293,9 @@ class MediaStore:
     def require(self, feature: str) -> None:
         require(self.settings, feature, **self.needs())
 
+    def missing_settings(self) -> list[str]:
+        return unset_settings(**self.needs())
+
     def cached_url(self, key: str, content_type: str, produce: Callable[[], bytes]) -> str:
         """The URL of `key` (under MEDIA_PREFIX), producing and storing the object first when it is not there yet."""
         self.require("media storage")
