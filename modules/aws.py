@@ -76,7 +76,10 @@ class AwsClients:
     def get(self, service: str) -> BaseClient:
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._session.client(service, config=client_config(self.settings))
+                config = client_config(self.settings)
+                if service == "s3":  # presigned URLs signed with SigV4: buckets made since 2020 refuse SigV2
+                    config = config.merge(Config(signature_version="s3v4"))
+                self._clients[service] = self._session.client(service, config=config)
             return self._clients[service]
 
 

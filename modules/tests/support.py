@@ -1,5 +1,5 @@
 """Test helpers other apps' tests reuse: RSA keys, Cognito-like tokens, test HTTP servers (a JWKS) on 127.0.0.1,
-and botocore Stubber response bodies."""
+botocore Stubber response bodies, and a Stubber for concurrent and streamed calls."""
 from __future__ import annotations
 
 import io
@@ -10,11 +10,15 @@ import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pprint import pformat
 from typing import Self
 
 import boto3
 import jwt
+from botocore.exceptions import StubAssertionError
 from botocore.response import StreamingBody
+from botocore.stub import Stubber
+from botocore.validate import validate_parameters
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 ISSUER = "http://127.0.0.1/us-east-1_TestPool"
@@ -144,3 +148,49 @@ def stop_process(process: subprocess.Popen, stop_signal: int = signal.SIGTERM, t
             process.kill()
         output, _ = process.communicate()
     return output or ""
+
+
+class ConcurrentStubber(Stubber):
+    """A Stubber for clients called from several threads at once, in no set order: each call takes the first
+    queued response of its operation whose expected_params match it (not simply the next one). Event-stream
+    answers (ConverseStream's `stream`) are given as a list of event dicts, each checked against the stream's
+    event shapes, and reach the caller as that list, which iterates as botocore's EventStream does."""
+
+    def __init__(self, client) -> None:
+        super().__init__(client)
+        self._lock = threading.Lock()
+
+    def _assert_expected_params(self, model, params, context, **kwargs):
+        if self._should_not_stub(context):
+            return
+        with self._lock:
+            for index, queued in enumerate(self._queue):
+                expected = queued["expected_params"]
+                if queued["operation_name"] == model.name and (expected is None or expected == params):
+                    del self._queue[index]
+                    context["stubbed_response"] = queued["response"]
+                    return
+        raise StubAssertionError(operation_name=model.name,
+                                 reason=f"no queued response matches the call:\n{pformat(params)}")
+
+    def _get_response_handler(self, model, params, context, **kwargs):
+        return context.pop("stubbed_response")
+
+    def _validate_operation_response(self, operation_name, service_response):
+        shape = self.client.meta.service_model.operation_model(operation_name).output_shape
+        streams = {name: member for name, member in (shape.members.items() if shape else ())
+                   if member.serialization.get("eventstream")}
+        for name, stream_shape in streams.items():
+            for event in service_response.get(name, []):
+                validate_parameters(event, stream_shape)
+        super()._validate_operation_response(
+            operation_name, {key: value for key, value in service_response.items() if key not in streams})
+
+
+def stream_events(*texts: str, stop_reason: str = "end_turn") -> dict:
+    """A ConverseStream answer (for ConcurrentStubber) writing `texts` one piece after another."""
+    return {"stream": [{"messageStart": {"role": "assistant"}},
+                       *({"contentBlockDelta": {"delta": {"text": text}, "contentBlockIndex": 0}} for text in texts),
+                       {"contentBlockStop": {"contentBlockIndex": 0}},
+                       {"messageStop": {"stopReason": stop_reason}},
+                       {"metadata": {"usage": USAGE, "metrics": {"latencyMs": 12}}}]}

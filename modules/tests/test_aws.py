@@ -134,7 +134,7 @@ def test_media_is_produced_once_and_presigned(clients):
         for _ in range(2):
             url = store.cached_url("a/b.mp3", "audio/mpeg", lambda: produced.append(1) or b"audio")
             assert url.startswith("https://media-bucket.s3.amazonaws.com/app/a/b.mp3?")
-            assert "Expires=" in url or "X-Amz-Expires=900" in url
+            assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url and "X-Amz-Expires=900" in url  # SigV4
         s3.assert_no_pending_responses()
     assert produced == [1]
 
@@ -155,3 +155,13 @@ def test_local_mode_names_the_settings_that_enable_a_feature(feature, call, sett
         call(AwsClients(AppSettings(), session=fake_session()))
     assert raised.value.settings == settings
     assert str(raised.value) == f"{feature} is not available: set {', '.join(settings)} to enable it"
+
+
+def test_media_links_go_through_the_cdn_when_one_is_configured():
+    clients = AwsClients(AppSettings(**CONFIGURED, media_base_url="https://haiku.app-dw.net/"), session=fake_session())
+    assert MediaStore(clients).link("abc/image 1.png") == "https://haiku.app-dw.net/app/abc/image%201.png"
+
+
+def test_a_media_base_url_must_be_https():
+    with pytest.raises(ValueError, match="must be an https:// URL"):
+        AppSettings(media_base_url="http://haiku.app-dw.net")
