@@ -151,6 +151,7 @@ class ContainerServiceProps:
     read_only_root_filesystem: bool = True  # /tmp is a task volume
     enable_execute_command: bool = False
     auto_scaling: bool = True           # False: the task count stays at scaling.min_capacity
+    stop_timeout_seconds: int = 30      # SIGTERM to SIGKILL for the app (ECS's default; Fargate allows 2-120)
 
 
 class ContainerService(Construct):
@@ -250,6 +251,7 @@ class ContainerService(Construct):
             "mountPoints": tmp,
             "user": props.user,
             "privileged": False,
+            "stopTimeout": props.stop_timeout_seconds,
             # Traces and metrics go to the collector: start it first.
             "dependsOn": [{"containerName": SIDECAR_NAME, "condition": "START"}],
         }

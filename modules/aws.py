@@ -300,20 +300,19 @@ class MediaStore:
         return unset_settings(**self.needs())
 
     def cached_url(self, key: str, content_type: str, produce: Callable[[], bytes]) -> str:
-        """The URL of `key` (under MEDIA_PREFIX), producing and storing the object first when it is not there yet."""
+        """The link to `key` (under MEDIA_PREFIX), producing and storing the object first when it is not there yet."""
         self.require("media storage")
-        key = self.settings.media_prefix + key
+        full_key = self.settings.media_prefix + key
         s3 = self.clients.get("s3")
         with calling("S3"):
             try:
-                s3.head_object(Bucket=self.settings.media_bucket, Key=key)
+                s3.head_object(Bucket=self.settings.media_bucket, Key=full_key)
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
                     raise
                 body = produce()
-                s3.put_object(Bucket=self.settings.media_bucket, Key=key, Body=body, ContentType=content_type)
-            return s3.generate_presigned_url("get_object", Params={"Bucket": self.settings.media_bucket, "Key": key},
-                                             ExpiresIn=self.settings.media_url_seconds)
+                s3.put_object(Bucket=self.settings.media_bucket, Key=full_key, Body=body, ContentType=content_type)
+        return self.link(key)
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
         """Store `key` (under MEDIA_PREFIX)."""

@@ -109,6 +109,7 @@ def test_app_container_matches_the_spec_task_definition(stacks, service):
     assert container["healthCheck"] == {
         "command": ["CMD-SHELL", f"curl -f http://localhost:{port}{health_path} || exit 1"],
         "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60}
+    assert container["stopTimeout"] == 120  # Fargate Spot's two minutes between SIGTERM and the stop
     assert {s["name"] for s in container["secrets"]} == secrets
     for secret in container["secrets"]:
         expected = SECRET_OUTPUTS.get(secret["name"]) or REMOTE.format(
@@ -296,7 +297,8 @@ def test_apps_find_their_callees_through_cloud_map(stacks):
     assert env["VOCAB_GENERATOR_BACKEND_URL"] == f"http://vocab-generator-backend.{namespace}:8000"
     writing = {e["name"]: e["value"] for e in app(stacks, "writing-practice")["environment"]}
     assert writing["LANG_PORTAL_API_URL"] == f"http://lang-portal-api.{namespace}:8000"
-    assert not [k for k in {e["name"] for e in app(stacks, "haiku-api")["environment"]} if k.endswith("_URL")]
+    assert not [k for k in {e["name"] for e in app(stacks, "haiku-api")["environment"]}
+                if k.endswith("_URL") and k != "MEDIA_BASE_URL"]  # it calls no other service
 
 
 def test_guardrail_and_media_settings_reach_only_the_apps_that_use_them(stacks):
@@ -310,6 +312,10 @@ def test_guardrail_and_media_settings_reach_only_the_apps_that_use_them(stacks):
     assert lang_portal["COGNITO_CLIENT_IDS"].split(",") == [
         REMOTE.format("auth", f"app_client_id_{p}") for p in ("lang_portal", "vocab_generator", "writing_practice")]
     assert lang_portal["MEDIA_PREFIX"] == "lang-portal/" and lang_portal["DB_IAM_AUTH"] == "true"
+    # Media links through the project's own site, whose CloudFront serves its prefix of the media bucket.
+    haiku = {e["name"]: e["value"] for e in app(stacks, "haiku-api")["environment"]}
+    assert (haiku["MEDIA_PREFIX"], haiku["MEDIA_BASE_URL"]) == ("haiku/", "https://haiku.app-dw.net")
+    assert lang_portal["MEDIA_BASE_URL"] == "https://lang-portal.app-dw.net"
     # The study activities it launches, at their public addresses (platform.toml's launches and subdomains).
     assert json.loads(lang_portal["STUDY_ACTIVITY_URLS"]) == {"writing-practice": "https://writing.app-dw.net",
                                                               "haiku": "https://haiku.app-dw.net"}

@@ -133,6 +133,7 @@ class ContainerSettings(_Strict):
     log_stream_prefix: str
     otel_collector_image: str
     ecr_keep_images: PositiveInt
+    stop_timeout_seconds: int = Field(120, ge=2, le=120)  # Fargate's range
     health_check: ContainerHealthCheck
 
     @model_validator(mode="after")

@@ -145,6 +145,7 @@ class ProjectWorkspace(Workspace):
         container = ContainerService(self, service.name, ContainerServiceProps(
             name=service.name, family=task_family(platform, service), container_name=service.container,
             port=service.port, health_path=service.health_path, cpu=containers.cpu, memory=containers.memory,
+            stop_timeout_seconds=containers.stop_timeout_seconds,
             health_check=HealthCheck(check.interval_seconds, check.timeout_seconds, check.retries,
                                      check.start_period_seconds),
             scaling=Scaling(containers.min_capacity, containers.max_capacity, containers.cpu_target_percent,
@@ -202,6 +203,8 @@ class ProjectWorkspace(Workspace):
         if "s3-media" in service.aws_services:
             environment |= {"MEDIA_BUCKET": self.read("storage", "media_bucket_name"),
                             "MEDIA_PREFIX": media_prefix(project)}
+            if project.frontend == "static":  # the site's CloudFront serves the prefix at the same path
+                environment["MEDIA_BASE_URL"] = f"https://{platform.host(project.subdomain)}"
         if "DATABASE_URL" in service.secrets:
             environment["DB_IAM_AUTH"] = "true"  # the URL has no password: sign in with an IAM token
         if service.routing == "api" and project.launches:

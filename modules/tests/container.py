@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
+import pytest
 
 
 def dockerfile_instructions(dockerfile: Path, name: str) -> list[str]:
@@ -24,3 +29,34 @@ def local_command(command: list[str], port: int) -> list[str]:
     local[local.index("--host") + 1] = "127.0.0.1"
     local[local.index("--port") + 1] = str(port)
     return local
+
+
+def mismatched_pins(requirements: Path, lock: Path) -> dict[str, str]:
+    """The packages `requirements` pins at a version other than Pipfile.lock's (an image must run what was tested)."""
+    locked_file = json.loads(lock.read_text())
+    locked = {name.lower(): spec["version"].lstrip("=") for section in ("default", "develop")
+              for name, spec in locked_file[section].items() if "version" in spec}
+    pinned = dict(line.split("==") for line in requirements.read_text().splitlines()
+                  if line and not line.startswith("#"))
+    return {name: version for name, version in pinned.items() if locked.get(name) != version}
+
+
+def base_image_problem(dockerfile: Path) -> str | None:
+    """None when the image starts FROM a pinned slim Python 3.11 on Debian bookworm, as every app's does."""
+    [base] = dockerfile_instructions(dockerfile, "FROM")
+    if re.fullmatch(r"python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?", base):
+        return None
+    return f"FROM {base} is not a pinned python:3.11.x-slim-bookworm"
+
+
+def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.Response:
+    """The first answer from `url` of a server `process` is starting; fails the test if it exits or never answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode}: {process.stdout.read() if process.stdout else ''}")
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.3)
+    pytest.fail(f"{url} did not answer within {timeout}s")

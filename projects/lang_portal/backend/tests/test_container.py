@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from modules.tests.container import dockerfile_instructions, image_command, local_command
+from modules.tests.container import (base_image_problem, dockerfile_instructions, image_command, local_command,
+                                    mismatched_pins, wait_for_health)
 from modules.tests.postgres import free_port
 from modules.tests.support import stop_process
 
@@ -29,8 +28,7 @@ def instruction(name: str) -> list[str]:
 
 
 def test_base_image_is_a_pinned_slim_python_311():
-    [base] = instruction("FROM")
-    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?", base), base
+    assert base_image_problem(DOCKERFILE) is None
 
 
 def test_runs_as_a_non_root_user_with_curl_for_the_health_check():
@@ -49,24 +47,7 @@ def test_copies_only_what_the_app_needs():
 
 
 def test_requirements_match_the_lock_file():
-    lock = json.loads((REPO / "Pipfile.lock").read_text())
-    locked = {name.lower(): spec["version"].lstrip("=") for section in ("default", "develop")
-              for name, spec in lock[section].items() if "version" in spec}
-    pinned = dict(line.split("==") for line in (BACKEND / "requirements.txt").read_text().splitlines()
-                  if line and not line.startswith("#"))
-    assert {name: version for name, version in pinned.items() if locked.get(name) != version} == {}
-
-
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}: {process.stdout.read()}")
-        try:
-            return httpx.get(url, timeout=2)
-        except httpx.TransportError:
-            time.sleep(0.3)
-    pytest.fail(f"{url} did not answer within {timeout}s")
+    assert mismatched_pins(BACKEND / "requirements.txt", REPO / "Pipfile.lock") == {}
 
 
 @pytest.mark.slow
