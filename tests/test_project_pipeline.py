@@ -26,6 +26,7 @@ PIPELINES = {
     ("writing-practice", "frontend"): "projects/writing_practice/frontend",
 }
 SPAS = {("lang-portal", "frontend"), ("haiku", "frontend")}
+STATIC_SITES = {("lang-portal", "frontend"), ("haiku", "frontend")}
 CONTAINERS = {  # component -> (service, container, smoke path)
     ("lang-portal", "backend"): ("lang-portal-api", "fastapi-app", "https://lang-portal.app-dw.net/api/health"),
     ("haiku", "backend"): ("haiku-api", "fastapi-app", "https://haiku.app-dw.net/api/health"),
@@ -98,7 +99,17 @@ def test_trigger_is_a_push_to_main_under_the_component_folder(stacks, project, c
     expected = [f"{PIPELINES[(project, component)]}/**"]
     if (project, component) in CONTAINERS:
         expected.append("modules/**")  # the images copy the shared Python modules
+    if (project, component) in STATIC_SITES:
+        expected.append("projects/shared/spa/**")  # the SPAs compile the shared kit
     assert push["file_paths"] == {"includes": expected}
+
+
+def test_a_change_in_the_shared_spa_kit_rebuilds_every_spa_and_nothing_else(stacks):
+    started = {(project, component) for project, component in PIPELINES
+               if any(fnmatch.fnmatch("projects/shared/spa/src/auth/session.ts", pattern) for pattern in
+                      pipeline(stacks, project, component)[1]["trigger"][0]["git_configuration"]["push"][0][
+                          "file_paths"]["includes"])}
+    assert started == STATIC_SITES
 
 
 @pytest.mark.parametrize("project,component", PIPELINES)

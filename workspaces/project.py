@@ -77,12 +77,18 @@ def buildspec(project: Project, component: str, step: str = "") -> str:
     return f"{component_dir(project, component)}/buildspec{'-' + step if step else ''}.yml"
 
 
+SPA_KIT_DIR = "projects/shared/spa"  # the package every static SPA compiles in (auth, API client, UI kit)
+
+
 def trigger_paths(project: Project, component: str) -> list[str]:
     """A component's pipeline starts on pushes under its folder; container images also copy the
-    shared Python `modules/`, so a change there rebuilds every container component."""
+    shared Python `modules/`, so a change there rebuilds every container component, and a static
+    site compiles the shared SPA kit, so a change there rebuilds every SPA."""
     paths = [f"{component_dir(project, component)}/**"]
     if project.services_of(component):
         paths.append("modules/**")
+    if component == "frontend" and project.frontend == "static":
+        paths.append(f"{SPA_KIT_DIR}/**")
     return paths
 
 

@@ -1,14 +1,14 @@
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { ApiClient } from "./api/client";
+import { ApiClient } from "@app-dw/spa-kit/api/client";
 import { createLangPortalApi } from "./api/langPortal";
 import { App } from "./App";
-import { HostedUiClient } from "./auth/hostedUi";
-import { AuthSession } from "./auth/session";
+import { HostedUiClient } from "@app-dw/spa-kit/auth/hostedUi";
+import { AuthSession } from "@app-dw/spa-kit/auth/session";
 import { ServicesProvider } from "./services";
-import { COGNITO, fakeJwt, fakeNavigator, signedInSession, tokenResponse } from "./test/cognito";
-import { ThemeProvider } from "./theme";
+import { COGNITO, fakeJwt, fakeNavigator, signedInSession, tokenResponse } from "@app-dw/spa-kit/test/cognito";
+import { ThemeProvider } from "@app-dw/spa-kit/theme";
 
 function renderWithSession(session: AuthSession) {
   const api = createLangPortalApi(new ApiClient("/api", session.getAccessToken, vi.fn()));

@@ -1,8 +1,8 @@
 import { BrowserRouter, Navigate, Route, Routes } from "react-router";
 import { LoadingState } from "./components/AsyncContent";
 import { Layout } from "./components/Layout";
-import { Alert } from "./components/ui/alert";
-import { Button } from "./components/ui/button";
+import { Alert } from "@app-dw/spa-kit/ui/alert";
+import { Button } from "@app-dw/spa-kit/ui/button";
 import { DashboardPage } from "./pages/DashboardPage";
 import { GroupPage } from "./pages/GroupPage";
 import { GroupsPage } from "./pages/GroupsPage";

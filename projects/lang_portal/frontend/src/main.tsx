@@ -1,14 +1,14 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { ApiClient } from "./api/client";
+import { ApiClient } from "@app-dw/spa-kit/api/client";
 import { createLangPortalApi } from "./api/langPortal";
 import { App } from "./App";
-import { HostedUiClient } from "./auth/hostedUi";
-import { AuthSession } from "./auth/session";
-import { loadConfig } from "./config";
+import { HostedUiClient } from "@app-dw/spa-kit/auth/hostedUi";
+import { AuthSession } from "@app-dw/spa-kit/auth/session";
+import { loadConfig } from "@app-dw/spa-kit/config";
 import "./index.css";
 import { ServicesProvider } from "./services";
-import { applyTheme, storedThemePreference, ThemeProvider } from "./theme";
+import { applyTheme, storedThemePreference, ThemeProvider } from "@app-dw/spa-kit/theme";
 
 // Before the first paint, so a dark-theme user never sees a white flash.
 applyTheme(storedThemePreference());
@@ -20,7 +20,7 @@ async function start(): Promise<void> {
   const config = await loadConfig(fetchImpl, window.location.origin);
   const hostedUi = config.cognito && new HostedUiClient(config.cognito, fetchImpl, window.sessionStorage);
   const session = new AuthSession(hostedUi);
-  const api = createLangPortalApi(new ApiClient(config.apiBaseUrl, session.getAccessToken, fetchImpl));
+  const api = createLangPortalApi(new ApiClient(config.apiBaseUrl, session.getAccessToken, fetchImpl, "the Lang Portal API"));
   root.render(
     <StrictMode>
       <ServicesProvider services={{ api, session }}>

@@ -2,7 +2,7 @@
  * so tests can render any page with a fake API. */
 import { createContext, useContext, useSyncExternalStore, type ReactNode } from "react";
 import type { LangPortalApi } from "./api/langPortal";
-import type { AuthSession, AuthState } from "./auth/session";
+import type { AuthSession, AuthState } from "@app-dw/spa-kit/auth/session";
 
 export interface Services {
   api: LangPortalApi;

@@ -1,5 +1,5 @@
 /** Every Lang Portal API call the pages make, typed. */
-import type { ApiClient, PageQuery } from "./client";
+import type { ApiClient, PageQuery } from "@app-dw/spa-kit/api/client";
 import type {
   Capabilities,
   ExampleSentence,

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { StudyActivity } from "../api/types";
-import { cn } from "../lib/cn";
+import { cn } from "@app-dw/spa-kit/lib/cn";
 
 /** The activity's thumbnail, or its initial on a tinted tile when there is none or it fails. */
 export function ActivityThumbnail({ activity, className }: { activity: StudyActivity; className?: string }) {

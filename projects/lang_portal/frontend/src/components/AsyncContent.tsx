@@ -1,9 +1,9 @@
 import type { ReactNode } from "react";
 import type { ApiData } from "../hooks/useApiData";
 import { isNotFound, learnerMessage, worthRetrying } from "../lib/errors";
-import { Alert } from "./ui/alert";
-import { Button } from "./ui/button";
-import { Skeleton } from "./ui/skeleton";
+import { Alert } from "@app-dw/spa-kit/ui/alert";
+import { Button } from "@app-dw/spa-kit/ui/button";
+import { Skeleton } from "@app-dw/spa-kit/ui/skeleton";
 
 export function LoadingState({ label = "Loading…", rows = 3 }: { label?: string; rows?: number }) {
   return (

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
-import type { Pagination as PageInfo, SortOrder } from "../api/client";
-import { cn } from "../lib/cn";
-import { Button } from "./ui/button";
+import type { Pagination as PageInfo, SortOrder } from "@app-dw/spa-kit/api/client";
+import { cn } from "@app-dw/spa-kit/lib/cn";
+import { Button } from "@app-dw/spa-kit/ui/button";
 
 export interface Column<T> {
   header: string;

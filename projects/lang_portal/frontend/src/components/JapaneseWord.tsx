@@ -1,5 +1,5 @@
 import { furiganaSegments } from "../lib/furigana";
-import { cn } from "../lib/cn";
+import { cn } from "@app-dw/spa-kit/lib/cn";
 
 /** Japanese with its reading as furigana over the kanji (<ruby>), marked as Japanese for screen readers
  * and fonts. */

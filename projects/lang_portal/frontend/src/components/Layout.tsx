@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router";
-import { cn } from "../lib/cn";
+import { cn } from "@app-dw/spa-kit/lib/cn";
 import { useAuth } from "../services";
-import { Badge } from "./ui/badge";
-import { Button } from "./ui/button";
+import { Badge } from "@app-dw/spa-kit/ui/badge";
+import { Button } from "@app-dw/spa-kit/ui/button";
 
 const NAV_ITEMS = [
   { to: "/dashboard", label: "Dashboard" },

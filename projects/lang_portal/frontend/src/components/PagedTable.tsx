@@ -1,11 +1,11 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
-import type { Page, PageQuery } from "../api/client";
+import type { Page, PageQuery } from "@app-dw/spa-kit/api/client";
 import type { LangPortalApi } from "../api/langPortal";
 import { useApiData } from "../hooks/useApiData";
 import { useListQuery } from "../hooks/useListQuery";
 import { AsyncContent, EmptyState } from "./AsyncContent";
 import { DataTable, Pagination, type Column } from "./DataTable";
-import { Button } from "./ui/button";
+import { Button } from "@app-dw/spa-kit/ui/button";
 
 export interface PagedTableProps<T> {
   /** Names the list being shown (e.g. "groups/3/words"): a new key loads afresh. */

@@ -1,12 +1,12 @@
 import { useState, type ReactNode } from "react";
-import { ApiError } from "../api/client";
+import { ApiError } from "@app-dw/spa-kit/api/client";
 import type { LangPortalApi } from "../api/langPortal";
 import type { Capabilities, ExampleSentence, MediaLink } from "../api/types";
 import { useApiData } from "../hooks/useApiData";
 import { learnerMessage } from "../lib/errors";
 import { useApi } from "../services";
-import { Alert } from "./ui/alert";
-import { Button } from "./ui/button";
+import { Alert } from "@app-dw/spa-kit/ui/alert";
+import { Button } from "@app-dw/spa-kit/ui/button";
 
 type Requested<T> =
   { status: "idle" } | { status: "loading" } | { status: "ready"; value: T } | { status: "failed"; error: Error };

@@ -1,5 +1,5 @@
 import { useSearchParams } from "react-router";
-import type { PageQuery, SortOrder } from "../api/client";
+import type { PageQuery, SortOrder } from "@app-dw/spa-kit/api/client";
 
 export interface ListQuery extends PageQuery {
   page: number;

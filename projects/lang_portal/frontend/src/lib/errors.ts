@@ -1,4 +1,4 @@
-import { ApiError } from "../api/client";
+import { ApiError } from "@app-dw/spa-kit/api/client";
 
 /** What a learner is told about a failed request: the API's own words where they are meant for them
  * (not found, invalid input), plain advice for outages and rate limits. */

@@ -1,9 +1,9 @@
 import { Link } from "react-router";
 import { AsyncContent, EmptyState } from "../components/AsyncContent";
 import { PageHeader } from "../components/PageHeader";
-import { ButtonLink } from "../components/ui/button";
-import { TitledCard } from "../components/ui/card";
-import { Progress } from "../components/ui/progress";
+import { ButtonLink } from "@app-dw/spa-kit/ui/button";
+import { TitledCard } from "@app-dw/spa-kit/ui/card";
+import { Progress } from "@app-dw/spa-kit/ui/progress";
 import { useApiData } from "../hooks/useApiData";
 import { formatDateTime, formatPercent } from "../lib/format";
 

@@ -1,5 +1,5 @@
 import { PageHeader } from "../components/PageHeader";
-import { ButtonLink } from "../components/ui/button";
+import { ButtonLink } from "@app-dw/spa-kit/ui/button";
 
 export function NotFoundPage() {
   return (

@@ -9,11 +9,11 @@ describe("settings", () => {
 
     await user.click(screen.getByRole("radio", { name: "Dark" }));
     expect(document.documentElement).toHaveClass("dark");
-    expect(localStorage.getItem("lang-portal.theme")).toBe("dark");
+    expect(localStorage.getItem("app-dw.theme")).toBe("dark");
 
     await user.click(screen.getByRole("radio", { name: "Light" }));
     expect(document.documentElement).not.toHaveClass("dark");
-    expect(localStorage.getItem("lang-portal.theme")).toBe("light");
+    expect(localStorage.getItem("app-dw.theme")).toBe("light");
   });
 
   it("resets history only after confirmation", async () => {

@@ -1,13 +1,13 @@
 import { useState } from "react";
 import type { ResetResult } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
-import { Alert } from "../components/ui/alert";
-import { Button } from "../components/ui/button";
-import { Card, CardContent, TitledCard } from "../components/ui/card";
-import { ConfirmDialog } from "../components/ui/dialog";
-import { cn } from "../lib/cn";
+import { Alert } from "@app-dw/spa-kit/ui/alert";
+import { Button } from "@app-dw/spa-kit/ui/button";
+import { Card, CardContent, TitledCard } from "@app-dw/spa-kit/ui/card";
+import { ConfirmDialog } from "@app-dw/spa-kit/ui/dialog";
+import { cn } from "@app-dw/spa-kit/lib/cn";
 import { useApi } from "../services";
-import { useTheme, type ThemePreference } from "../theme";
+import { useTheme, type ThemePreference } from "@app-dw/spa-kit/theme";
 
 const THEMES: { value: ThemePreference; label: string }[] = [
   { value: "light", label: "Light" },

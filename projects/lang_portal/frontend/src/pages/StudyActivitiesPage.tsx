@@ -3,9 +3,9 @@ import { ActivityThumbnail } from "../components/ActivityThumbnail";
 import { AsyncContent } from "../components/AsyncContent";
 import { Pagination } from "../components/DataTable";
 import { PageHeader } from "../components/PageHeader";
-import { ButtonLink } from "../components/ui/button";
-import { Alert } from "../components/ui/alert";
-import { Card, CardContent } from "../components/ui/card";
+import { ButtonLink } from "@app-dw/spa-kit/ui/button";
+import { Alert } from "@app-dw/spa-kit/ui/alert";
+import { Card, CardContent } from "@app-dw/spa-kit/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useListQuery } from "../hooks/useListQuery";
 

@@ -1,6 +1,6 @@
 import { PageHeader } from "../components/PageHeader";
 import { SessionsTable } from "../components/SessionsTable";
-import { ButtonLink } from "../components/ui/button";
+import { ButtonLink } from "@app-dw/spa-kit/ui/button";
 
 export function StudySessionsPage() {
   return (

@@ -2,12 +2,12 @@ import { render } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { vi } from "vitest";
-import { ApiClient } from "../api/client";
+import { ApiClient } from "@app-dw/spa-kit/api/client";
 import { createLangPortalApi } from "../api/langPortal";
 import { AppRoutes } from "../App";
-import { AuthSession } from "../auth/session";
+import { AuthSession } from "@app-dw/spa-kit/auth/session";
 import { ServicesProvider } from "../services";
-import { ThemeProvider } from "../theme";
+import { ThemeProvider } from "@app-dw/spa-kit/theme";
 
 /** What a route answers: a JSON body (200), or a Response for anything else (or a Promise of either). */
 export type RouteReply = unknown | Response | ((request: SentRequest) => unknown | Response);

@@ -1,5 +1,5 @@
 /**
- * JSON over fetch for the Lang Portal API: the bearer token on every request (one retry with
+ * JSON over fetch for an app-dw API: the bearer token on every request (one retry with
  * a refreshed token on 401), errors as ApiError with the API's own message, and the API's
  * page envelope.
  */
@@ -46,7 +46,10 @@ export class ApiError extends Error {
   }
 }
 
-export const NETWORK_ERROR_MESSAGE = "Cannot reach the Lang Portal API. Check your connection and try again.";
+/** What a request that never reached the API says; `apiName` is how learners know it ("the Lang Portal"). */
+export function networkErrorMessage(apiName: string): string {
+  return `Cannot reach ${apiName}. Check your connection and try again.`;
+}
 
 /** FastAPI answers {"detail": "..."} or, for validation, {"detail": [{"msg": ...}]}. */
 export function errorMessageFrom(body: unknown, status: number): string {
@@ -71,6 +74,7 @@ export class ApiClient {
     private readonly getToken: TokenProvider,
     // Resolved per call (not bound at construction) so tests can stub the global fetch.
     private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+    private readonly apiName = "the API",
   ) {}
 
   get<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -134,7 +138,7 @@ export class ApiClient {
       });
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      throw new ApiError(0, NETWORK_ERROR_MESSAGE);
+      throw new ApiError(0, networkErrorMessage(this.apiName));
     }
   }
 

@@ -2,7 +2,8 @@ import { createContext, useContext, useEffect, useState, type ReactNode } from "
 
 export type ThemePreference = "light" | "dark" | "system";
 
-const STORAGE_KEY = "lang-portal.theme";
+// Each app has its own origin, so its own copy of the choice.
+const STORAGE_KEY = "app-dw.theme";
 const DARK_QUERY = "(prefers-color-scheme: dark)";
 
 export function storedThemePreference(): ThemePreference {

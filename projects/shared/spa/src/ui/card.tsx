@@ -1,5 +1,5 @@
 import { useId, type HTMLAttributes, type ReactNode } from "react";
-import { cn } from "../../lib/cn";
+import { cn } from "../lib/cn";
 
 export function Card({ className, ...props }: HTMLAttributes<HTMLElement>) {
   return <section className={cn("rounded-lg border bg-card shadow-sm", className)} {...props} />;

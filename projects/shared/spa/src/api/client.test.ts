@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiClient, ApiError, NETWORK_ERROR_MESSAGE, errorMessageFrom } from "./client";
+import { ApiClient, ApiError, networkErrorMessage, errorMessageFrom } from "./client";
 
 type Reply = Response | (() => Response | Promise<Response>);
 
@@ -99,7 +99,7 @@ describe("ApiClient", () => {
       new Response("<html>Bad gateway</html>", { status: 502 }),
     );
     const client = new ApiClient("/api", async () => null, fetchMock);
-    await expect(client.get("/words")).rejects.toMatchObject({ status: 0, message: NETWORK_ERROR_MESSAGE });
+    await expect(client.get("/words")).rejects.toMatchObject({ status: 0, message: networkErrorMessage("the API") });
     await expect(client.get("/words")).rejects.toMatchObject({
       message: "The API answered with something that is not JSON.",
     });

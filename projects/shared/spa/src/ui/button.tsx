@@ -1,6 +1,6 @@
 import type { ButtonHTMLAttributes, Ref } from "react";
 import { Link, type LinkProps } from "react-router";
-import { cn } from "../../lib/cn";
+import { cn } from "../lib/cn";
 
 type Variant = "primary" | "outline" | "ghost" | "destructive";
 type Size = "sm" | "md";

@@ -1,12 +1,12 @@
 // Fails the build when the JavaScript a browser downloads grows past the budget (gzipped,
-// as CloudFront serves it). Run by `npm run build` after vite build.
+// as CloudFront serves it). Every SPA's `npm run build` runs it after vite build, in the SPA's folder.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 // kB = 1000 bytes, the unit vite prints beside it.
 const BUDGET_BYTES = 300 * 1000;
-const assets = new URL("../dist/assets/", import.meta.url).pathname;
+const assets = join(process.cwd(), "dist", "assets");
 
 const files = readdirSync(assets).filter((name) => name.endsWith(".js"));
 if (files.length === 0) {
