@@ -2,7 +2,7 @@
 import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
 import { defineConfig, mergeConfig } from "vite";
-import { spaKitConfig, testFiles } from "../../shared/spa/vite";
+import { spaKitConfig, testFiles, testSetup } from "../../shared/spa/vite";
 
 // `npm run dev` (and `preview`) proxies /api to the local backend (make run-lang-portal), so the SPA and the
 // API share an origin exactly as they do behind the ALB in AWS.
@@ -16,7 +16,7 @@ export default defineConfig(
     test: {
       environment: "jsdom",
       include: testFiles,
-      setupFiles: ["./src/test/setup.ts"],
+      setupFiles: [testSetup],
       restoreMocks: true,
     },
   }),

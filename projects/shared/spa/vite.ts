@@ -29,3 +29,6 @@ export function spaKitConfig() {
 
 /** The SPA's tests and the kit's (vitest's `include`). */
 export const testFiles = ["src/**/*.test.{ts,tsx}", `${kitSource}/**/*.test.{ts,tsx}`];
+
+/** jsdom stand-ins and cleanup every SPA's tests need (vitest's `setupFiles`). */
+export const testSetup = `${kitSource}/test/setup.ts`;

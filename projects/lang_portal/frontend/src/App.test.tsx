@@ -13,7 +13,7 @@ import { ThemeProvider } from "@app-dw/spa-kit/theme";
 function renderWithSession(session: AuthSession) {
   const api = createLangPortalApi(new ApiClient("/api", session.getAccessToken, vi.fn()));
   return render(
-    <ServicesProvider services={{ api, session }}>
+    <ServicesProvider services={{ api, session, appName: "Lang Portal" }}>
       <ThemeProvider>
         <App />
       </ThemeProvider>

@@ -1,8 +1,6 @@
 import { BrowserRouter, Navigate, Route, Routes } from "react-router";
-import { LoadingState } from "./components/AsyncContent";
+import { SignInGate } from "@app-dw/spa-kit/app";
 import { Layout } from "./components/Layout";
-import { Alert } from "@app-dw/spa-kit/ui/alert";
-import { Button } from "@app-dw/spa-kit/ui/button";
 import { DashboardPage } from "./pages/DashboardPage";
 import { GroupPage } from "./pages/GroupPage";
 import { GroupsPage } from "./pages/GroupsPage";
@@ -15,7 +13,6 @@ import { StudySessionPage } from "./pages/StudySessionPage";
 import { StudySessionsPage } from "./pages/StudySessionsPage";
 import { WordPage } from "./pages/WordPage";
 import { WordsPage } from "./pages/WordsPage";
-import { useAuth } from "./services";
 
 export function AppRoutes() {
   return (
@@ -39,36 +36,13 @@ export function AppRoutes() {
   );
 }
 
-function SignInScreen({ message, onSignIn }: { message: string | null; onSignIn: () => void }) {
-  return (
-    <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center gap-4 px-4">
-      <h1 className="text-2xl font-bold">Lang Portal</h1>
-      {message && <Alert tone="error">{message}</Alert>}
-      <p className="text-muted-foreground">Sign in with your app-dw account to study.</p>
-      <Button onClick={onSignIn} className="self-start">
-        Sign in
-      </Button>
-    </main>
-  );
-}
-
-/** The pages once someone is signed in; the sign-in screen when not. The router mounts only
- * after sign-in has put the address back from /auth/callback to the page the user wanted. */
+/** The pages once someone is signed in; the sign-in screen when not. */
 export function App() {
-  const { state, session } = useAuth();
-  if (state.status === "starting") {
-    return (
-      <main className="mx-auto max-w-md px-4 py-16">
-        <LoadingState label="Signing you in…" />
-      </main>
-    );
-  }
-  if (state.status === "signed-out") {
-    return <SignInScreen message={state.message} onSignIn={() => void session.signIn()} />;
-  }
   return (
-    <BrowserRouter>
-      <AppRoutes />
-    </BrowserRouter>
+    <SignInGate title="Lang Portal" purpose="to study">
+      <BrowserRouter>
+        <AppRoutes />
+      </BrowserRouter>
+    </SignInGate>
   );
 }

@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router";
+import { UserBox, useFocusHeadingOnNavigation } from "@app-dw/spa-kit/components/UserBox";
 import { cn } from "@app-dw/spa-kit/lib/cn";
-import { useAuth } from "../services";
-import { Badge } from "@app-dw/spa-kit/ui/badge";
 import { Button } from "@app-dw/spa-kit/ui/button";
 
 const NAV_ITEMS = [
@@ -13,37 +12,6 @@ const NAV_ITEMS = [
   { to: "/study_sessions", label: "Sessions" },
   { to: "/settings", label: "Settings" },
 ];
-
-function UserBox() {
-  const { state, session } = useAuth();
-  if (state.status !== "signed-in") return null;
-  if (state.mode === "local") {
-    return <Badge title="No sign-in configured: everything is recorded for one local user">Local mode</Badge>;
-  }
-  return (
-    <div className="flex items-center gap-2 text-sm">
-      <span className="max-w-40 truncate text-muted-foreground" title={state.user.name}>
-        {state.user.name}
-      </span>
-      <Button variant="outline" size="sm" onClick={() => session.signOut()}>
-        Sign out
-      </Button>
-    </div>
-  );
-}
-
-/** After a move to another page (not the first one), focus goes to its heading: a screen reader reads where
- * the learner is, and the next Tab starts from the page's content rather than from the top. */
-function useFocusHeadingOnNavigation(pathname: string) {
-  const firstPage = useRef(true);
-  useEffect(() => {
-    if (firstPage.current) {
-      firstPage.current = false;
-      return;
-    }
-    document.querySelector<HTMLElement>("main h1")?.focus();
-  }, [pathname]);
-}
 
 export function Layout() {
   const [menuOpen, setMenuOpen] = useState(false);

@@ -3,7 +3,7 @@ import type { Page, PageQuery } from "@app-dw/spa-kit/api/client";
 import type { LangPortalApi } from "../api/langPortal";
 import { useApiData } from "../hooks/useApiData";
 import { useListQuery } from "../hooks/useListQuery";
-import { AsyncContent, EmptyState } from "./AsyncContent";
+import { AsyncContent, EmptyState } from "@app-dw/spa-kit/components/AsyncContent";
 import { DataTable, Pagination, type Column } from "./DataTable";
 import { Button } from "@app-dw/spa-kit/ui/button";
 

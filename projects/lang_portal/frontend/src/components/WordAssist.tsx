@@ -3,7 +3,8 @@ import { ApiError } from "@app-dw/spa-kit/api/client";
 import type { LangPortalApi } from "../api/langPortal";
 import type { Capabilities, ExampleSentence, MediaLink } from "../api/types";
 import { useApiData } from "../hooks/useApiData";
-import { learnerMessage } from "../lib/errors";
+import { learnerMessage } from "@app-dw/spa-kit/lib/errors";
+import { useServices } from "@app-dw/spa-kit/services";
 import { useApi } from "../services";
 import { Alert } from "@app-dw/spa-kit/ui/alert";
 import { Button } from "@app-dw/spa-kit/ui/button";
@@ -32,6 +33,7 @@ function useOnRequest<T>(fetcher: (api: LangPortalApi) => Promise<T>) {
 
 /** What went wrong, in a learner's words (the API's detail, e.g. a missing setting, is for operators). */
 function RequestFailure({ thing, error }: { thing: string; error: Error }) {
+  const { appName } = useServices();
   const status = error instanceof ApiError ? error.status : -1;
   const [title, text] =
     status === 422
@@ -40,7 +42,7 @@ function RequestFailure({ thing, error }: { thing: string; error: Error }) {
         ? [`The ${thing} did not come out right`, "Try again."]
         : status >= 500
           ? [`The ${thing} is not available right now`, "Try again in a little while."]
-          : [`The ${thing} could not be loaded`, learnerMessage(error)];
+          : [`The ${thing} could not be loaded`, learnerMessage(error, appName)];
   return (
     <Alert tone={status === 422 || status >= 500 ? "info" : "error"} title={title}>
       <p className="mt-1">{text}</p>

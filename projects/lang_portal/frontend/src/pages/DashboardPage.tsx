@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import { AsyncContent, EmptyState } from "../components/AsyncContent";
+import { AsyncContent, EmptyState } from "@app-dw/spa-kit/components/AsyncContent";
 import { PageHeader } from "../components/PageHeader";
 import { ButtonLink } from "@app-dw/spa-kit/ui/button";
 import { TitledCard } from "@app-dw/spa-kit/ui/card";

@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import { AsyncContent } from "../components/AsyncContent";
+import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
 import { PageHeader } from "../components/PageHeader";
 import { SessionsTable } from "../components/SessionsTable";
 import { WordsTable } from "../components/WordsTable";

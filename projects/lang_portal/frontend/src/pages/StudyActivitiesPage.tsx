@@ -1,6 +1,6 @@
 import { Link, useSearchParams } from "react-router";
 import { ActivityThumbnail } from "../components/ActivityThumbnail";
-import { AsyncContent } from "../components/AsyncContent";
+import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
 import { Pagination } from "../components/DataTable";
 import { PageHeader } from "../components/PageHeader";
 import { ButtonLink } from "@app-dw/spa-kit/ui/button";

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import type { StudyActivity } from "../api/types";
-import { AsyncContent } from "../components/AsyncContent";
+import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
 import { PageHeader } from "../components/PageHeader";
 import { Alert } from "@app-dw/spa-kit/ui/alert";
 import { Button, ButtonLink } from "@app-dw/spa-kit/ui/button";
@@ -9,7 +9,8 @@ import { Card, CardContent } from "@app-dw/spa-kit/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useNumericParam } from "../hooks/useNumericParam";
 import { activityLaunchUrl } from "../lib/activityUrl";
-import { learnerMessage } from "../lib/errors";
+import { learnerMessage } from "@app-dw/spa-kit/lib/errors";
+import { useServices } from "@app-dw/spa-kit/services";
 import { useApi } from "../services";
 import { NotFoundPage } from "./NotFoundPage";
 
@@ -21,6 +22,7 @@ export interface LaunchedState {
 
 function LaunchForm({ activity }: { activity: StudyActivity }) {
   const api = useApi();
+  const { appName } = useServices();
   const navigate = useNavigate();
   const groups = useApiData((client, signal) => client.groups.listAll(signal), []);
   // A group chosen before (?group_id=, from "Study this group" or "Continue") is preselected.
@@ -39,7 +41,7 @@ function LaunchForm({ activity }: { activity: StudyActivity }) {
       const state: LaunchedState = { launchedUrl, activityName: activity.name };
       navigate(`/study_sessions/${session.id}`, { state });
     } catch (caught) {
-      setError(caught instanceof Error ? learnerMessage(caught) : String(caught));
+      setError(caught instanceof Error ? learnerMessage(caught, appName) : String(caught));
       setSubmitting(false);
     }
   };

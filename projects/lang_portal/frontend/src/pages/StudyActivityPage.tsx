@@ -1,5 +1,5 @@
 import { ActivityThumbnail } from "../components/ActivityThumbnail";
-import { AsyncContent } from "../components/AsyncContent";
+import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
 import { PageHeader } from "../components/PageHeader";
 import { SessionsTable } from "../components/SessionsTable";
 import { ButtonLink } from "@app-dw/spa-kit/ui/button";

@@ -1,5 +1,5 @@
 import { Link, useLocation } from "react-router";
-import { AsyncContent } from "../components/AsyncContent";
+import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
 import { PageHeader } from "../components/PageHeader";
 import { WordsTable } from "../components/WordsTable";
 import { Alert } from "@app-dw/spa-kit/ui/alert";

@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import { AsyncContent } from "../components/AsyncContent";
+import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
 import { JapaneseWord } from "../components/JapaneseWord";
 import { PageHeader } from "../components/PageHeader";
 import { WordAssist } from "../components/WordAssist";

@@ -1,9 +1,10 @@
 import type { ReactNode } from "react";
 import type { ApiData } from "../hooks/useApiData";
 import { isNotFound, learnerMessage, worthRetrying } from "../lib/errors";
-import { Alert } from "@app-dw/spa-kit/ui/alert";
-import { Button } from "@app-dw/spa-kit/ui/button";
-import { Skeleton } from "@app-dw/spa-kit/ui/skeleton";
+import { useServices } from "../services";
+import { Alert } from "../ui/alert";
+import { Button } from "../ui/button";
+import { Skeleton } from "../ui/skeleton";
 
 export function LoadingState({ label = "Loading…", rows = 3 }: { label?: string; rows?: number }) {
   return (
@@ -17,6 +18,7 @@ export function LoadingState({ label = "Loading…", rows = 3 }: { label?: strin
 }
 
 export function ErrorState({ error, onRetry, notFound }: { error: Error; onRetry?: () => void; notFound?: ReactNode }) {
+  const { appName } = useServices();
   if (notFound && isNotFound(error)) {
     return (
       <Alert tone="info" title="Not found">
@@ -26,7 +28,7 @@ export function ErrorState({ error, onRetry, notFound }: { error: Error; onRetry
   }
   return (
     <Alert tone="error" title="Something went wrong">
-      <p className="mt-1">{learnerMessage(error)}</p>
+      <p className="mt-1">{learnerMessage(error, appName)}</p>
       {onRetry && worthRetrying(error) && (
         <Button variant="outline" size="sm" className="mt-3" onClick={onRetry}>
           Try again
