@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import { AsyncContent, EmptyState } from "@app-dw/spa-kit/components/AsyncContent";
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 import { ButtonLink } from "@app-dw/spa-kit/ui/button";
 import { TitledCard } from "@app-dw/spa-kit/ui/card";
 import { Progress } from "@app-dw/spa-kit/ui/progress";

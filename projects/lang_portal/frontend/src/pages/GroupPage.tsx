@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 import { SessionsTable } from "../components/SessionsTable";
 import { WordsTable } from "../components/WordsTable";
 import { ButtonLink } from "@app-dw/spa-kit/ui/button";

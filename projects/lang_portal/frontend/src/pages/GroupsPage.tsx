@@ -2,7 +2,7 @@ import { Link } from "react-router";
 import type { GroupListItem } from "../api/types";
 import type { Column } from "../components/DataTable";
 import { PagedTable } from "../components/PagedTable";
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 
 const columns: Column<GroupListItem>[] = [
   {

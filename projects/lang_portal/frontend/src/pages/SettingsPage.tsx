@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { ResetResult } from "../api/types";
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 import { Alert } from "@app-dw/spa-kit/ui/alert";
 import { Button } from "@app-dw/spa-kit/ui/button";
 import { Card, CardContent, TitledCard } from "@app-dw/spa-kit/ui/card";

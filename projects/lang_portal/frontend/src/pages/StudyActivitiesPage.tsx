@@ -2,7 +2,7 @@ import { Link, useSearchParams } from "react-router";
 import { ActivityThumbnail } from "../components/ActivityThumbnail";
 import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
 import { Pagination } from "../components/DataTable";
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 import { ButtonLink } from "@app-dw/spa-kit/ui/button";
 import { Alert } from "@app-dw/spa-kit/ui/alert";
 import { Card, CardContent } from "@app-dw/spa-kit/ui/card";

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import type { StudyActivity } from "../api/types";
 import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 import { Alert } from "@app-dw/spa-kit/ui/alert";
 import { Button, ButtonLink } from "@app-dw/spa-kit/ui/button";
 import { Card, CardContent } from "@app-dw/spa-kit/ui/card";

@@ -1,6 +1,6 @@
 import { ActivityThumbnail } from "../components/ActivityThumbnail";
 import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 import { SessionsTable } from "../components/SessionsTable";
 import { ButtonLink } from "@app-dw/spa-kit/ui/button";
 import { Card, CardContent, TitledCard } from "@app-dw/spa-kit/ui/card";

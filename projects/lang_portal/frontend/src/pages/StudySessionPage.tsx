@@ -1,6 +1,6 @@
 import { Link, useLocation } from "react-router";
 import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 import { WordsTable } from "../components/WordsTable";
 import { Alert } from "@app-dw/spa-kit/ui/alert";
 import { TitledCard } from "@app-dw/spa-kit/ui/card";

@@ -1,4 +1,4 @@
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 import { SessionsTable } from "../components/SessionsTable";
 import { ButtonLink } from "@app-dw/spa-kit/ui/button";
 

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
 import { AsyncContent } from "@app-dw/spa-kit/components/AsyncContent";
 import { JapaneseWord } from "../components/JapaneseWord";
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 import { WordAssist } from "../components/WordAssist";
 import { Badge } from "@app-dw/spa-kit/ui/badge";
 import { Card, CardContent, TitledCard } from "@app-dw/spa-kit/ui/card";

@@ -1,4 +1,4 @@
-import { PageHeader } from "../components/PageHeader";
+import { PageHeader } from "@app-dw/spa-kit/components/PageHeader";
 import { WordsTable } from "../components/WordsTable";
 
 export function WordsPage() {

@@ -144,3 +144,24 @@ describe("ApiClient", () => {
     await expect(client.get("/words", { signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
   });
 });
+
+describe("ApiClient.postStream", () => {
+  it("hands back the open response, asking for events, and refuses like any request", async () => {
+    const fetchMock = vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) =>
+      (init?.body as string).includes("bad")
+        ? Response.json({ detail: "this haiku is completed" }, { status: 409 })
+        : new Response("event: done\ndata: {}\n\n", { headers: { "Content-Type": "text/event-stream" } }),
+    );
+    const client = new ApiClient("/api", async () => "token", fetchMock);
+    const response = await client.postStream("/chat/1/stream", { message: "hi" });
+    expect(await response.text()).toBe("event: done\ndata: {}\n\n");
+    expect(fetchMock.mock.calls[0][1]?.headers).toMatchObject({
+      Accept: "text/event-stream",
+      Authorization: "Bearer token",
+    });
+    await expect(client.postStream("/chat/1/stream", { message: "bad" })).rejects.toMatchObject({
+      status: 409,
+      message: "this haiku is completed",
+    });
+  });
+});

@@ -85,6 +85,18 @@ export class ApiClient {
     return this.request<T>("POST", path, body, options);
   }
 
+  delete<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>("DELETE", path, undefined, options);
+  }
+
+  /** A POST whose answer is read as it arrives (server-sent events, lib/sse.ts): the open response once the API
+   * accepted the request; a refusal is an ApiError as for any other request. */
+  async postStream(path: string, body: unknown, options: RequestOptions = {}): Promise<Response> {
+    const response = await this.authorized("POST", path, body, options, "text/event-stream");
+    if (!response.ok) return this.parse<never>(response);
+    return response;
+  }
+
   getPage<T>(path: string, query: PageQuery = {}, signal?: AbortSignal): Promise<Page<T>> {
     return this.get<Page<T>>(path, { query: { ...query }, signal });
   }
@@ -109,14 +121,24 @@ export class ApiClient {
   }
 
   private async request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
+    return this.parse<T>(await this.authorized(method, path, body, options));
+  }
+
+  private async authorized(
+    method: string,
+    path: string,
+    body: unknown,
+    options: RequestOptions,
+    accept = "application/json",
+  ): Promise<Response> {
     let token = await this.getToken();
-    let response = await this.send(method, path, body, options, token);
+    let response = await this.send(method, path, body, options, token, accept);
     if (response.status === 401 && token !== null) {
       // The token may have been revoked or expired early: one refresh, one retry.
       token = await this.getToken({ refused: token });
-      if (token !== null) response = await this.send(method, path, body, options, token);
+      if (token !== null) response = await this.send(method, path, body, options, token, accept);
     }
-    return this.parse<T>(response);
+    return response;
   }
 
   private async send(
@@ -125,8 +147,9 @@ export class ApiClient {
     body: unknown,
     options: RequestOptions,
     token: string | null,
+    accept: string,
   ): Promise<Response> {
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string> = { Accept: accept };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token !== null) headers.Authorization = `Bearer ${token}`;
     try {

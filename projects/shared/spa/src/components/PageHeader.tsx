@@ -1,4 +1,5 @@
 import { useEffect, type ReactNode } from "react";
+import { useServices } from "../services";
 import { Breadcrumbs, type Crumb } from "./Breadcrumbs";
 
 /** Title, breadcrumbs (ending in the title) and actions of a page; also names the tab. */
@@ -14,9 +15,10 @@ export function PageHeader({
   /** The title's language when it is not English (a word's Japanese). */
   lang?: string;
 }) {
+  const { appName } = useServices();
   useEffect(() => {
-    document.title = `${title} · Lang Portal`;
-  }, [title]);
+    document.title = `${title} · ${appName}`;
+  }, [title, appName]);
 
   return (
     <header className="mb-6 flex flex-col gap-2">
