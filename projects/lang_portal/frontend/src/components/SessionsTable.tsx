@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import type { StudySessionListItem } from "../api/types";
-import { formatDateTime } from "../lib/format";
+import { formatDateTime } from "@app-dw/spa-kit/lib/format";
 import type { Column } from "./DataTable";
 import { PagedTable, type PagedTableProps } from "./PagedTable";
 

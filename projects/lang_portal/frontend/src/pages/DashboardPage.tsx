@@ -5,7 +5,7 @@ import { ButtonLink } from "@app-dw/spa-kit/ui/button";
 import { TitledCard } from "@app-dw/spa-kit/ui/card";
 import { Progress } from "@app-dw/spa-kit/ui/progress";
 import { useApiData } from "../hooks/useApiData";
-import { formatDateTime, formatPercent } from "../lib/format";
+import { formatDateTime, formatPercent } from "@app-dw/spa-kit/lib/format";
 
 function LastSessionCard() {
   const data = useApiData((api, signal) => api.dashboard.lastStudySession(signal), []);

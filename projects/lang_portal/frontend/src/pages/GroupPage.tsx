@@ -7,7 +7,7 @@ import { ButtonLink } from "@app-dw/spa-kit/ui/button";
 import { TitledCard } from "@app-dw/spa-kit/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useNumericParam } from "../hooks/useNumericParam";
-import { plural } from "../lib/format";
+import { plural } from "@app-dw/spa-kit/lib/format";
 import { NotFoundPage } from "./NotFoundPage";
 
 function GroupDetails({ id }: { id: number }) {

@@ -6,7 +6,7 @@ import { Alert } from "@app-dw/spa-kit/ui/alert";
 import { TitledCard } from "@app-dw/spa-kit/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useNumericParam } from "../hooks/useNumericParam";
-import { formatDateTime } from "../lib/format";
+import { formatDateTime } from "@app-dw/spa-kit/lib/format";
 import type { ReactNode } from "react";
 import { NotFoundPage } from "./NotFoundPage";
 import type { LaunchedState } from "./StudyActivityLaunchPage";

@@ -7,7 +7,7 @@ import { Badge } from "@app-dw/spa-kit/ui/badge";
 import { Card, CardContent, TitledCard } from "@app-dw/spa-kit/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useNumericParam } from "../hooks/useNumericParam";
-import { formatPercent } from "../lib/format";
+import { formatPercent } from "@app-dw/spa-kit/lib/format";
 import { NotFoundPage } from "./NotFoundPage";
 
 function WordDetails({ id }: { id: number }) {

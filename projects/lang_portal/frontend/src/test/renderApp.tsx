@@ -1,13 +1,7 @@
-import { render } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
-import { MemoryRouter } from "react-router";
-import { ApiClient } from "@app-dw/spa-kit/api/client";
+import { fakeApi, type RouteReply } from "@app-dw/spa-kit/test/fakeApi";
+import { renderRoutes } from "@app-dw/spa-kit/test/renderRoutes";
 import { createLangPortalApi } from "../api/langPortal";
 import { AppRoutes } from "../App";
-import { AuthSession } from "@app-dw/spa-kit/auth/session";
-import { ServicesProvider } from "../services";
-import { fakeApi, type RouteReply } from "@app-dw/spa-kit/test/fakeApi";
-import { ThemeProvider } from "@app-dw/spa-kit/theme";
 
 export { fakeApi, type RouteReply };
 
@@ -20,19 +14,5 @@ export function pageOf<T>(items: T[], { page = 1, totalPages = 1, totalItems = i
 
 /** Renders the app's routes at `path` in local mode against the fake API's routes. */
 export async function renderApp(path: string, routes: Record<string, RouteReply>) {
-  const { fetchMock, requests } = fakeApi(routes);
-  const session = new AuthSession(null);
-  await session.start();
-  const api = createLangPortalApi(new ApiClient("/api", session.getAccessToken, fetchMock));
-  const user = userEvent.setup();
-  const view = render(
-    <ServicesProvider services={{ api, session, appName: "Lang Portal" }}>
-      <ThemeProvider>
-        <MemoryRouter initialEntries={[path]}>
-          <AppRoutes />
-        </MemoryRouter>
-      </ThemeProvider>
-    </ServicesProvider>,
-  );
-  return { ...view, user, requests };
+  return renderRoutes({ createApi: createLangPortalApi, appName: "Lang Portal", routes: <AppRoutes /> }, path, routes);
 }
