@@ -60,7 +60,8 @@ class Result:
         return [name, len(self.latencies) / seconds, statistics.median(ms), pct(0.95), pct(0.99), self.errors]
 
 
-async def _client(port: int, next_request: Callable[[], Request], deadline: float, result: Result) -> None:
+async def _client(port: int, next_request: Callable[[], Request], deadline: float, result: Result,
+                  headers: str = "") -> None:
     reader = writer = None
     while time.perf_counter() < deadline:
         try:
@@ -68,7 +69,7 @@ async def _client(port: int, next_request: Callable[[], Request], deadline: floa
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
             method, path, body = next_request()
             started = time.perf_counter()
-            writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{headers}"
                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
             status = int((await reader.readline()).split()[1])
             length = 0
@@ -89,12 +90,14 @@ async def _client(port: int, next_request: Callable[[], Request], deadline: floa
         writer.close()
 
 
-def load(port: int, next_request: Callable[[], Request], clients: int, seconds: float) -> Result:
+def load(port: int, next_request: Callable[[], Request], clients: int, seconds: float, headers: str = "") -> Result:
+    """`clients` keep-alive connections sending `next_request()`s for `seconds`; `headers` ("Name: value\\r\\n"
+    lines) go with each request."""
     result = Result()
 
     async def run() -> None:
         deadline = time.perf_counter() + seconds
-        await asyncio.gather(*(_client(port, next_request, deadline, result) for _ in range(clients)))
+        await asyncio.gather(*(_client(port, next_request, deadline, result, headers) for _ in range(clients)))
 
     # uvloop, as the servers under test run (uvicorn[standard]): the generator shares their two
     # cores, so the less CPU it spends per request, the more the measurement is of the servers.
@@ -132,13 +135,13 @@ def prepare_database(url: str) -> dict:
             "session_words": word_ids[:per_group]}
 
 
-def serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+def serve(command: list[str], env: dict[str, str], port: int, ready_path: str = "/docs") -> subprocess.Popen:
     process = subprocess.Popen(local_command(command, port), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=2)
+            httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=2)
             return process
         except httpx.TransportError:
             if process.poll() is not None:

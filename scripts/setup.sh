@@ -48,7 +48,7 @@ for tool in checkov moto cfn-lint; do
   fi
 done
 
-for dir in . projects/lang_portal/frontend; do
+for dir in . projects/lang_portal/frontend projects/haiku/frontend; do
   [ -f "$dir/package-lock.json" ] || continue
   name=npm-$(echo "$dir" | tr '/.' '__')
   if stale "$name" "$dir/package-lock.json" || [ ! -d "$dir/node_modules" ]; then

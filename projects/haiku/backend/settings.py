@@ -17,7 +17,7 @@ class HaikuSettings(DatabaseSettings):
     media_max_attempts: int = Field(3, ge=1, le=10)
     media_poll_seconds: float = Field(5, gt=0, le=300)  # how often a task looks for haikus left without a task
     media_step_concurrency: int = Field(4, ge=1, le=12)  # AWS calls at once within one haiku's workflow
-    media_workflows_per_worker: int = Field(4, ge=1, le=50)  # haikus one worker process makes at once
+    media_workflows_per_worker: int = Field(5, ge=1, le=50)  # haikus one worker process makes at once
     # On SIGTERM (Fargate Spot gives two minutes): running workflows get this long to finish, then hand back.
     media_shutdown_grace_seconds: float = Field(60, ge=0, le=110)
 

@@ -3,109 +3,35 @@ static + proxy server on 127.0.0.1, as CloudFront and the ALB serve them in AWS,
 Chromium through Playwright. Twice: in local mode, and in Cognito mode against fake_cognito.py."""
 from __future__ import annotations
 
-import http.client
-import mimetypes
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from fake_cognito import FakeCognito
 from modules.tests.accessibility import VIEWPORTS, AccessibilityAudit
-from modules.tests.support import LocalServer, send_json, stop_process
+from modules.tests.browser import REPO, ConsoleErrors, built_spa, chromium, serving_site
+from modules.tests.browser import running_api as running_app
 from page_helpers import settled
 
 FRONTEND = Path(__file__).resolve().parent.parent
-REPO = FRONTEND.parent.parent.parent
-DIST = FRONTEND / "dist"
 ARTIFACTS = REPO / "test-artifacts" / "lang-portal"
-CHROMIUM = Path("/usr/bin/chromium")
-BUILD_INPUTS = ("src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts",
-                "tsconfig.json", "tsconfig.app.json")
-# Hop-by-hop headers belong to one connection and are never forwarded by a proxy (RFC 9110).
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-              "proxy-authorization", "proxy-authenticate"}
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--dns-prefetch-disable",
-    # Every host but this machine resolves to nothing: the browser can reach only 127.0.0.1.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _newest_mtime(paths: list[Path]) -> float:
-    newest = 0.0
-    for path in paths:
-        files = path.rglob("*") if path.is_dir() else [path]
-        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
-    return newest
 
 
 @pytest.fixture(scope="session")
 def spa_dist() -> Path:
-    """dist/ of a build no older than the sources; builds (a few seconds) when it is."""
-    if not (FRONTEND / "node_modules").is_dir():
-        pytest.fail(f"{FRONTEND / 'node_modules'} is missing: run `make setup` (npm ci in "
-                    "projects/lang_portal/frontend) before the end-to-end tests", pytrace=False)
-    index = DIST / "index.html"
-    if not index.exists() or index.stat().st_mtime < _newest_mtime([FRONTEND / p for p in BUILD_INPUTS]):
-        build = subprocess.run(["npm", "run", "build"], cwd=FRONTEND, capture_output=True, text=True, timeout=300)
-        if build.returncode != 0:
-            pytest.fail(f"npm run build failed:\n{build.stdout[-4000:]}\n{build.stderr[-4000:]}", pytrace=False)
-    return DIST
+    return built_spa(FRONTEND)
 
 
 @contextmanager
 def running_api(tmp_path_factory, name: str, settings: dict[str, str]) -> Iterator[str]:
-    """The real API under uvicorn on a free port, migrated and seeded into a fresh SQLite file, with
-    only `settings` (environment variables) configured; yields its origin and stops it."""
-    if not (REPO / "projects" / "lang_portal" / "backend" / "main.py").exists():
-        pytest.fail("the Lang Portal API (projects/lang_portal/backend/main.py) is not there yet", pytrace=False)
-    port = free_port()
+    """The real API on a free port, migrated and seeded into a fresh SQLite file, with only `settings`."""
     database = tmp_path_factory.mktemp(name) / "lang_portal.sqlite3"
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "PYTHONPATH": str(REPO),
-           "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING", **settings}
-    log = (tmp_path_factory.getbasetemp() / f"{name}.log").open("w+")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "projects.lang_portal.backend.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"the API exited with {server.returncode}:\n{log.read()[-4000:]}", pytrace=False)
-            try:
-                with urllib.request.urlopen(f"{origin}/api/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the API did not become healthy within 60 s", pytrace=False)
-            time.sleep(0.2)
+    with running_app("projects.lang_portal.backend.main:app", tmp_path_factory.getbasetemp() / f"{name}.log",
+                     {"DATABASE_URL": f"sqlite:///{database}", **settings}) as origin:
         yield origin
-    finally:
-        stop_process(server, timeout=10)
-        log.close()
 
 
 # The activity apps at addresses the browser stubs (_stub_activity_app), as STUDY_ACTIVITY_URLS sets them in AWS.
@@ -120,72 +46,12 @@ def api_origin(tmp_path_factory) -> Iterator[str]:
         yield origin
 
 
-def _static_and_proxy_handler(dist: Path, api_port: int, config: dict | None) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *_: object) -> None:  # keeps pytest output readable
-            pass
-
-        def _proxy(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
-            upstream = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
-            try:
-                upstream.request(self.command, self.path, body=body, headers=headers)
-                answer = upstream.getresponse()
-                payload = answer.read()
-                self.send_response(answer.status, answer.reason)
-                for name, value in answer.getheaders():
-                    if name.lower() not in HOP_BY_HOP | {"content-length"}:
-                        self.send_header(name, value)
-            finally:
-                upstream.close()
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def _static(self) -> None:
-            path = self.path.split("?", 1)[0].split("#", 1)[0]
-            file = (dist / path.lstrip("/")).resolve()
-            if not file.is_relative_to(dist) or not file.is_file():
-                if Path(path).suffix:  # a missing asset is a 404, as from S3
-                    self.send_error(404)
-                    return
-                file = dist / "index.html"  # a client-side route: the SPA answers it, as CloudFront does
-            payload = file.read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Type", mimetypes.guess_type(file.name)[0] or "application/octet-stream")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-
-        def _serve(self) -> None:
-            if self.path.startswith("/api/"):
-                self._proxy()
-            elif config is not None and self.path.split("?", 1)[0] == "/config.json":
-                send_json(self, 200, config, **{"Cache-Control": "no-store"})
-            else:
-                self._static()
-
-        do_GET = do_HEAD = _serve
-
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            self._proxy()
-
-    return Handler
-
-
 @contextmanager
 def serving_portal(dist: Path, api_origin: str, config: dict | None = None) -> Iterator[str]:
     """One origin for the SPA and /api, like lang-portal.app-dw.net behind the ALB; `config` replaces
     dist/config.json, as the deploy pipeline writes its own."""
-    api_port = int(api_origin.rsplit(":", 1)[1])
-    with LocalServer(_static_and_proxy_handler(dist.resolve(), api_port, config)) as server:
-        yield server.origin
+    with serving_site(dist, api_origin, config) as origin:
+        yield origin
 
 
 @pytest.fixture(scope="session")
@@ -221,31 +87,10 @@ def cognito_portal_url(spa_dist, cognito_api_origin: str, fake_cognito: FakeCogn
         yield url
 
 
-# Module scope: Playwright's sync API keeps an event loop running on the main thread while it
-# is open, which breaks later tests that call asyncio.run; it must close with its module.
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module")  # see modules.tests.browser.chromium
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install chromium (scripts/setup.sh does)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
-
-
-@dataclass
-class ConsoleErrors:
-    """Console errors and uncaught exceptions of one test's pages; `expect` names the tolerated ones."""
-    seen: list[str] = field(default_factory=list)
-    tolerated: list[Callable[[str], bool]] = field(default_factory=list)
-
-    def expect(self, matcher: Callable[[str], bool]) -> None:
-        self.tolerated.append(matcher)
-
-    def unexpected(self) -> list[str]:
-        return [error for error in self.seen if not any(match(error) for match in self.tolerated)]
 
 
 @pytest.fixture
@@ -263,15 +108,10 @@ def open_context(browser, console_errors: ConsoleErrors) -> Iterator[Callable[[s
     """Opens fresh browser profiles on a site (closed after the test) whose pages must log no console error."""
     opened = []
 
-    def watch(page) -> None:
-        page.on("console", lambda message: message.type == "error" and console_errors.seen.append(
-            f"{message.text} @ {message.location.get('url', '')}"))
-        page.on("pageerror", lambda error: console_errors.seen.append(f"uncaught: {error}"))
-
     def open_(base_url: str):
         ctx = browser.new_context(base_url=base_url, viewport=VIEWPORTS["desktop"])
         ctx.route(lambda url: not url.startswith("http://127.0.0.1"), _stub_activity_app)
-        ctx.on("page", watch)
+        ctx.on("page", console_errors.watch)
         opened.append(ctx)
         return ctx
 

@@ -1,18 +1,11 @@
 """Waiting on the SPA's pages and moving through them by keyboard, shared by the browser tests."""
 from __future__ import annotations
 
-import re
+from playwright.sync_api import Locator, Page
 
-from playwright.sync_api import Locator, Page, expect
+from modules.tests.browser import settled  # noqa: F401 - the tests import it from here
 
 MAX_TABS = 80  # more than any page here has focusable elements
-
-
-def settled(page: Page) -> None:
-    """Waits until no loading placeholder or busy table is left on the page and its images have arrived."""
-    expect(page.get_by_role("status").filter(has_text=re.compile("Loading|Signing"))).to_have_count(0)
-    expect(page.locator("[aria-busy=true]")).to_have_count(0)
-    page.wait_for_function("Array.from(document.images).every((image) => image.complete)")
 
 
 def tab_to(page: Page, target: Locator, *, backwards: bool = False) -> None:
