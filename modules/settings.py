@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Callable
 from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -74,13 +75,7 @@ class AppSettings(BaseSettings):
     @field_validator("cognito_issuer", "cognito_jwks_url")
     @classmethod
     def _https_or_loopback(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.rstrip("/")
-        problem = url_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return checked_url(value, url_problem)
 
     @model_validator(mode="after")
     def _consistent_auth(self) -> "AppSettings":
@@ -124,22 +119,12 @@ class UiAppSettings(AppSettings):
     @field_validator("alb_public_key_url")
     @classmethod
     def _key_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.rstrip("/")
-        problem = url_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return checked_url(value, url_problem)
 
     @field_validator("lang_portal_api_url")
     @classmethod
     def _service_url(cls, value: str) -> str:
-        value = value.rstrip("/")
-        problem = service_url_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return checked_url(value, service_url_problem)
 
     @model_validator(mode="after")
     def _signed_in_at_the_load_balancer(self) -> "UiAppSettings":
@@ -170,6 +155,16 @@ class UiAppSettings(AppSettings):
             return self.alb_public_key_url
         return f"https://public-keys.auth.elb.{self.alb_region}.amazonaws.com" if self.alb_arn else None
 
+
+def checked_url(value: str | None, problem_of: Callable[[str], str | None]) -> str | None:
+    """`value` without a trailing slash, or ValueError saying what `problem_of` finds wrong with it."""
+    if value is None:
+        return None
+    value = value.rstrip("/")
+    problem = problem_of(value)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be where keys or tokens come from: it must be https:// with a host, or http:// to a

@@ -17,8 +17,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from modules.alb_identity import (NotSignedIn, NotStaff, SignedInUser, SignIn, SignInMiddleware, SignInUnavailable,
                                   signed_in_user, staff_user)
 from modules.auth import MAX_KEY_SOURCES
-from modules.settings import SettingsError, UiAppSettings, load_settings
+from modules.settings import UiAppSettings, load_settings
 from modules.tests.alb import ALB_ARN, ALB_CLIENT_ID, AlbKey, AlbKeyServer, AlbSigner
+from modules.tests.conftest import settings_error
 from modules.tests.support import ISSUER, JwksServer, SigningKey
 from modules.webapp import create_web_app
 
@@ -365,11 +366,7 @@ def test_the_key_endpoint_is_the_albs_regions_unless_configured(monkeypatch):
     ({"LOCAL_MODE": "true", "STAFF_GROUP": "staff group"}, "STAFF_GROUP: String should match"),
 ])
 def test_ui_settings_name_what_is_wrong(monkeypatch, env, message):
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(SettingsError) as raised:
-        load_settings(UiAppSettings)
-    assert message in str(raised.value)
+    assert message in settings_error(monkeypatch, UiAppSettings, env)
 
 
 def test_refusals_are_typed_by_what_the_app_should_answer():
