@@ -151,8 +151,8 @@ class AlbIdentityVerifier:
         self._clock = clock
 
     def verify(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[Principal, str | None, str]:
-        """`headers`: a mapping (Starlette's `Headers` lists a repeated header twice, and is refused then) or
-        (name, value) pairs; names in any case."""
+        """`headers`: a mapping or (name, value) pairs, names in any case. A header sent twice (Starlette's
+        `Headers` keeps both) is refused."""
         headers = list(headers.items() if isinstance(headers, Mapping) else headers)
         data = _forwarded(headers, OIDC_DATA_HEADER)
         if data is None:

@@ -1,8 +1,10 @@
 """Who is calling: a Cognito user (RS256 JWT checked against the pool's JWKS), a service
 presenting the shared API key, or - in local mode only, which must be asked for - the one local user.
 
-Every failure is a 401 JSON answer (whatever the token holds: claims of unexpected JSON types too);
-an unreachable JWKS endpoint is a 503, never a 500.
+Every failure is a 401 JSON answer (whatever the token holds: claims of unexpected JSON types too); the API
+key on an endpoint only users may call (`current_user`) is a 403; an unreachable JWKS endpoint is a 503, never
+a 500. The key cache (`PublicKeyCache`) serves the pool's JWKS here and the load balancer's keys in
+`modules.alb_identity`.
 """
 from __future__ import annotations
 
