@@ -1,18 +1,14 @@
-"""What every SPA's browser tests need: the built SPA (rebuilt when its or the kit's sources changed), the API
-started for real on a free port, one origin serving the SPA's files and proxying /api to the API (as CloudFront
-and the ALB do in AWS), Debian's Chromium for Playwright, console errors collected per test, and the SPA's vitest
-suite run from pytest."""
+"""What every SPA's browser tests need: the built SPA (rebuilt when its or the kit's sources changed), one origin
+serving the SPA's files and proxying /api to the API (as CloudFront and the ALB do in AWS; the API itself runs
+under modules.tests.support.running_api), Debian's Chromium for Playwright, console errors collected per test,
+and the SPA's vitest suite run from pytest."""
 from __future__ import annotations
 
 import http.client
-import re
 import mimetypes
-import os
+import re
 import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -20,10 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from modules.tests.postgres import free_port
-from modules.tests.support import LocalServer, send_json, stop_process
+from modules.tests.support import REPO, LocalServer, send_json
 
-REPO = Path(__file__).resolve().parents[2]
 SPA_KIT = REPO / "projects" / "shared" / "spa"
 CHROMIUM = Path("/usr/bin/chromium")
 BUILD_INPUTS = ("src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts",
@@ -60,38 +54,6 @@ def built_spa(frontend: Path) -> Path:
         if build.returncode != 0:
             pytest.fail(f"npm run build failed:\n{build.stdout[-4000:]}\n{build.stderr[-4000:]}", pytrace=False)
     return dist
-
-
-@contextmanager
-def running_api(app: str, log_path: Path, settings: Mapping[str, str], health: str = "/api/health"
-                ) -> Iterator[str]:
-    """`app` ("package.module:app") under uvicorn on a free port with only `settings` (environment variables);
-    yields its origin once `health` answers 200, and stops it."""
-    port = free_port()
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "PYTHONPATH": str(REPO),
-           "LOG_LEVEL": "WARNING", **settings}
-    with log_path.open("w+") as log:
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-                                   "--no-access-log"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        origin = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if server.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"the API exited with {server.returncode}:\n{log.read()[-4000:]}", pytrace=False)
-                try:
-                    with urllib.request.urlopen(f"{origin}{health}", timeout=2) as answer:
-                        if answer.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail("the API did not become healthy within 60 s", pytrace=False)
-                time.sleep(0.2)
-            yield origin
-        finally:
-            stop_process(server, timeout=10)
 
 
 def _static_and_proxy_handler(dist: Path, api_port: int, config: dict | None) -> type[BaseHTTPRequestHandler]:

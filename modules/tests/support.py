@@ -1,5 +1,6 @@
 """Test helpers other apps' tests reuse: RSA keys, Cognito-like tokens, test HTTP servers (a JWKS) on 127.0.0.1,
-botocore Stubber response bodies, and a Stubber for concurrent and streamed calls."""
+an app's API as a real server process, botocore Stubber response bodies, and a Stubber for concurrent and
+streamed calls."""
 from __future__ import annotations
 
 import io
@@ -7,20 +8,29 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from pprint import pformat
 from typing import Self
 
 import boto3
 import jwt
+import pytest
 from botocore.exceptions import StubAssertionError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from botocore.validate import validate_parameters
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from modules.tests.postgres import free_port
+
+REPO = Path(__file__).resolve().parents[2]
 ISSUER = "http://127.0.0.1/us-east-1_TestPool"
 CLIENT_ID = "test-client-id"
 
@@ -148,6 +158,39 @@ def stop_process(process: subprocess.Popen, stop_signal: int = signal.SIGTERM, t
             process.kill()
         output, _ = process.communicate()
     return output or ""
+
+
+@contextmanager
+def running_api(app: str, log_path: Path, settings: Mapping[str, str], health: str = "/api/health"
+                ) -> Iterator[str]:
+    """`app` ("package.module:app") under uvicorn on a free port with only `settings` (environment variables);
+    yields its origin once `health` answers 200, and stops it."""
+    port = free_port()
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "PYTHONPATH": str(REPO),
+           "LOG_LEVEL": "WARNING", **settings}
+    with log_path.open("w+") as log:
+        server = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+                                   "--no-access-log"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        origin = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if server.poll() is not None:
+                    log.seek(0)
+                    pytest.fail(f"the API exited with {server.returncode}:\n{log.read()[-4000:]}", pytrace=False)
+                try:
+                    with urllib.request.urlopen(f"{origin}{health}", timeout=2) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail("the API did not become healthy within 60 s", pytrace=False)
+                time.sleep(0.2)
+            yield origin
+        finally:
+            stop_process(server, timeout=10)
+
 
 
 class ConcurrentStubber(Stubber):

@@ -10,7 +10,8 @@ import boto3
 import pytest
 
 from modules.tests.accessibility import VIEWPORTS, AccessibilityAudit
-from modules.tests.browser import REPO, ConsoleErrors, built_spa, chromium, running_api, serving_site, settled
+from modules.tests.browser import ConsoleErrors, built_spa, chromium, serving_site, settled
+from modules.tests.support import REPO, running_api
 from projects.haiku.backend.tests.fake_aws import FakeAws, Latencies
 
 FRONTEND = Path(__file__).resolve().parent.parent

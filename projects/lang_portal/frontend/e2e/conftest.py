@@ -1,6 +1,6 @@
 """End-to-end fixtures: the built SPA and the real Lang Portal API (SQLite, seed data) behind one small
 static + proxy server on 127.0.0.1, as CloudFront and the ALB serve them in AWS, driven by Debian's
-Chromium through Playwright. Twice: in local mode, and in Cognito mode against fake_cognito.py."""
+Chromium through Playwright. Twice: in local mode, and in Cognito mode against modules/tests/fake_cognito.py."""
 from __future__ import annotations
 
 import shutil
@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from fake_cognito import FakeCognito
 from modules.tests.accessibility import VIEWPORTS, AccessibilityAudit
-from modules.tests.browser import REPO, ConsoleErrors, built_spa, chromium, serving_site
-from modules.tests.browser import running_api as running_app
+from modules.tests.browser import ConsoleErrors, built_spa, chromium, serving_site
+from modules.tests.fake_cognito import FakeCognito
+from modules.tests.support import REPO
 from page_helpers import settled
+from projects.lang_portal.backend.tests.api_process import running_api
 
 FRONTEND = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts" / "lang-portal"
@@ -23,15 +24,6 @@ ARTIFACTS = REPO / "test-artifacts" / "lang-portal"
 @pytest.fixture(scope="session")
 def spa_dist() -> Path:
     return built_spa(FRONTEND)
-
-
-@contextmanager
-def running_api(tmp_path_factory, name: str, settings: dict[str, str]) -> Iterator[str]:
-    """The real API on a free port, migrated and seeded into a fresh SQLite file, with only `settings`."""
-    database = tmp_path_factory.mktemp(name) / "lang_portal.sqlite3"
-    with running_app("projects.lang_portal.backend.main:app", tmp_path_factory.getbasetemp() / f"{name}.log",
-                     {"DATABASE_URL": f"sqlite:///{database}", **settings}) as origin:
-        yield origin
 
 
 # The activity apps at addresses the browser stubs (_stub_activity_app), as STUDY_ACTIVITY_URLS sets them in AWS.
