@@ -9,6 +9,8 @@ export interface StreamHandlers {
   signal?: AbortSignal;
 }
 
+/** A stream that ended without its last event: the connection broke, so it is told like one (status 0), in
+ * these words rather than as an outage. */
 export const CUT_OFF = "The answer stopped before it was complete. Try again.";
 
 export function createHaikuApi(client: ApiClient) {
@@ -30,10 +32,10 @@ export function createHaikuApi(client: ApiClient) {
         else if (event === "done") return data as ChatTurn;
         else if (event === "error") {
           const { detail, status } = data as { detail?: string; status?: number };
-          throw new ApiError(status ?? 502, detail ?? CUT_OFF);
+          throw new ApiError(status ?? 0, detail ?? CUT_OFF);
         }
       }
-      throw new ApiError(502, CUT_OFF);
+      throw new ApiError(0, CUT_OFF);
     },
   };
 }

@@ -1,6 +1,8 @@
 import { act, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { CUT_OFF } from "../api/haiku";
 import { AVAILABLE, events, haiku, ID, LINES, renderApp } from "../test/renderApp";
+import { POLL_MS } from "./HaikuPage";
 
 const PROPOSAL = `Here is one:\n\nHaiku:\n${LINES.join("\n")}`;
 
@@ -51,6 +53,46 @@ describe("HaikuPage", () => {
     expect(requests.find((request) => request.method === "POST")?.body).toEqual({ message: "a frog and a pond" });
   });
 
+  it("shows the conversation so far, and sends with Enter", async () => {
+    const history = [
+      { chat_id: 1, role: "user", message: "autumn leaves", created_at: "2026-12-01T10:00:00Z" },
+      { chat_id: 1, role: "assistant", message: "What should they do?", created_at: "2026-12-01T10:00:01Z" },
+    ];
+    const { user, requests } = await renderApp(
+      `/haiku/${ID}`,
+      routes({
+        [`GET /api/chat/${ID}/history`]: { haiku_id: ID, items: history },
+        [`POST /api/chat/${ID}/stream`]: events(["done", { chat_id: 2, message: "They fall.", haiku: haiku() }]),
+      }),
+    );
+    const conversation = await screen.findByRole("list", { name: "Conversation" });
+    expect(
+      within(conversation)
+        .getAllByRole("listitem")
+        .map((item) => item.textContent),
+    ).toEqual(["You: autumn leaves", "Assistant: What should they do?"]);
+    await user.type(screen.getByLabelText("Your message"), "they fall{Enter}");
+    expect(await within(conversation).findByText("They fall.")).toBeInTheDocument();
+    expect(requests.filter((request) => request.method === "POST").map((request) => request.body)).toEqual([
+      { message: "they fall" },
+    ]);
+    expect(screen.getByLabelText("Your message")).toHaveValue("");
+  });
+
+  it("says when an answer stopped before it was complete, and keeps nothing of it", async () => {
+    const { user } = await renderApp(
+      `/haiku/${ID}`,
+      routes({ [`POST /api/chat/${ID}/stream`]: events(["delta", { text: "An old" }]) }),
+    );
+    await user.type(await screen.findByLabelText("Your message"), "a pond");
+    await user.click(screen.getByRole("button", { name: "Send" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("No answer this time");
+    expect(alert).toHaveTextContent(CUT_OFF);
+    expect(within(screen.getByRole("list", { name: "Conversation" })).queryByText("An old")).toBeNull();
+    expect(screen.getByLabelText("Your message")).toHaveValue("a pond");
+  });
+
   it("says what the content filter did, and keeps the message to rephrase", async () => {
     const { user } = await renderApp(
       `/haiku/${ID}`,
@@ -97,6 +139,40 @@ describe("HaikuPage", () => {
     expect(lines[1]).toHaveTextContent("蛙飛び込む");
     expect(lines[2].querySelector("audio")).toHaveAttribute("src", done.audio_urls[2]);
     expect(screen.queryByLabelText("Your message")).toBeNull(); // a completed haiku is only viewed (or deleted)
+  });
+
+  it("says why an accept was refused, in the API's words", async () => {
+    const { user } = await renderApp(`/haiku/${ID}`, {
+      ...routes({}, haiku({ english_lines: LINES })),
+      [`POST /api/haiku/${ID}/accept`]: Response.json(
+        { detail: "you already have a haiku in progress: wait until its media are made" },
+        { status: 409 },
+      ),
+    });
+    await user.click(await screen.findByRole("button", { name: "Accept this haiku" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "you already have a haiku in progress: wait until its media are made",
+    );
+    expect(screen.getByRole("button", { name: "Accept this haiku" })).toBeEnabled();
+  });
+
+  it("follows a haiku already in progress until its media fail, then says why", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let polls = 0;
+    await renderApp(`/haiku/${ID}`, {
+      ...routes(),
+      [`GET /api/haiku/${ID}`]: () =>
+        polls++ === 0
+          ? haiku({ english_lines: LINES, status: "in progress" })
+          : haiku({ english_lines: LINES, status: "failed", error_message: "Polly was unavailable." }),
+    });
+    expect(await screen.findByText("Making your haiku")).toBeInTheDocument();
+    expect(screen.queryByLabelText("Your message")).toBeNull(); // no chat while the media are made
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(POLL_MS + 100);
+    });
+    expect(await screen.findByRole("alert")).toHaveTextContent("Polly was unavailable. You can accept it again.");
+    expect(screen.queryByText("Making your haiku")).toBeNull();
   });
 
   it("shows why the media failed and offers to accept again", async () => {
