@@ -19,16 +19,23 @@ const SHARED_PACKAGES = [
   "vitest",
 ];
 
-/** The SPA's Vite config merges this (`mergeConfig`); plain data, so the kit needs no Vite types of its own. */
-export function spaKitConfig() {
-  return {
-    resolve: { alias: { "@app-dw/spa-kit": kitSource }, dedupe: SHARED_PACKAGES },
-    server: { fs: { allow: [".", kitSource] } },
-  };
-}
-
 /** The SPA's tests and the kit's (vitest's `include`). */
 export const testFiles = ["src/**/*.test.{ts,tsx}", `${kitSource}/**/*.test.{ts,tsx}`];
 
 /** jsdom stand-ins and cleanup every SPA's tests need (vitest's `setupFiles`). */
 export const testSetup = `${kitSource}/test/setup.ts`;
+
+/**
+ * The SPA's Vite config merges this (`mergeConfig`) and adds its plugins; plain data, so the kit needs no Vite
+ * types of its own. `npm run dev` (on `port`, when given) and `preview` proxy /api to `api`, the local backend,
+ * so the SPA and the API share an origin exactly as they do in AWS.
+ */
+export function spaKitConfig({ api, port }: { api: string; port?: number }) {
+  const proxy = { "/api": api };
+  return {
+    resolve: { alias: { "@app-dw/spa-kit": kitSource }, dedupe: SHARED_PACKAGES },
+    server: { host: "127.0.0.1", ...(port ? { port, strictPort: true } : {}), proxy, fs: { allow: [".", kitSource] } },
+    preview: { host: "127.0.0.1", proxy },
+    test: { environment: "jsdom", include: testFiles, setupFiles: [testSetup], restoreMocks: true },
+  };
+}

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from modules.aws import AwsThrottled, AwsUnavailable, GuardrailBlocked, TextStream
+from modules.dependencies import AiGuardDep, BedrockDep, DbSession, MediaDep
 from modules.routing import ThreadedEndpointRoute
 from projects.haiku.backend.chat import SYSTEM_PROMPT, conversation, editable_haiku, store_turn
-from projects.haiku.backend.deps import AiGuardDep, BedrockDep, Caller, DbSession, HaikuId, MediaDep, Settings
+from projects.haiku.backend.deps import Caller, HaikuId, Settings
 from projects.haiku.backend.features import FEATURES
 from projects.haiku.backend.models import ChatHistory, Haiku
 from projects.haiku.backend.schemas import ChatHistoryOut, ChatIn, ChatOut

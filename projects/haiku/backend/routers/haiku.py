@@ -7,10 +7,11 @@ from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
-from modules.routing import ThreadedEndpointRoute
 from modules.database import utcnow
+from modules.dependencies import AiGuardDep, DbSession, DbTransaction, MediaDep
+from modules.routing import ThreadedEndpointRoute
 from projects.haiku.backend.chat import EDITABLE
-from projects.haiku.backend.deps import AiGuardDep, Caller, DbSession, DbTransaction, HaikuId, MediaDep
+from projects.haiku.backend.deps import Caller, HaikuId
 from projects.haiku.backend.features import FEATURES
 from projects.haiku.backend.media import folder
 from projects.haiku.backend.models import IN_PROGRESS, ChatHistory, Haiku

@@ -11,9 +11,9 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, ValidationError
 
 from modules.aws import POLLY_ENGINE, Bedrock, content_key
+from modules.dependencies import AiGuardDep, BedrockDep, DbSession, MediaDep, SpeechDep
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.deps import (AiGuardDep, BedrockDep, Caller, DbSession, MediaDep, ResourceId,
-                                              SpeechDep)
+from projects.lang_portal.backend.deps import Caller, ResourceId
 from projects.lang_portal.backend.queries import visible_word
 from projects.lang_portal.backend.routers.capabilities import FEATURES
 from projects.lang_portal.backend.schemas import ExampleSentence, MediaLink

@@ -8,8 +8,9 @@ from sqlalchemy import func, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from modules.dependencies import DbSession
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.deps import Caller, DbSession
+from projects.lang_portal.backend.deps import Caller
 from projects.lang_portal.backend.models import Group, StudyActivity, StudySession, Word, WordReviewItem
 from projects.lang_portal.backend.queries import visible_to
 from projects.lang_portal.backend.schemas import LastStudySession, QuickStats, StudyProgress

@@ -6,8 +6,9 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from modules.dependencies import DbSession, DbTransaction
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.deps import Caller, Changes, DbSession, DbTransaction, Importer, ResourceId
+from projects.lang_portal.backend.deps import Caller, Changes, Importer, ResourceId
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem
 from projects.lang_portal.backend.queries import (PageNumber, SortOrder, WordSort, paginate, session_items,
                                                   visible_group, visible_to, word_page)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import delete, select
 
+from modules.dependencies import DbTransaction
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.deps import Caller, Changes, DbTransaction
+from projects.lang_portal.backend.deps import Caller, Changes
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem
 from projects.lang_portal.backend.schemas import Success
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
+from modules.dependencies import DbSession, DbTransaction
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.deps import Caller, Changes, DbSession, DbTransaction, ResourceId
+from projects.lang_portal.backend.deps import Caller, Changes, ResourceId
 from projects.lang_portal.backend.models import StudyActivity, StudySession
 from projects.lang_portal.backend.queries import PageNumber, SortOrder, paginate, session_items, visible_group
 from projects.lang_portal.backend.routers.study_sessions import SessionSort

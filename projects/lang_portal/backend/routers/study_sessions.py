@@ -11,9 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from modules.batching import Batcher
 from modules.database import AsyncConnections, UTCDateTime, postgres_sql, utcnow
+from modules.dependencies import DbSession
 from modules.response_cache import Invalidation, notice
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
+from projects.lang_portal.backend.deps import Caller, ResourceId
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem
 from projects.lang_portal.backend.queries import (PageNumber, SortOrder, WordSort, own_session, paginate,
                                                   session_items, visible_to, word_page)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from modules.dependencies import DbSession
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
+from projects.lang_portal.backend.deps import Caller, ResourceId
 from projects.lang_portal.backend.models import Group, Word, WordGroup, WordReviewItem
 from projects.lang_portal.backend.queries import (PageNumber, SortOrder, WordSearch, WordSort, matching_words,
                                                   visible_to, visible_word, word_page, word_row)

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import { Link, NavLink, Outlet, useLocation } from "react-router";
+import { NavLink, useLocation } from "react-router";
+import { AppShell } from "@app-dw/spa-kit/components/AppShell";
 import { UserBox, useFocusHeadingOnNavigation } from "@app-dw/spa-kit/components/UserBox";
 import { cn } from "@app-dw/spa-kit/lib/cn";
 import { Button } from "@app-dw/spa-kit/ui/button";
@@ -28,69 +29,46 @@ export function Layout() {
   };
 
   return (
-    <div className="min-h-screen">
-      <a
-        href="#main"
-        className="sr-only rounded bg-primary px-3 py-2 text-primary-foreground focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50"
+    <AppShell name="Lang Portal" mark="語" home="/dashboard" onHeaderKeyDown={closeMenuOnEscape}>
+      <Button
+        ref={menuButton}
+        variant="ghost"
+        size="sm"
+        className="ml-auto md:hidden"
+        aria-expanded={menuOpen}
+        aria-controls="main-nav"
+        onClick={() => setMenuOpen((open) => !open)}
       >
-        Skip to content
-      </a>
-      <header className="sticky top-0 z-40 border-b bg-card/95 backdrop-blur" onKeyDown={closeMenuOnEscape}>
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
-          <Link to="/dashboard" className="flex items-center gap-2 rounded text-lg font-bold">
-            <span
-              lang="ja"
-              aria-hidden="true"
-              className="rounded bg-primary px-1.5 font-japanese text-primary-foreground"
-            >
-              語
-            </span>
-            Lang Portal
-          </Link>
-          <Button
-            ref={menuButton}
-            variant="ghost"
-            size="sm"
-            className="ml-auto md:hidden"
-            aria-expanded={menuOpen}
-            aria-controls="main-nav"
-            onClick={() => setMenuOpen((open) => !open)}
-          >
-            {menuOpen ? "Close menu" : "Menu"}
-          </Button>
-          <nav
-            id="main-nav"
-            aria-label="Main"
-            className={cn("w-full md:flex md:w-auto md:flex-1", menuOpen ? "block" : "hidden")}
-          >
-            <ul className="flex flex-col gap-1 md:flex-row md:items-center">
-              {NAV_ITEMS.map((item) => (
-                <li key={item.to}>
-                  <NavLink
-                    to={item.to}
-                    className={({ isActive }) =>
-                      cn(
-                        "block rounded-md px-3 py-2 text-sm font-medium",
-                        isActive
-                          ? "bg-accent text-accent-foreground"
-                          : "text-muted-foreground hover:bg-muted hover:text-foreground",
-                      )
-                    }
-                  >
-                    {item.label}
-                  </NavLink>
-                </li>
-              ))}
-            </ul>
-          </nav>
-          <div className={cn("w-full md:ml-auto md:block md:w-auto", menuOpen ? "block" : "hidden")}>
-            <UserBox />
-          </div>
-        </div>
-      </header>
-      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-6 focus:outline-none">
-        <Outlet />
-      </main>
-    </div>
+        {menuOpen ? "Close menu" : "Menu"}
+      </Button>
+      <nav
+        id="main-nav"
+        aria-label="Main"
+        className={cn("w-full md:flex md:w-auto md:flex-1", menuOpen ? "block" : "hidden")}
+      >
+        <ul className="flex flex-col gap-1 md:flex-row md:items-center">
+          {NAV_ITEMS.map((item) => (
+            <li key={item.to}>
+              <NavLink
+                to={item.to}
+                className={({ isActive }) =>
+                  cn(
+                    "block rounded-md px-3 py-2 text-sm font-medium",
+                    isActive
+                      ? "bg-accent text-accent-foreground"
+                      : "text-muted-foreground hover:bg-muted hover:text-foreground",
+                  )
+                }
+              >
+                {item.label}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div className={cn("w-full md:ml-auto md:block md:w-auto", menuOpen ? "block" : "hidden")}>
+        <UserBox />
+      </div>
+    </AppShell>
   );
 }
