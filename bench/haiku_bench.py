@@ -4,7 +4,7 @@ The API runs as its image does (the Dockerfile's CMD: modules.serve, its worker 
 fresh PostgreSQL, signing users in with real RS256 tokens from a local JWKS; S3 is the moto emulator; Bedrock
 and Polly are a local fake (projects/haiku/backend/tests/fake_aws.py) answering after the issue's latencies:
 chat 1.5 s (its first piece after 1.0 s), a description call 1.5 s, translation 0.8 s per line, Polly 0.3 s,
-image 4 s. Three measurements:
+image 4 s. Media links go through MEDIA_BASE_URL, as in AWS. Three measurements:
 
 1. the media workflow: from the accept's answer until GET shows `completed`, over its critical path
    (describe 1.5 + image 4 = 5.5 s; every step in sequence would be 16.8 s); target <= 1.2;
@@ -102,6 +102,8 @@ def main() -> None:
                "COGNITO_ISSUER": ISSUER, "COGNITO_JWKS_URL": jwks.url, "COGNITO_CLIENT_IDS": CLIENT_ID,
                "AWS_DEFAULT_REGION": "us-east-1", "GUARDRAIL_ID": "gr-bench", "GUARDRAIL_VERSION": "1",
                "MEDIA_BUCKET": BUCKET, "MEDIA_PREFIX": "haiku/", "AWS_ENDPOINT_URL_S3": moto.url,
+               # As in AWS (the backend workspace sets it): links through the site's CDN, not presigned.
+               "MEDIA_BASE_URL": "https://haiku.app-dw.net",
                "AI_CALL_BURST": "1000", **fake.environment()}
         server = serve(command, env, port, ready_path="/health")
         api = f"http://127.0.0.1:{port}"

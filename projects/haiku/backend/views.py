@@ -20,10 +20,11 @@ def own_haiku(db: Session, haiku_id: str, owner: str) -> Haiku:
 
 
 def own_haikus(db: Session, owner: str) -> tuple[list[Haiku], int]:
-    rows = db.execute(select(Haiku).where(Haiku.owner_sub == owner)
-                      .order_by(Haiku.created_at.desc(), Haiku.haiku_id).limit(LIST_LIMIT)).scalars().all()
-    total = db.execute(select(func.count()).select_from(Haiku).where(Haiku.owner_sub == owner)).scalar_one()
-    return list(rows), total
+    """The owner's newest LIST_LIMIT haikus and how many they have, in one round trip (the count is a window over
+    every row of theirs, taken before the limit)."""
+    rows = db.execute(select(Haiku, func.count().over().label("total")).where(Haiku.owner_sub == owner)
+                      .order_by(Haiku.created_at.desc(), Haiku.haiku_id).limit(LIST_LIMIT)).all()
+    return [row.Haiku for row in rows], rows[0].total if rows else 0
 
 
 def haiku_view(haiku: Haiku, media: MediaStore) -> dict:

@@ -9,6 +9,7 @@ import pytest
 from botocore.stub import ANY
 
 from modules.tests.users import as_user
+from projects.haiku.backend import views
 from projects.haiku.backend.tests.conftest import CDN, running_with_aws, settings_for
 from projects.haiku.backend.tests.helpers import (DESCRIPTIONS, JAPANESE, LINES, MP3, PNG, PROPOSAL, agree,
                                                   queue_chat, queue_media, start)
@@ -203,6 +204,14 @@ def test_local_mode_lists_reads_and_deletes_and_says_what_is_off(client):
     assert client.get("/api/haiku").json()["total"] == 1
     assert client.delete(f"/api/haiku/{haiku_id}").status_code == 204
     assert client.get("/api/haiku").json() == {"items": [], "total": 0}
+
+
+def test_the_list_is_the_newest_haikus_and_counts_them_all(client, monkeypatch):
+    monkeypatch.setattr(views, "LIST_LIMIT", 2)
+    started = [start(client) for _ in range(3)]
+    listed = client.get("/api/haiku").json()
+    assert listed["total"] == 3
+    assert [item["haiku_id"] for item in listed["items"]] == started[:0:-1]  # newest first, the oldest left out
 
 
 @pytest.mark.parametrize("body,problem", [
