@@ -59,16 +59,21 @@ def accessibility() -> AccessibilityAudit:
 
 
 @pytest.fixture
-def page(browser, site_url: str, accessibility: AccessibilityAudit):
+def console_errors() -> ConsoleErrors:
+    """What the test's pages log as errors; a test names those it causes on purpose (`expect`)."""
+    return ConsoleErrors()
+
+
+@pytest.fixture
+def page(browser, site_url: str, accessibility: AccessibilityAudit, console_errors: ConsoleErrors):
     """A fresh profile on the site; its pages must log no console error, and every address they showed is
     audited for accessibility afterwards (both colour schemes, desktop and phone)."""
-    errors = ConsoleErrors()
     context = browser.new_context(base_url=site_url, viewport=VIEWPORTS["desktop"])
-    context.on("page", errors.watch)
+    context.on("page", console_errors.watch)
     context.on("page", lambda opened: accessibility.watch(opened, site_url))
     yield context.new_page()
     context.close()
-    assert errors.unexpected() == [], "the browser console logged errors"
+    assert console_errors.unexpected() == [], "the browser console logged errors"
     accessibility.check_visited(browser)
 
 

@@ -48,7 +48,7 @@ def test_chat_accept_and_the_completed_haiku_with_pictures_and_audio(page, artif
     assert fake_aws.calls.counts["image"] >= 3 and fake_aws.calls.counts["speech"] >= 3
 
 
-def test_deleting_asks_first_and_removes_the_haiku(page):
+def test_deleting_asks_first_and_removes_the_haiku(page, console_errors):
     page.goto("/")
     page.get_by_role("button", name="New haiku").click()
     expect(page.get_by_role("heading", name="Chat")).to_be_visible()
@@ -61,5 +61,7 @@ def test_deleting_asks_first_and_removes_the_haiku(page):
     page.get_by_role("button", name=re.compile("^Delete")).click()
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     expect(page.get_by_role("heading", name="My haiku")).to_be_visible()
+    # The deleted haiku's address: the browser logs the API's 404s, and the page says what happened.
+    console_errors.expect(lambda error: "status of 404" in error and "/api/" in error)
     page.goto(haiku_url)
     expect(page.get_by_text("does not exist, or it is not yours")).to_be_visible()

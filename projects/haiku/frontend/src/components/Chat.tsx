@@ -47,7 +47,10 @@ export function Chat({
   const ended = useRef<HTMLDivElement>(null);
   const abort = useRef<AbortController | null>(null);
   useEffect(() => () => abort.current?.abort(), []);
-  useEffect(() => ended.current?.scrollIntoView?.({ block: "nearest" }), [bubbles, answer]);
+  useEffect(() => {
+    // A block body: newer browsers' scrollIntoView returns a promise, which React would take for a cleanup.
+    ended.current?.scrollIntoView?.({ block: "nearest" });
+  }, [bubbles, answer]);
 
   const send = async (event: FormEvent) => {
     event.preventDefault();
