@@ -29,10 +29,16 @@ from building_blocks.container_service import (
 from building_blocks.ecs_cluster import ClusterReference
 from building_blocks.iam import Statement
 from building_blocks.log_group import LogGroupReference
-from building_blocks.pipeline import BuildStep, ComponentPipeline, ComponentPipelineProps, EcsDeployTarget
+from building_blocks.pipeline import (
+    BuildStep,
+    ComponentPipeline,
+    ComponentPipelineProps,
+    EcsDeployTarget,
+    artifact_folder,
+)
 from building_blocks.secure_bucket import BucketReference
 from building_blocks.static_site import MediaOrigin, SiteReference, StaticSite, StaticSiteProps
-from toolkit.definition import Platform, Project, Service
+from toolkit.definition import DefinitionError, Platform, Project, Service
 from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace, output_key
 from workspaces.monitoring import COLLECTOR_OTLP_GRPC_PORT
@@ -84,6 +90,31 @@ def trigger_paths(project: Project, component: str) -> list[str]:
     if project.services_of(component):
         paths.append("modules/**")
     return paths
+
+
+def pipeline_name(platform: Platform, project: Project, component: str) -> str:
+    """`lang-portal-backend-app-dw-dev`: project and component come first because CodePipeline keeps a
+    pipeline's artifacts under the first 20 characters of its name, and each pipeline's roles are held
+    to its own folder there (`app-dw-dev-lang-portal-...` was the same folder for both components)."""
+    return f"{project.name}-{component}-{platform.name}-{platform.environment}"
+
+
+def pipeline_names(platform: Platform) -> dict[tuple[str, str], str]:
+    """Every pipeline's name by (project, component); refuses two that would share an artifact folder."""
+    names: dict[tuple[str, str], str] = {}
+    folders: dict[str, str] = {}
+    for project in platform.projects:
+        for component in project.components:
+            name = pipeline_name(platform, project, component)
+            folder = artifact_folder(name)
+            if folder in folders:
+                raise DefinitionError(
+                    f"pipelines {folders[folder]!r} and {name!r} would share the artifact folder {folder!r} "
+                    f"(CodePipeline keeps artifacts under the first 20 characters of a pipeline's name): "
+                    f"rename one of the projects so their names differ within that length")
+            folders[folder] = name
+            names[(project.name, component)] = name
+    return names
 
 
 def smoke_test_url(platform: Platform, project: Project, component: str) -> str:
@@ -325,19 +356,21 @@ class PipelineWorkspace(ProjectWorkspace):
             if platform.emulator_skips("codestarconnections") else
             CodestarconnectionsConnection(self, "github", name=self.name(project.name)[:32],
                                           provider_type="GitHub").arn)
+        names = pipeline_names(platform)
         for component in project.components:
-            pipeline = ComponentPipeline(self, f"pipeline-{component}", self._pipeline_props(component))
+            pipeline = ComponentPipeline(self, f"pipeline-{component}",
+                                         self._pipeline_props(component, names[(project.name, component)]))
             self.publish(output_key("pipeline_name", component), pipeline.name,
                          f"CodePipeline of {project.name} {component}")
 
-    def _pipeline_props(self, component: str) -> ComponentPipelineProps:
+    def _pipeline_props(self, component: str, name: str) -> ComponentPipelineProps:
         platform, project = self.platform, self.project
         services = project.services_of(component)
         if len(services) > 1:
             raise ValueError(f"project {project.name!r} has {len(services)} {component} services; a component "
                              f"builds one image (one Dockerfile), so give each service its own component")
         common = dict(
-            name=self.name(project.name, component), connection_arn=self.connection_arn,
+            name=name, connection_arn=self.connection_arn,
             repository=platform.platform.github_repository, branch=platform.platform.github_branch,
             trigger_paths=trigger_paths(project, component),
             artifact_bucket_name=self.read("storage", "artifacts_bucket_name"),
