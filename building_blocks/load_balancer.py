@@ -20,8 +20,10 @@ from cdktf_cdktf_provider_aws.lb_listener import (
 from cdktf_cdktf_provider_aws.lb_listener_rule import (
     LbListenerRule,
     LbListenerRuleAction,
+    LbListenerRuleActionFixedResponse,
     LbListenerRuleCondition,
     LbListenerRuleConditionHostHeader,
+    LbListenerRuleConditionHttpHeader,
     LbListenerRuleConditionPathPattern,
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
@@ -101,13 +103,38 @@ class TargetGroupProps:
 
 
 @dataclass(frozen=True)
+class RequiredHeader:
+    """A request header a rule matches only with one of these values (e.g. a secret a CDN in
+    front sends; two values while it rotates: the current and the previous one)."""
+
+    name: str
+    values: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.values) <= 3:
+            raise ValueError(f"header {self.name}: give one to three accepted values")
+
+
+@dataclass(frozen=True)
 class Route:
-    """HTTPS requests for `host` whose path matches `path_pattern` go to the target group."""
+    """HTTPS requests for `host` whose path matches `path_pattern` (and that carry
+    `required_header`, when given) go to the target group."""
 
     priority: int
     host: str
     path_pattern: str
     target_group_arn: str
+    required_header: RequiredHeader | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Every HTTPS request for `host` that no rule of higher priority took gets a fixed answer."""
+
+    priority: int
+    host: str
+    status_code: str = "403"
+    body: str = json.dumps({"error": "forbidden"})
 
 
 class LoadBalancer(Construct):
@@ -150,10 +177,20 @@ class LoadBalancer(Construct):
                 healthy_threshold=check.healthy_threshold, unhealthy_threshold=check.unhealthy_threshold))
 
     def add_route(self, id: str, route: Route) -> LbListenerRule:
+        conditions = [
+            LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(values=[route.host])),
+            LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(values=[route.path_pattern])),
+        ]
+        if route.required_header:
+            conditions.append(LbListenerRuleCondition(http_header=LbListenerRuleConditionHttpHeader(
+                http_header_name=route.required_header.name, values=list(route.required_header.values))))
         return LbListenerRule(
-            self, id, listener_arn=self.https_listener.arn, priority=route.priority,
-            condition=[
-                LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(values=[route.host])),
-                LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(values=[route.path_pattern])),
-            ],
+            self, id, listener_arn=self.https_listener.arn, priority=route.priority, condition=conditions,
             action=[LbListenerRuleAction(type="forward", target_group_arn=route.target_group_arn)])
+
+    def add_refusal(self, id: str, refusal: Refusal) -> LbListenerRule:
+        return LbListenerRule(
+            self, id, listener_arn=self.https_listener.arn, priority=refusal.priority,
+            condition=[LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(values=[refusal.host]))],
+            action=[LbListenerRuleAction(type="fixed-response", fixed_response=LbListenerRuleActionFixedResponse(
+                content_type="application/json", status_code=refusal.status_code, message_body=refusal.body))])

@@ -4,7 +4,8 @@ The bucket is private and encrypted with a key of its own; only this distributio
 (origin access control). Client-side routes are answered with `index.html` by a viewer-request
 function on the site behaviour alone, not by distribution-wide custom error responses, which
 would also turn the API's real 403/404 answers into `200 index.html`. Optional behaviours send
-`/api/*` to a load balancer (nothing cached, every header, cookie and query string passed on)
+`/api/*` to a load balancer (nothing cached, every header, cookie and query string passed on, plus
+an optional secret header the load balancer requires)
 and a media prefix to a media bucket through origin access control.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cdktf_cdktf_provider_aws.cloudfront_distribution import (
     CloudfrontDistributionDefaultCacheBehaviorFunctionAssociation,
     CloudfrontDistributionOrderedCacheBehavior,
     CloudfrontDistributionOrigin,
+    CloudfrontDistributionOriginCustomHeader,
     CloudfrontDistributionOriginCustomOriginConfig,
     CloudfrontDistributionRestrictions,
     CloudfrontDistributionRestrictionsGeoRestriction,
@@ -93,6 +95,9 @@ class StaticSiteProps:
     content_security_policy: str
     api_origin_domain_name: str | None = None   # load balancer serving /api/*
     api_path_pattern: str = "/api/*"
+    # (name, value) sent with every request to the load balancer: a secret it requires, so
+    # clients cannot skip this distribution (and its web ACL) by calling it directly.
+    api_origin_header: tuple[str, str] | None = None
     media: MediaOrigin | None = None
     access_log_prefix: str = "s3/"      # S3 server access logs of the site bucket go under <prefix><bucket>/
     price_class: str = "PriceClass_100"
@@ -122,6 +127,9 @@ class StaticSite(Construct):
         if props.api_origin_domain_name:
             origins.append(CloudfrontDistributionOrigin(
                 origin_id=API_ORIGIN, domain_name=props.api_origin_domain_name,
+                custom_header=([CloudfrontDistributionOriginCustomHeader(
+                    name=props.api_origin_header[0], value=props.api_origin_header[1])]
+                    if props.api_origin_header else None),
                 custom_origin_config=CloudfrontDistributionOriginCustomOriginConfig(
                     http_port=80, https_port=443, origin_protocol_policy="https-only",
                     origin_ssl_protocols=["TLSv1.2"])))

@@ -173,7 +173,16 @@ def test_no_output_carries_a_secret_value(auth):
 
 def test_reads_only_outputs_the_contract_documents(auth):
     reads = remote_reads(auth)
-    assert reads == {"edge": ["certificate_arn", "hosted_zone_id"], "storage": ["kms_key_arn_data"]}
+    assert reads == {"edge": ["certificate_arn", "hosted_zone_id", "waf_web_acl_arn_regional"],
+                     "storage": ["kms_key_arn_data"]}
     for workspace, outputs in reads.items():
         for output in outputs:
             assert is_documented(workspace, output), f"auth reads {workspace}.{output}, not in docs/contract.md"
+
+
+def test_sign_in_is_behind_the_regional_web_acl(auth, pool_id):
+    """The spec's audit-only threat protection blocks nothing: the hosted UI and the pool's API get
+    the managed rules and the per-IP limits (a tighter one on the sign-in paths, tests/test_edge.py)."""
+    (association,) = resources(auth, "aws_wafv2_web_acl_association").values()
+    assert association["resource_arn"] == reference("aws_cognito_user_pool", pool_id, "arn")
+    assert association["web_acl_arn"] == f"${{{EDGE}.waf_web_acl_arn_regional}}"

@@ -266,8 +266,8 @@ def faults(server, tmp_path):
     server.reset()
     platform = emulator_platform(server.url)
     stacks = synthesize(FAULT_SPECS, platform, tmp_path)
-    server.client("s3").create_bucket(Bucket=platform.state.bucket)
-    return e2e.StackRunner(stacks, server.url, platform.state.bucket, step_timeout=300)
+    server.client("s3").create_bucket(Bucket=platform.state_bucket)
+    return e2e.StackRunner(stacks, server.url, platform.state_bucket, step_timeout=300)
 
 
 @pytest.mark.slow

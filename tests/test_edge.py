@@ -11,7 +11,7 @@ import pytest
 from building_blocks.load_balancer import elb_name
 from building_blocks.web_acl import WebAcl, WebAclProps
 from tests.contract import is_documented
-from tests.tf import logical_id, only, reference, refers_to, remote_reads, resources
+from tests.tf import data_sources, logical_id, only, reference, refers_to, remote_reads, resources
 from toolkit.definition import DEFAULT_DEFINITION, DefinitionError, Platform, parse_definition
 
 NETWORK = "data.terraform_remote_state.remote-network.outputs"
@@ -41,17 +41,37 @@ def target_groups_by_service(edge, platform) -> dict[str, tuple[str, dict]]:
             for p in platform.projects for s in p.services if elb_name(platform.resource_name(s.name)) in by_name}
 
 
+def conditions(rule: dict) -> dict[str, object]:
+    return {key: value if key == "http_header" else value["values"] for c in rule["condition"] for key, value in c.items()}
+
+
 def rules_by_host(edge) -> dict[str, list[tuple[int, str, str]]]:
-    """{host: [(priority, path pattern, target group reference)] sorted by priority}."""
+    """{host: [(priority, path pattern, target group reference)] sorted by priority} of the
+    forwarding rules."""
     hosts: dict[str, list] = {}
     for body in resources(edge, "aws_lb_listener_rule").values():
-        conditions = {key: value["values"] for c in body["condition"] for key, value in c.items()}
-        (host,) = conditions["host_header"]
-        (path,) = conditions["path_pattern"]
         (action,) = body["action"]
-        assert action["type"] == "forward"
+        if action["type"] != "forward":
+            continue
+        (host,) = conditions(body)["host_header"]
+        (path,) = conditions(body)["path_pattern"]
         hosts.setdefault(host, []).append((body["priority"], path, action["target_group_arn"]))
     return {host: sorted(rules) for host, rules in hosts.items()}
+
+
+def refusals(edge) -> dict[str, tuple[int, dict]]:
+    """{host: (priority, fixed response)} of the rules that answer without forwarding."""
+    found = {}
+    for body in resources(edge, "aws_lb_listener_rule").values():
+        (action,) = body["action"]
+        if action["type"] == "fixed-response":
+            assert set(conditions(body)) == {"host_header"}
+            (host,) = conditions(body)["host_header"]
+            found[host] = (body["priority"], action["fixed_response"])
+    return found
+
+
+ORIGIN_CURRENT = "${data.aws_secretsmanager_secret_version.origin-verify-awscurrent.secret_string}"
 
 
 # --- DNS ------------------------------------------------------------------------------------
@@ -166,6 +186,67 @@ def test_rules_follow_the_spec_per_host_in_priority_order(edge, platform):
         assert rule["listener_arn"] == reference("aws_lb_listener", https_id, "arn")
 
 
+def test_cloudfront_fronted_hosts_are_routed_only_with_the_origin_header_and_refused_without(edge, platform):
+    """CloudFront (and its web ACL) cannot be skipped by calling the ALB with the Host header of a
+    static site: its API rule requires the secret header, everything else on that host gets a 403."""
+    static = {platform.host(p.subdomain): index for index, p in enumerate(platform.projects) if p.frontend == "static"}
+    assert set(static) == {"lang-portal.app-dw.net", "haiku.app-dw.net"}
+    for body in resources(edge, "aws_lb_listener_rule").values():
+        if body["action"][0]["type"] != "forward":
+            continue
+        (host,) = conditions(body)["host_header"]
+        header = conditions(body).get("http_header")
+        if host in static:
+            assert header == {"http_header_name": "X-Origin-Verify", "values": [ORIGIN_CURRENT]}, host
+        else:
+            assert header is None, host  # the UI hosts are the ALB's own: reached directly
+    found = refusals(edge)
+    assert set(found) == set(static)
+    for host, (priority, response) in found.items():
+        # the project's `/*` slot, after its /api/* rule (a static frontend has no site rule)
+        assert priority == (static[host] + 1) * 10 + 2
+        assert response["status_code"] == "403" and response["content_type"] == "application/json"
+        assert "CloudFront" in json.loads(response["message_body"])["error"]
+
+
+def test_the_origin_secret_is_generated_write_only_and_read_for_the_rules(edge):
+    (secret_id, secret), = resources(edge, "aws_secretsmanager_secret").items()
+    assert secret["name"] == "app-dw-dev/origin-verify" and secret["kms_key_id"] == f"${{{STORAGE}.kms_key_arn_data}}"
+    (version,) = resources(edge, "aws_secretsmanager_secret_version").values()
+    assert "secret_string_wo" in version and "secret_string" not in version and version["secret_string_wo_version"] == 1
+    reads = data_sources(edge, "aws_secretsmanager_secret_version")
+    assert {r["version_stage"] for r in reads.values()} == {"AWSCURRENT"}  # nothing rotated yet: no previous value
+    for read in reads.values():
+        assert read["secret_id"] == reference("aws_secretsmanager_secret", secret_id, "arn")
+    assert edge["output"]["origin_verify_secret_arn"]["value"] == reference("aws_secretsmanager_secret", secret_id, "arn")
+
+
+def test_a_rotated_origin_secret_keeps_the_previous_value_accepted(tmp_path, platform):
+    """Rotation without a refused request: after `origin_secret_version` is raised, the ALB accepts
+    the new value and the previous one until the distributions send the new one."""
+    from cdktf import App
+
+    from workspaces.registry import WorkspaceSpec
+
+    data = tomllib.loads(DEFAULT_DEFINITION.read_text())
+    data["load_balancer"]["origin_secret_version"] = 2
+    rotated = Platform(parse_definition(data), "dev")
+    app = App(outdir=str(tmp_path))
+    WorkspaceSpec("edge", "workspaces.edge:EdgeWorkspace").build(app, rotated)
+    app.synth()
+    edge = json.loads((tmp_path / "stacks" / "edge" / "cdk.tf.json").read_text())
+    (version,) = resources(edge, "aws_secretsmanager_secret_version").values()
+    assert version["secret_string_wo_version"] == 2
+    previous = ORIGIN_CURRENT.replace("awscurrent", "awsprevious")
+    for body in resources(edge, "aws_lb_listener_rule").values():
+        if "http_header" in conditions(body):
+            assert conditions(body)["http_header"]["values"] == [ORIGIN_CURRENT, previous]
+    (rate,) = [r for r in acls(edge)["REGIONAL"][1]["rule"] if r["name"] == "rate-limit-per-ip"]
+    exempt = rate["statement"]["rate_based_statement"]["scope_down_statement"]["not_statement"]["statement"]
+    assert [m["byte_match_statement"]["search_string"] for m in exempt["or_statement"]["statement"]] == [
+        ORIGIN_CURRENT, previous]
+
+
 def test_target_groups_match_the_spec(edge, platform):
     routed = [s for p in platform.projects for s in p.services if s.on_load_balancer]
     groups = target_groups_by_service(edge, platform)
@@ -275,27 +356,37 @@ def test_web_acls_run_the_spec_managed_groups_and_the_rate_limit(edge, platform)
         assert sorted(r["priority"] for r in acl["rule"]) == list(range(len(acl["rule"])))
 
 
-def host_match(host: str) -> dict:
+def header_match(value: str) -> dict:
     return {"byte_match_statement": {
-        "field_to_match": {"single_header": {"name": "host"}}, "positional_constraint": "EXACTLY",
-        "search_string": host, "text_transformation": [{"priority": 0, "type": "LOWERCASE"}]}}
+        "field_to_match": {"single_header": {"name": "x-origin-verify"}}, "positional_constraint": "EXACTLY",
+        "search_string": value, "text_transformation": [{"priority": 0, "type": "NONE"}]}}
 
 
-def test_cloudfront_routed_hosts_are_rate_limited_per_viewer_at_cloudfront_only(edge, platform):
-    # At the ALB, requests for the static projects come from CloudFront's addresses, which all
-    # their viewers share; the CloudFront ACL limits them per viewer IP instead.
-    static = [platform.host(p.subdomain) for p in platform.projects if p.frontend == "static"]
-    assert static == ["lang-portal.app-dw.net", "haiku.app-dw.net"]
+def test_only_cloudfronts_requests_skip_the_regional_per_ip_limit(edge):
+    # At the ALB, CloudFront's requests come from addresses all viewers of a static site share; the
+    # CloudFront ACL limits them per viewer. A client calling the ALB directly (no origin secret) is
+    # limited here, whatever Host header it sends.
     found = acls(edge)
-    (cloudfront_rate,) = [r for r in found["CLOUDFRONT"][1]["rule"] if "rate_based_statement" in r["statement"]]
+    (cloudfront_rate,) = [r for r in found["CLOUDFRONT"][1]["rule"] if r["name"] == "rate-limit-per-ip"]
     assert "scope_down_statement" not in cloudfront_rate["statement"]["rate_based_statement"]
-    (regional_rate,) = [r for r in found["REGIONAL"][1]["rule"] if "rate_based_statement" in r["statement"]]
+    (regional_rate,) = [r for r in found["REGIONAL"][1]["rule"] if r["name"] == "rate-limit-per-ip"]
     assert regional_rate["statement"]["rate_based_statement"]["scope_down_statement"] == {
-        "not_statement": {"statement": {"or_statement": {"statement": [host_match(h) for h in static]}}}}
-    single = WebAcl._rules(WebAclProps(name="t", scope="REGIONAL", log_retention_days=7,
-                                       rate_limit_exempt_hosts=("a.example.com",)))
-    assert single[0]["statement"]["rate_based_statement"]["scope_down_statement"] == {
-        "not_statement": {"statement": host_match("a.example.com")}}  # WAF's OR needs two statements
+        "not_statement": {"statement": header_match(ORIGIN_CURRENT)}}  # WAF's OR needs two statements
+    two = WebAcl._rules(WebAclProps(name="t", scope="REGIONAL", log_retention_days=7,
+                                    rate_limit_exempt_header=("X-Origin-Verify", ("a", "b"))))
+    assert two[0]["statement"]["rate_based_statement"]["scope_down_statement"] == {
+        "not_statement": {"statement": {"or_statement": {"statement": [header_match("a"), header_match("b")]}}}}
+
+
+def test_sign_in_paths_get_a_tighter_per_ip_limit_at_the_regional_acl(edge, platform):
+    (rule,) = [r for r in acls(edge)["REGIONAL"][1]["rule"] if r["name"] == "rate-limit-sign-in"]
+    statement = rule["statement"]["rate_based_statement"]
+    assert statement["limit"] == platform.waf.sign_in_rate_limit_per_5_minutes == 100
+    assert statement["aggregate_key_type"] == "IP" and statement["evaluation_window_sec"] == 300
+    prefixes = [m["byte_match_statement"]["search_string"] for m in statement["scope_down_statement"]["or_statement"]["statement"]]
+    assert prefixes == platform.waf.sign_in_paths and "/login" in prefixes and "/oauth2/token" in prefixes
+    assert rule["action"] == {"block": {}}
+    assert not [r for r in acls(edge)["CLOUDFRONT"][1]["rule"] if r["name"] == "rate-limit-sign-in"]
 
 
 def test_no_geo_block_unless_countries_are_configured(edge, platform):
@@ -341,7 +432,8 @@ def test_waf_logs_to_encrypted_aws_waf_logs_groups_with_tokens_redacted(edge):
         assert group["name"] == f"aws-waf-logs-{acl['name']}"
         assert group["retention_in_days"] == 7 and group["kms_key_id"] == f"${{{STORAGE}.kms_key_arn_logs}}"
         assert config["redacted_fields"] == [{"single_header": {"name": "authorization"}},
-                                             {"single_header": {"name": "cookie"}}]
+                                             {"single_header": {"name": "cookie"}},
+                                             {"single_header": {"name": "x-origin-verify"}}]
     policies = resources(edge, "aws_cloudwatch_log_resource_policy").values()
     waf_policies = [json.loads(p["policy_document"]) for p in policies if "waf" in p["policy_name"]]
     assert len(waf_policies) == 2
@@ -370,7 +462,8 @@ def test_a_cloudfront_acl_cannot_be_associated():
 
 def test_outputs_are_the_contract(edge, platform):
     expected = {"hosted_zone_id", "certificate_arn", "alb_arn", "alb_arn_suffix", "alb_dns_name", "alb_zone_id",
-                "https_listener_arn", "waf_web_acl_arn_cloudfront", "waf_web_acl_arn_regional"}
+                "https_listener_arn", "waf_web_acl_arn_cloudfront", "waf_web_acl_arn_regional",
+                "origin_verify_secret_arn"}
     for project in platform.projects:
         for service in project.services:
             if service.on_load_balancer:
@@ -383,7 +476,7 @@ def test_outputs_are_the_contract(edge, platform):
 def test_reads_only_documented_outputs(edge):
     assert remote_reads(edge) == {
         "network": ["public_subnet_ids", "security_group_id_alb_sg", "vpc_id"],
-        "storage": ["kms_key_arn_logs", "log_bucket_name"],
+        "storage": ["kms_key_arn_data", "kms_key_arn_logs", "log_bucket_name"],
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.contract import is_documented
-from tests.tf import logical_id, only, policy, reference, resources, where
+from tests.tf import data_sources, logical_id, only, policy, reference, resources, where
 
 REMOTE = "${{data.terraform_remote_state.remote-{}.outputs.{}}}"
 STATIC = {"lang-portal": "lang-portal.app-dw.net", "haiku": "haiku.app-dw.net"}
@@ -131,6 +131,21 @@ def test_api_behaviour_goes_uncached_to_the_alb_with_everything_the_viewer_sent(
     assert origin["domain_name"] == REMOTE.format("edge", "alb_dns_name")
     assert origin["custom_origin_config"]["origin_protocol_policy"] == "https-only"
     assert origin["custom_origin_config"]["origin_ssl_protocols"] == ["TLSv1.2"]
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_requests_to_the_alb_carry_the_origin_secret_the_alb_requires(stacks, project):
+    # Without it the ALB answers 403 on this host (tests/test_edge.py): CloudFront and its web ACL
+    # cannot be skipped by calling the ALB with this Host header.
+    stack = stacks[f"{project}-frontend"]
+    _, body = distribution(stack)
+    (origin,) = [o for o in body["origin"] if o["origin_id"] == "api"]
+    (secret_read,) = data_sources(stack, "aws_secretsmanager_secret_version").values()
+    assert secret_read["secret_id"] == REMOTE.format("edge", "origin_verify_secret_arn")
+    assert origin["custom_header"] == [{
+        "name": "X-Origin-Verify",
+        "value": "${data.aws_secretsmanager_secret_version.origin-verify.secret_string}"}]
+    assert all("custom_header" not in o for o in body["origin"] if o["origin_id"] != "api")
 
 
 @pytest.mark.parametrize("project", STATIC)

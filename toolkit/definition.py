@@ -66,11 +66,13 @@ class PlatformSettings(_Strict):
 
 
 class StateSettings(_Strict):
-    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    # Room for "-<env>-<12-digit account>" and the access-log bucket's "-access-logs" in S3's 63 characters.
+    bucket_prefix: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$")
     region: str
 
 
 class EnvironmentSettings(_Strict):
+    account_id: str = Field(pattern=r"^\d{12}$")
     nat_gateways: Literal["single", "per_az"]
     deletion_protection: bool = True
 
@@ -167,6 +169,8 @@ class LoadBalancerSettings(_Strict):
     access_log_prefix: str = Field(pattern=r"^[a-z0-9][a-z0-9/-]*[a-z0-9]$")
     # Listener-rule priorities: project i (from 0) gets (i + 1) * step + 1 for /api/* and + 2 for /*.
     rule_priority_step: Annotated[int, Field(ge=2, le=1000)]
+    # The origin-verify secret CloudFront sends to the ALB; raising it rotates the value (docs).
+    origin_secret_version: PositiveInt = 1
     health_check: TargetHealthCheck
     success_codes: SuccessCodes
 
@@ -214,6 +218,10 @@ class WafSettings(_Strict):
     managed_rule_groups: list[Annotated[str, Field(pattern=r"^AWSManagedRules[A-Za-z0-9]+$")]] = Field(min_length=1)
     # managed group -> rules of that group that only count instead of blocking
     count_only_rules: dict[str, list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]]] = {}
+    # The hosted UI's sign-in requests get a tighter per-IP limit (credential stuffing).
+    sign_in_rate_limit_per_5_minutes: Annotated[int, Field(ge=10, le=2_000_000_000)] = 100
+    sign_in_paths: list[Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_-]*$")]] = Field(
+        default=["/login", "/signup", "/forgotPassword", "/confirmForgotPassword", "/mfa", "/oauth2/token"], min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> "WafSettings":
@@ -221,6 +229,9 @@ class WafSettings(_Strict):
             values = getattr(self, field)
             if len(set(values)) != len(values):
                 raise ValueError(f"waf.{field} repeats a value: {values}")
+        if self.sign_in_rate_limit_per_5_minutes > self.rate_limit_per_5_minutes:
+            raise ValueError(f"waf.sign_in_rate_limit_per_5_minutes {self.sign_in_rate_limit_per_5_minutes} is above "
+                             f"rate_limit_per_5_minutes {self.rate_limit_per_5_minutes}: it would never apply")
         for group in self.count_only_rules:
             if group not in self.managed_rule_groups:
                 raise ValueError(f"waf.count_only_rules names {group!r}, which is not in managed_rule_groups")
@@ -388,6 +399,9 @@ class PlatformDefinition(_Strict):
         for tier, cidrs in self.network.tiers.items():
             if len(cidrs) != zones:
                 raise ValueError(f"network.{tier}_subnets has {len(cidrs)} subnets for {zones} availability zones")
+        accounts = [e.account_id for e in self.environments.values()]
+        if len(set(accounts)) != len(accounts):
+            raise ValueError(f"environments share an AWS account ({accounts}): each environment is an account of its own")
         names = [p.name for p in self.projects]
         if len(set(names)) != len(names):
             raise ValueError(f"projects repeat a name: {names}")
@@ -458,6 +472,16 @@ class Platform:
     @property
     def name(self) -> str:
         return self.definition.platform.name
+
+    @property
+    def account_id(self) -> str:
+        return self.env.account_id
+
+    @property
+    def state_bucket(self) -> str:
+        """`app-dw-terraform-state-dev-111122223333`: the bucket bootstrap creates and every backend,
+        remote-state read and the e2e run use (S3 names are global: the account keeps it ours)."""
+        return f"{self.definition.state.bucket_prefix}-{self.environment}-{self.account_id}"
 
     def resource_name(self, *parts: str) -> str:
         """`app-dw-dev-<parts>`: the prefix that keeps environments apart in one account."""

@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_aws.cognito_identity_pool import (
     CognitoIdentityPool,
     CognitoIdentityPoolCognitoIdentityProviders,
 )
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 
 from building_blocks.secret import GeneratedValue, Secret, SecretProps
 from building_blocks.user_pool import AppClientProps, UserPool, UserPoolProps
@@ -51,6 +52,10 @@ class AuthWorkspace(Workspace):
             oauth_scopes=tuple(auth.oauth_scopes),
             callback_path=auth.callback_path,
             logout_path=auth.logout_path))
+        # Sign-in behind the WAF: the edge's regional ACL (managed rules, per-IP limits, a tighter
+        # one on the sign-in paths). Audit-only threat protection blocks no credential stuffing.
+        Wafv2WebAclAssociation(self, "user-pool-waf", resource_arn=self.user_pool.arn,
+                               web_acl_arn=self.read("edge", "waf_web_acl_arn_regional"))
         # Federated AWS identities for signed-in users only; no role is attached until an
         # application needs AWS access from the browser.
         self.identity_pool = CognitoIdentityPool(

@@ -11,6 +11,7 @@ import json
 
 from cdktf_cdktf_provider_aws.codestarconnections_connection import CodestarconnectionsConnection
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSecretsmanagerSecretVersion
 
 from building_blocks.container_image_repository import (
     ContainerImageRepository,
@@ -41,6 +42,7 @@ from building_blocks.static_site import MediaOrigin, SiteReference, StaticSite, 
 from toolkit.definition import DefinitionError, Platform, Project, Service
 from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace, output_key
+from workspaces.edge import ORIGIN_VERIFY_HEADER
 from workspaces.monitoring import COLLECTOR_OTLP_GRPC_PORT
 from workspaces.storage import CLOUDFRONT_LOG_PREFIX, S3_ACCESS_LOG_PREFIX, media_prefix
 
@@ -314,6 +316,7 @@ class FrontendWorkspace(ProjectWorkspace):
             access_log_prefix=S3_ACCESS_LOG_PREFIX,
             content_security_policy=self._content_security_policy(media_sources),
             api_origin_domain_name=self.read("edge", "alb_dns_name") if project.api else None,
+            api_origin_header=(ORIGIN_VERIFY_HEADER, self._origin_secret_value()) if project.api else None,
             media=media,
             security_headers=not platform.emulator_skips("cloudfront_response_headers_policies"),
             publish_functions=not platform.emulator_skips("cloudfront_function_publishing")))
@@ -323,6 +326,12 @@ class FrontendWorkspace(ProjectWorkspace):
         self.publish("cloudfront_distribution_id", site.distribution_id, f"CloudFront distribution of {project.name}")
         self.publish("cloudfront_distribution_arn", site.distribution_arn, f"CloudFront distribution ARN of {project.name}")
         self.publish("cloudfront_domain_name", site.domain_name, f"CloudFront domain name of {project.name}")
+
+    def _origin_secret_value(self) -> str:
+        """The origin-verify secret's current value (edge rotates it; the ALB accepts the previous
+        one too until this workspace has been applied with the new one)."""
+        return DataAwsSecretsmanagerSecretVersion(
+            self, "origin-verify", secret_id=self.read("edge", "origin_verify_secret_arn")).secret_string
 
     def _content_security_policy(self, media_sources: str) -> str:
         auth_origin = f"https://{self.platform.host(self.platform.auth.auth_subdomain)}"
