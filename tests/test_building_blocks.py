@@ -55,7 +55,8 @@ BLOCKS: dict[str, Callable[[Construct], object]] = {
         name="test-alarm", description="d", comparison=">", threshold=1, actions=(TOPIC,),
         metric=Metric("AWS/ECS", "CPUUtilization"))),
     "aurora": lambda scope: AuroraPostgres(scope, "aurora", AuroraPostgresProps(
-        identifier="test-db", database_name="app", master_username="app", engine_version="15.10",
+        identifier="test-db", database_name="app", master_username="owner", app_username="app",
+        app_user_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:app-user", engine_version="15.10",
         parameter_group_family="aurora-postgresql15", instance_class="db.r6g.large",
         availability_zones=("us-east-1a", "us-east-1b"), subnet_ids=SUBNETS, security_group_id="sg-1",
         proxy_security_group_id="sg-2", kms_key_arn=KEY, logs_kms_key_arn=KEY, region=REGION)),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
+import subprocess
 import tomllib
 
 import pytest
@@ -135,13 +136,15 @@ def test_build_runs_the_buildspec_beside_the_component(stacks, project, componen
 
 
 @pytest.mark.parametrize("project,component", sorted(CONTAINERS))
-def test_container_build_tests_then_pushes_the_commit_image(stacks, project, component):
+def test_container_build_tests_then_pushes_the_commit_image(stacks, project, component, tmp_path):
     stack, body = pipeline(stacks, project, component)
     service, container, _ = CONTAINERS[(project, component)]
     build = codebuild(stack, stage(body, "Build")[0])
+    # A service with a database also runs its image in the owner's migration container.
+    names = [container, "migrate"] if project in ("lang-portal", "haiku") else [container]
     assert variables(build) == {
         "ECR_REPOSITORY_URL": REMOTE.format(f"{project}-backend", f"ecr_repository_url_{service.replace('-', '_')}"),
-        "CONTAINER_NAME": container}
+        "CONTAINER_NAMES": " ".join(names)}
     spec = yaml.safe_load((REPO_ROOT / build["source"]["buildspec"]).read_text())
     commands = [c for phase in spec["phases"].values() for c in phase.get("commands", [])]
     folder = PIPELINES[(project, component)]
@@ -151,7 +154,11 @@ def test_container_build_tests_then_pushes_the_commit_image(stacks, project, com
     assert test_at < build_at
     assert commands[build_at] == 'docker build --file "$COMPONENT/Dockerfile" --tag "$ECR_REPOSITORY_URL:$IMAGE_TAG" .'
     assert any(c.startswith("docker push") for c in commands)
-    assert any("imagedefinitions.json" in c for c in commands)
+    (definitions,) = [c for c in commands if "imagedefinitions.json" in c]
+    subprocess.run(["bash", "-c", definitions], cwd=tmp_path, check=True, env={
+        "PATH": "/usr/bin:/bin", "CONTAINER_NAMES": " ".join(names), "ECR_REPOSITORY_URL": "repo", "IMAGE_TAG": "abc"})
+    assert json.loads((tmp_path / "imagedefinitions.json").read_text()) == [
+        {"name": name, "imageUri": "repo:abc"} for name in names]
     assert spec["artifacts"]["files"] == ["imagedefinitions.json"]
     assert spec["env"]["exported-variables"] == ["IMAGE_TAG"]
     statements = role_statements(stack, build["service_role"])

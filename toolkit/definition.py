@@ -184,7 +184,7 @@ class DatabaseSettings(_Strict):
     proxy_max_idle_connections_percent: Percent
     proxy_borrow_timeout_seconds: Annotated[int, Field(ge=1, le=300)]
     slow_statement_ms: PositiveInt
-    # The user the apps sign in as through the proxy (IAM token); the proxy holds its password.
+    # The owner of the tables: migrations sign in as it; the APIs have roles of their own.
     master_username: str = Field(default="app_dw", pattern=r"^[a-z][a-z0-9_]{0,15}$")
     port: Port = 5432
     performance_insights_retention_days: Annotated[int, Field(ge=7, le=731)] = 7

@@ -22,8 +22,10 @@ from building_blocks.container_service import (
     ContainerService,
     ContainerServiceProps,
     HealthCheck,
+    InitContainer,
     RollingDeployment,
     Scaling,
+    SecretValue,
     execution_role_name,
     task_role_name,
 )
@@ -58,6 +60,10 @@ AI_POLICIES = {"bedrock": "bedrock_policy_arn", "image-generation": "bedrock_ima
 GUARDED = ("bedrock", "image-generation")  # calls that go through the guardrail
 OTLP_ENDPOINT = f"http://localhost:{COLLECTOR_OTLP_GRPC_PORT}"  # the collector sidecar
 IMAGE_TAG_EXPORT = "IMAGE_TAG"             # the container builds export the tag they pushed
+# A service with a database runs its owner's migration in this container of its own image first
+# (modules/database_roles.py); the module it runs sits beside the service's code.
+MIGRATION_CONTAINER = "migrate"
+MIGRATION_MODULE = "owner_migration"
 
 
 def image_repository_name(platform: Platform, service: Service) -> str:
@@ -71,6 +77,22 @@ def image_tag_parameter_name(platform: Platform, service: Service) -> str:
 
 def task_family(platform: Platform, service: Service) -> str:
     return platform.resource_name(service.name)
+
+
+def migrates(service: Service) -> bool:
+    """Whether the service's tasks run the owner's migration first: it uses a database."""
+    return "DATABASE_URL" in service.secrets
+
+
+def migration_command(project: Project, service: Service) -> list[str]:
+    """`python -m projects.lang_portal.backend.owner_migration`: the module beside the service's code."""
+    return ["python", "-m", f"{component_dir(project, service.component).replace('/', '.')}.{MIGRATION_MODULE}"]
+
+
+def image_containers(service: Service) -> list[str]:
+    """The containers of a task that run the service's image (the pipeline's imagedefinitions.json
+    names each, so a deploy moves the migration to the new image too)."""
+    return [service.container] + ([MIGRATION_CONTAINER] if migrates(service) else [])
 
 
 def env_name(name: str) -> str:
@@ -203,10 +225,27 @@ class ProjectWorkspace(Workspace):
             secrets_kms_key_arn=self.read("storage", "kms_key_arn_data") if service.secrets else None,
             task_policy_arns=task_policy_arns,
             task_statements=self._task_statements(service),
-            auto_scaling=not platform.emulator_skips("appautoscaling")))
+            auto_scaling=not platform.emulator_skips("appautoscaling"),
+            init_container=self._owner_migration(service) if migrates(service) else None))
         self.publish(output_key("ecs_service_name", service.name), container.name,
                      f"ECS service of {service.name} (the pipeline deploys to it)")
         return container
+
+    def _owner_migration(self, service: Service) -> InitContainer:
+        """The owner's migration: straight to Aurora's writer as the master user (password from the
+        RDS-managed secret), then the app role's grants and password (from the proxy's secret)."""
+        project, database = self.project, self.platform.database
+        master = self.read("database", "db_master_secret_arn", project.name)
+        return InitContainer(
+            name=MIGRATION_CONTAINER, command=migration_command(project, service),
+            environment={"SERVICE_NAME": f"{service.name}-{MIGRATION_CONTAINER}",
+                         "DB_OWNER_HOST": self.read("database", "db_writer_endpoint", project.name),
+                         "DB_OWNER_PORT": str(database.port)},
+            secrets={"DATABASE_URL": SecretValue(self._secret_arn("DATABASE_URL")),
+                     "DB_OWNER_USERNAME": SecretValue(master, "username"),
+                     "DB_OWNER_PASSWORD": SecretValue(master, "password"),
+                     "DB_APP_PASSWORD": SecretValue(self.read("database", "db_app_user_secret_arn", project.name),
+                                                    "password")})
 
     def _secret_arn(self, name: str) -> str:
         workspace, output = SECRET_SOURCES[name]
@@ -235,8 +274,9 @@ class ProjectWorkspace(Workspace):
         if "s3-media" in service.aws_services:
             environment |= {"MEDIA_BUCKET": self.read("storage", "media_bucket_name"),
                             "MEDIA_PREFIX": media_prefix(project)}
-        if "DATABASE_URL" in service.secrets:
+        if migrates(service):
             environment["DB_IAM_AUTH"] = "true"  # the URL has no password: sign in with an IAM token
+            environment["MIGRATE_ON_STARTUP"] = "false"  # the migrate container did, as the owner
         if service.routing == "api" and project.launches:
             # The study activities the seed lists open at these addresses (local mode: the seed's local ones).
             environment["STUDY_ACTIVITY_URLS"] = json.dumps(
@@ -259,7 +299,8 @@ class ProjectWorkspace(Workspace):
                 conditions={"StringEquals": {"cloudwatch:namespace": self.platform.monitoring.guardrail_metric_namespace}}))
         if "s3-media" in service.aws_services:
             statements += self.media_bucket().grant_read_write(media_prefix(self.project), sid="Media")
-        if "DATABASE_URL" in service.secrets:
+        if migrates(service):
+            # As the app's own database user only (db_iam_connect_arn names it), never the master.
             statements.append(Statement(sid="DatabaseSignIn", actions=["rds-db:connect"],
                                         resources=[self.read("database", "db_iam_connect_arn", self.project.name)]))
         return statements
@@ -404,7 +445,8 @@ class PipelineWorkspace(ProjectWorkspace):
             **common,
             build=BuildStep(
                 buildspec=buildspec(project, component), privileged=True,  # docker build
-                environment={"ECR_REPOSITORY_URL": repository.url, "CONTAINER_NAME": service.container},
+                environment={"ECR_REPOSITORY_URL": repository.url,
+                             "CONTAINER_NAMES": " ".join(image_containers(service))},
                 statements=repository.grant_push()),
             build_exports=[IMAGE_TAG_EXPORT],
             ecs_deploys=[EcsDeployTarget(
