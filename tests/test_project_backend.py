@@ -278,7 +278,10 @@ def test_task_role_holds_what_the_app_calls_and_nothing_else(stacks, service):
     assert not any(a.startswith("secretsmanager:") for a in actions)                  # injected at start
     if service in MEDIA:
         objects = next(s for s in statements if "s3:PutObject" in s["Action"])
-        assert objects["Resource"] == [REMOTE.format("storage", "media_bucket_arn") + f"/{MEDIA[service]}/*"]
+        frontend = f"{MEDIA[service]}-frontend"  # the media bucket sits beside the project's site
+        assert objects["Resource"] == [REMOTE.format(frontend, "media_bucket_arn") + f"/{MEDIA[service]}/*"]
+        key = next(s for s in statements if s.get("Sid") == "MediaKey")
+        assert key["Resource"] == [REMOTE.format(frontend, "site_kms_key_arn")]
         listing = next(s for s in statements if s["Action"] == ["s3:ListBucket"])
         assert listing["Condition"] == {"StringLike": {"s3:prefix": [f"{MEDIA[service]}/*"]}}
     if "DATABASE_URL" in SPEC_SERVICES[service][4]:

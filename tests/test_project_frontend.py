@@ -22,8 +22,9 @@ def distribution(stack: dict) -> tuple[str, dict]:
     return logical_id(stack, "aws_cloudfront_distribution", body), body
 
 
-def site_bucket(stack: dict) -> tuple[str, dict]:
-    body = only(stack, "aws_s3_bucket")
+def site_bucket(stack: dict, suffix: str = "site") -> tuple[str, dict]:
+    """The site's bucket, or with suffix "media" the bucket its API writes media to."""
+    (body,) = [b for b in resources(stack, "aws_s3_bucket").values() if b["bucket"].endswith(f"-{suffix}")]
     return logical_id(stack, "aws_s3_bucket", body), body
 
 
@@ -55,9 +56,12 @@ def test_site_key_lets_only_this_distribution_decrypt(stacks, project):
     stack = stacks[f"{project}-frontend"]
     distribution_id, _ = distribution(stack)
     key_id = logical_id(stack, "aws_kms_key", only(stack, "aws_kms_key"))
-    (encryption,) = resources(stack, "aws_s3_bucket_server_side_encryption_configuration").values()
-    by_default = encryption["rule"][0]["apply_server_side_encryption_by_default"]
-    assert by_default == {"sse_algorithm": "aws:kms", "kms_master_key_id": reference("aws_kms_key", key_id, "arn")}
+    # the site's files and its media: one key, only this distribution decrypts
+    encryptions = resources(stack, "aws_s3_bucket_server_side_encryption_configuration").values()
+    assert len(encryptions) == len(resources(stack, "aws_s3_bucket")) == 2
+    for encryption in encryptions:
+        by_default = encryption["rule"][0]["apply_server_side_encryption_by_default"]
+        assert by_default == {"sse_algorithm": "aws:kms", "kms_master_key_id": reference("aws_kms_key", key_id, "arn")}
     statements = policy(only(stack, "aws_kms_key"))["Statement"]
     cloudfront = [s for s in statements if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}]
     assert cloudfront == [{
@@ -157,7 +161,31 @@ def test_media_prefix_is_served_from_the_media_bucket_and_cached(stacks, project
     assert media["allowed_methods"] == ["GET", "HEAD", "OPTIONS"]
     assert MANAGED_POLICIES[media["cache_policy_id"]] == "Managed-CachingOptimized"
     (origin,) = [o for o in body["origin"] if o["origin_id"] == "media"]
-    assert origin["domain_name"] == REMOTE.format("storage", "media_bucket_regional_domain_name")
+    assert origin["domain_name"] == f"app-dw-dev-{project}-media.s3.us-east-1.amazonaws.com"
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_the_media_bucket_beside_the_site_is_read_only_by_this_distribution(stacks, project):
+    """Its policy and key name the one distribution that serves it (a shared media bucket in
+    storage could only trust every distribution of the account: storage applies first)."""
+    stack = stacks[f"{project}-frontend"]
+    bucket_id, bucket = site_bucket(stack, "media")
+    distribution_id, _ = distribution(stack)
+    assert bucket["bucket"] == f"app-dw-dev-{project}-media"
+    (bucket_policy,) = where(stack, "aws_s3_bucket_policy", bucket=reference("aws_s3_bucket", bucket_id, "id"))
+    allows = [s for s in policy(bucket_policy)["Statement"] if s["Effect"] == "Allow"]
+    assert allows == [{
+        "Effect": "Allow", "Action": ["s3:GetObject"], "Sid": "CloudFrontReadsMedia",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Resource": [f"arn:aws:s3:::app-dw-dev-{project}-media/{project}/*"],
+        "Condition": {"StringEquals": {"AWS:SourceArn": reference(
+            "aws_cloudfront_distribution", distribution_id, "arn")}}}]
+    (logging,) = where(stack, "aws_s3_bucket_logging", bucket=reference("aws_s3_bucket", bucket_id, "id"))
+    assert logging["target_bucket"] == REMOTE.format("storage", "log_bucket_name")
+    assert logging["target_prefix"] == f"s3/app-dw-dev-{project}-media/"
+    outputs = stack["output"]
+    assert outputs["media_bucket_name"]["value"] == reference("aws_s3_bucket", bucket_id, "bucket")
+    assert outputs["media_bucket_arn"]["value"] == reference("aws_s3_bucket", bucket_id, "arn")
 
 
 def test_haiku_serves_its_media_through_cloudfront(stacks):
@@ -222,7 +250,8 @@ def test_project_host_is_an_alias_of_the_distribution(stacks, project, host):
 def test_static_frontend_publishes_the_contract_outputs(stacks, project):
     outputs = set(stacks[f"{project}-frontend"]["output"])
     assert outputs == {"site_bucket_name", "site_bucket_arn", "cloudfront_distribution_id",
-                       "cloudfront_distribution_arn", "cloudfront_domain_name", "site_kms_key_arn"}
+                       "cloudfront_distribution_arn", "cloudfront_domain_name", "site_kms_key_arn",
+                       "media_bucket_name", "media_bucket_arn"}  # both static sites have media
     # site_kms_key_arn: the pipeline's deploy role encrypts uploads with the site's own key.
     assert all(is_documented("<project>-frontend", name) for name in outputs - {"site_kms_key_arn"})
     assert not resources(stacks[f"{project}-frontend"], "aws_ecs_service")
@@ -235,3 +264,14 @@ def test_container_uis_are_services_of_the_frontend_workspace(stacks, project, s
     assert not resources(stack, "aws_cloudfront_distribution") and not resources(stack, "aws_ecr_repository")
     assert set(stack["output"]) == {f"ecs_service_name_{service.replace('-', '_')}"}
     assert all(is_documented("<project>-frontend", name) for name in stack["output"])
+
+
+def test_media_needs_a_static_site_to_be_served_from():
+    import tomllib
+
+    from toolkit.definition import DEFAULT_DEFINITION, DefinitionError, parse_definition
+
+    data = tomllib.loads(DEFAULT_DEFINITION.read_text())
+    next(p for p in data["projects"] if p["name"] == "writing-practice")["media"] = True
+    with pytest.raises(DefinitionError, match="media = true but a gradio frontend"):
+        parse_definition(data)

@@ -102,7 +102,8 @@ def test_provider_version_is_pinned_to_the_mirrored_release(stacks):
 
 
 # What each workspace read before the reads were derived from the builds (the registry's
-# declarations at main 40f8077): the derivation must keep the platform's order exactly.
+# declarations at main 40f8077, but for the media buckets beside the sites): the derivation must
+# keep the platform's order exactly.
 READS_BEFORE = {
     "bootstrap": (),
     "storage": (),
@@ -113,11 +114,14 @@ READS_BEFORE = {
     "cluster": ("storage", "network"),
     "ai": (),
     "monitoring": ("storage", "edge", "auth", "database", "cluster"),
-    "lang-portal-backend": ("storage", "network", "edge", "auth", "database", "cluster", "ai", "monitoring"),
+    # A media project's API writes to the media bucket beside its site: its frontend first.
     "lang-portal-frontend": ("storage", "edge"),
+    "lang-portal-backend": ("storage", "network", "edge", "auth", "database", "cluster", "ai", "monitoring",
+                            "lang-portal-frontend"),
     "lang-portal-pipeline": ("storage", "auth", "cluster", "lang-portal-backend", "lang-portal-frontend"),
-    "haiku-backend": ("storage", "network", "edge", "auth", "database", "cluster", "ai", "monitoring"),
     "haiku-frontend": ("storage", "edge"),
+    "haiku-backend": ("storage", "network", "edge", "auth", "database", "cluster", "ai", "monitoring",
+                      "haiku-frontend"),
     "haiku-pipeline": ("storage", "auth", "cluster", "haiku-backend", "haiku-frontend"),
     "vocab-generator-backend": ("storage", "network", "auth", "cluster", "ai", "monitoring"),
     "vocab-generator-frontend": ("storage", "network", "edge", "auth", "cluster", "monitoring",

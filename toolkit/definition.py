@@ -356,6 +356,9 @@ class Project(_Strict):
                 raise ValueError(f"service {service.name!r} reads DATABASE_URL but project {self.name!r} has database = false")
             if "s3-media" in service.aws_services and not self.media:
                 raise ValueError(f"service {service.name!r} uses s3-media but project {self.name!r} has media = false")
+        if self.media and self.frontend != "static":
+            raise ValueError(f"project {self.name!r} has media = true but a {self.frontend} frontend: media is served "
+                             "from the bucket beside a static site, by its CloudFront distribution")
         return self
 
     @property

@@ -40,7 +40,7 @@ from building_blocks.pipeline import (
     artifact_folder,
 )
 from building_blocks.secure_bucket import BucketReference
-from building_blocks.static_site import MediaOrigin, SiteReference, StaticSite, StaticSiteProps
+from building_blocks.static_site import MediaBucket, SiteReference, StaticSite, StaticSiteProps
 from toolkit.definition import DefinitionError, Platform, Project, Service
 from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace, output_key
@@ -180,8 +180,10 @@ class ProjectWorkspace(Workspace):
                                    arn=self.read(backend, "ecr_repository_arn", service.name))
 
     def media_bucket(self) -> BucketReference:
-        return BucketReference(name=self.read("storage", "media_bucket_name"), arn=self.read("storage", "media_bucket_arn"),
-                               kms_key_arn=self.read("storage", "kms_key_arn_data"), region=self.platform.region)
+        """The project's media bucket, beside its site (the frontend workspace), with the site's key."""
+        frontend = f"{self.project.name}-frontend"
+        return BucketReference(name=self.read(frontend, "media_bucket_name"), arn=self.read(frontend, "media_bucket_arn"),
+                               kms_key_arn=self.read(frontend, "site_kms_key_arn"), region=self.platform.region)
 
     def site(self) -> SiteReference:
         frontend = f"{self.project.name}-frontend"
@@ -272,8 +274,7 @@ class ProjectWorkspace(Workspace):
                 "GUARDRAIL_METRIC_NAME": platform.monitoring.guardrail_metric_name,
             }
         if "s3-media" in service.aws_services:
-            environment |= {"MEDIA_BUCKET": self.read("storage", "media_bucket_name"),
-                            "MEDIA_PREFIX": media_prefix(project)}
+            environment |= {"MEDIA_BUCKET": self.media_bucket().name, "MEDIA_PREFIX": media_prefix(project)}
         if migrates(service):
             environment["DB_IAM_AUTH"] = "true"  # the URL has no password: sign in with an IAM token
             environment["MIGRATE_ON_STARTUP"] = "false"  # the migrate container did, as the owner
@@ -341,10 +342,9 @@ class FrontendWorkspace(ProjectWorkspace):
         media = None
         media_sources = ""
         if project.media:
-            regional_domain = self.read("storage", "media_bucket_regional_domain_name")
+            media = MediaBucket(name=self.name(project.name, "media"), path_prefix=media_prefix(project))
             # Presigned media URLs name the bucket's global or regional endpoint.
-            media_sources = f" https://{self.read('storage', 'media_bucket_name')}.s3.amazonaws.com https://{regional_domain}"
-            media = MediaOrigin(bucket_regional_domain_name=regional_domain, path_prefix=media_prefix(project))
+            media_sources = f" https://{media.name}.s3.amazonaws.com https://{media.name}.s3.{platform.region}.amazonaws.com"
         site = StaticSite(self, "site", StaticSiteProps(
             bucket_name=self.name(project.name, "site"), region=platform.region,
             domain_name=platform.host(project.subdomain),
@@ -367,6 +367,10 @@ class FrontendWorkspace(ProjectWorkspace):
         self.publish("cloudfront_distribution_id", site.distribution_id, f"CloudFront distribution of {project.name}")
         self.publish("cloudfront_distribution_arn", site.distribution_arn, f"CloudFront distribution ARN of {project.name}")
         self.publish("cloudfront_domain_name", site.domain_name, f"CloudFront domain name of {project.name}")
+        if site.media_bucket:
+            self.publish("media_bucket_name", site.media_bucket.name,
+                         f"Media bucket of {project.name}: its API writes under {media_prefix(project)}, its site serves it")
+            self.publish("media_bucket_arn", site.media_bucket.arn, f"Media bucket ARN of {project.name}")
 
     def _origin_secret_value(self) -> str:
         """The origin-verify secret's current value (edge rotates it; the ALB accepts the previous
