@@ -462,14 +462,19 @@ def bootstrap_identifiers(stack_dir: Path) -> set[str]:
 
 
 def empty_bucket(emulator_server: "emulator.Emulator", bucket: str) -> int:
-    """Delete every version of every object; returns how many there were."""
+    """Delete every version of every object, listing from the start again after each page (moto
+    loses its place in a listing whose earlier page was deleted: a paginated run emptied only the
+    first 1000 of the state bucket's access logs); returns how many there were."""
     s3 = emulator_server.client("s3")
     deleted = 0
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
-            s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
-            deleted += 1
-    return deleted
+    while True:
+        page = s3.list_object_versions(Bucket=bucket)
+        items = [{"Key": item["Key"], "VersionId": item["VersionId"]}
+                 for item in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if not items:
+            return deleted
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": items, "Quiet": True})
+        deleted += len(items)
 
 
 def workspace_state(emulator_server: "emulator.Emulator", stack: dict) -> dict:
