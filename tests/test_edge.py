@@ -13,6 +13,7 @@ from building_blocks.web_acl import WebAcl, WebAclProps
 from tests.contract import is_documented
 from tests.tf import data_sources, logical_id, only, reference, refers_to, remote_reads, resources
 from toolkit.definition import DEFAULT_DEFINITION, DefinitionError, Platform, parse_definition
+from workspaces.edge import alb_routes
 
 NETWORK = "data.terraform_remote_state.remote-network.outputs"
 STORAGE = "data.terraform_remote_state.remote-storage.outputs"
@@ -178,9 +179,11 @@ def test_rules_follow_the_spec_per_host_in_priority_order(edge, platform):
         # static frontends: the SPA is on CloudFront, only /api/* reaches the ALB
         "lang-portal.app-dw.net": [(11, "/api/*", tg["lang-portal-api"])],
         "haiku.app-dw.net": [(21, "/api/*", tg["haiku-api"])],
-        "vocab.app-dw.net": [(32, "/*", tg["vocab-generator-frontend"])],
-        "writing.app-dw.net": [(42, "/*", tg["writing-practice"])],
+        # vocab (32) and writing (42): their `/*` rules sign users in, so their frontend workspaces
+        # add them (tests/test_project_frontend.py), with these priorities
     }
+    routes = {(r.host, r.priority) for r in alb_routes(platform) if r.signs_in}
+    assert routes == {("vocab.app-dw.net", 32), ("writing.app-dw.net", 42)}
     https_id, _ = listener(edge, 443)
     for rule in resources(edge, "aws_lb_listener_rule").values():
         assert rule["listener_arn"] == reference("aws_lb_listener", https_id, "arn")
@@ -306,9 +309,12 @@ def test_a_fifth_project_gets_target_groups_rules_and_alias_from_data_alone(five
     assert groups["kanji-drill-frontend"][1]["port"] == 8501
     assert groups["kanji-drill-frontend"][1]["health_check"]["matcher"] == "200"
     api = reference("aws_lb_target_group", groups["kanji-drill-api"][0], "arn")
-    site = reference("aws_lb_target_group", groups["kanji-drill-frontend"][0], "arn")
-    # /api/* before /* on the project's host, after the four existing projects
-    assert rules_by_host(edge)["kanji.app-dw.net"] == [(51, "/api/*", api), (52, "/*", site)]
+    # /api/* before /* on the project's host, after the four existing projects; the UI's /* rule
+    # signs users in, in the project's frontend workspace
+    assert rules_by_host(edge)["kanji.app-dw.net"] == [(51, "/api/*", api)]
+    (signed_in,) = resources(stacks["kanji-drill-frontend"], "aws_lb_listener_rule").values()
+    assert signed_in["priority"] == 52 and signed_in["action"][-1]["target_group_arn"] == (
+        "${data.terraform_remote_state.remote-edge.outputs.target_group_arn_kanji_drill_frontend}")
     assert "kanji.app-dw.net" in {r["name"] for r in resources(edge, "aws_route53_record").values()}
     for output in ("target_group_arn_kanji_drill_api", "target_group_arn_suffix_kanji_drill_frontend"):
         assert output in edge["output"]
@@ -317,9 +323,9 @@ def test_a_fifth_project_gets_target_groups_rules_and_alias_from_data_alone(five
             "app-dw-dev-kanji-drill-frontend-failed-tasks"} <= alarms
 
 
-def test_priorities_are_unique_and_below_the_alb_limit(edge, five_projects):
-    for stack in (edge, five_projects[1]["edge"]):
-        priorities = [r["priority"] for r in resources(stack, "aws_lb_listener_rule").values()]
+def test_priorities_are_unique_and_below_the_alb_limit(stacks, five_projects):
+    for every in (stacks, five_projects[1]):  # one listener: the edge's rules and the UI frontends'
+        priorities = [r["priority"] for stack in every.values() for r in resources(stack, "aws_lb_listener_rule").values()]
         assert len(set(priorities)) == len(priorities) and max(priorities) <= 50000
 
 

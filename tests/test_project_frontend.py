@@ -275,3 +275,111 @@ def test_media_needs_a_static_site_to_be_served_from():
     next(p for p in data["projects"] if p["name"] == "writing-practice")["media"] = True
     with pytest.raises(DefinitionError, match="media = true but a gradio frontend"):
         parse_definition(data)
+
+
+# --- sign-in at the ALB (issue 16) ----------------------------------------------------------
+
+def ui_projects(platform) -> list:
+    """Projects whose frontend is a UI service (derived, never by name)."""
+    return [p for p in platform.projects if p.frontend in ("streamlit", "gradio")]
+
+
+def environment(stack: dict, service: str) -> dict[str, str]:
+    import json
+
+    (task,) = resources(stack, "aws_ecs_task_definition").values()
+    app_container = next(c for c in json.loads(task["container_definitions"]) if c["name"] != "aws-otel-collector")
+    return {e["name"]: e["value"] for e in app_container["environment"]}
+
+
+def assert_signs_in_then_forwards(stack: dict, project, platform) -> None:
+    from workspaces.edge import alb_routes
+
+    (route,) = [r for r in alb_routes(platform) if r.project.name == project.name and r.service.routing == "site"]
+    (rule,) = resources(stack, "aws_lb_listener_rule").values()
+    assert rule["listener_arn"] == REMOTE.format("edge", "https_listener_arn")
+    assert rule["priority"] == route.priority
+    assert rule["condition"] == [{"host_header": {"values": [platform.host(project.subdomain)]}},
+                                 {"path_pattern": {"values": ["/*"]}}]
+    authenticate, forward = rule["action"]
+    assert (authenticate["type"], authenticate["order"], forward["type"], forward["order"]) == (
+        "authenticate-cognito", 1, "forward", 2)
+    assert authenticate["authenticate_cognito"] == {
+        "user_pool_arn": REMOTE.format("auth", "user_pool_arn"),
+        "user_pool_client_id": REMOTE.format("auth", f"app_client_id_{project.name.replace('-', '_')}"),
+        "user_pool_domain": REMOTE.format("auth", "hosted_ui_domain"),
+        "scope": " ".join(platform.auth.oauth_scopes),
+        # the refresh token's 30 days, capped at the ALB's longest session (7 days)
+        "session_timeout": min(platform.auth.refresh_token_validity_days * 86400, 604800),
+        "on_unauthenticated_request": "authenticate"}
+    assert forward["target_group_arn"] == REMOTE.format(
+        "edge", f"target_group_arn_{route.service.name.replace('-', '_')}")
+
+
+def test_every_ui_service_is_reached_only_through_the_albs_sign_in(stacks, platform):
+    assert {p.name for p in ui_projects(platform)} == set(CONTAINER_UIS)
+    for project in ui_projects(platform):
+        assert_signs_in_then_forwards(stacks[f"{project.name}-frontend"], project, platform)
+    # no plain forward for those hosts anywhere else
+    hosts = {platform.host(p.subdomain) for p in ui_projects(platform)}
+    for name, stack in stacks.items():
+        if not name.endswith("-frontend"):
+            for rule in resources(stack, "aws_lb_listener_rule").values():
+                assert not set(rule["condition"][0]["host_header"]["values"]) & hosts, name
+
+
+@pytest.mark.parametrize("project,service", CONTAINER_UIS.items())
+def test_ui_services_know_the_alb_the_staff_group_and_the_clients_to_trust(stacks, project, service):
+    env = environment(stacks[f"{project}-frontend"], service)
+    assert env["ALB_ARN"] == REMOTE.format("edge", "alb_arn")            # the signer of x-amzn-oidc-data
+    assert env["STAFF_GROUP"] == REMOTE.format("auth", "staff_group_name")
+    assert env["COGNITO_ISSUER"] == REMOTE.format("auth", "user_pool_issuer")
+    # its own (the ALB's) client: the app verifies the access token the ALB forwards
+    assert REMOTE.format("auth", f"app_client_id_{project.replace('-', '_')}") in env["COGNITO_CLIENT_IDS"].split(",")
+    assert env["LANG_PORTAL_API_URL"].startswith("http://lang-portal-api.")
+    assert "ALB_PUBLIC_KEY_URL" not in env  # the apps derive the regional endpoint from AWS_DEFAULT_REGION
+
+
+def test_the_lang_portal_api_accepts_the_access_tokens_of_its_callers_alb_clients(stacks, platform):
+    env = environment(stacks["lang-portal-backend"], "lang-portal-api")
+    expected = [REMOTE.format("auth", f"app_client_id_{p.replace('-', '_')}")
+                for p in ("lang-portal", "vocab-generator", "writing-practice")]
+    assert env["COGNITO_CLIENT_IDS"].split(",") == expected
+    assert {p.name for p in platform.callers_of("lang-portal")} == {"vocab-generator", "writing-practice"}
+
+
+def test_the_service_key_reaches_only_the_vocab_generator(stacks):
+    # Writing Practice acts as the signed-in learner; the key's one job is the Vocab Generator's
+    # shared-vocabulary imports (docs/decisions.md).
+    holders = set()
+    for name, stack in stacks.items():
+        for task in resources(stack, "aws_ecs_task_definition").values():
+            if "lang_portal_api_key_secret_arn" in task["container_definitions"]:
+                holders.add(task["family"])
+    assert holders == {"app-dw-dev-lang-portal-api", "app-dw-dev-vocab-generator-frontend",
+                       "app-dw-dev-vocab-generator-backend"}
+
+
+def test_a_fifth_ui_project_signs_in_at_the_alb_with_no_code_change(tmp_path):
+    import copy
+    import tomllib
+
+    from toolkit.definition import DEFAULT_DEFINITION, Platform, parse_definition
+    from toolkit.synth import synthesize
+
+    data = tomllib.loads(DEFAULT_DEFINITION.read_text())
+    data["projects"].append({
+        "name": "kanji-sketch", "subdomain": "kanji", "security_group": "kanji-sketch-sg", "database": False,
+        "media": False, "calls": ["lang-portal"], "frontend": "gradio",
+        "services": [{"name": "kanji-sketch", "component": "frontend", "container": "gradio-app", "port": 7860,
+                      "health_path": "/healthz", "routing": "site", "alb_health_path": "/healthz"}]})
+    platform = Platform(parse_definition(copy.deepcopy(data)), "dev")
+    stacks = synthesize(platform, tmp_path, use_cache=False).stacks
+    (project,) = [p for p in ui_projects(platform) if p.name == "kanji-sketch"]
+    assert_signs_in_then_forwards(stacks["kanji-sketch-frontend"], project, platform)
+    (client,) = [c for c in resources(stacks["auth"], "aws_cognito_user_pool_client").values() if c["name"] == "kanji-sketch"]
+    assert client["generate_secret"] is True and client["callback_urls"] == ["https://kanji.app-dw.net/oauth2/idpresponse"]
+    env = environment(stacks["kanji-sketch-frontend"], "kanji-sketch")
+    assert {"ALB_ARN", "STAFF_GROUP", "COGNITO_ISSUER", "COGNITO_CLIENT_IDS", "LANG_PORTAL_API_URL"} <= set(env)
+    portal = environment(stacks["lang-portal-backend"], "lang-portal-api")
+    assert REMOTE.format("auth", "app_client_id_kanji_sketch") in portal["COGNITO_CLIENT_IDS"].split(",")

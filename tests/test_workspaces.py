@@ -102,8 +102,8 @@ def test_provider_version_is_pinned_to_the_mirrored_release(stacks):
 
 
 # What each workspace read before the reads were derived from the builds (the registry's
-# declarations at main 40f8077, but for the media buckets beside the sites): the derivation must
-# keep the platform's order exactly.
+# declarations at main 40f8077, but for the media buckets beside the sites and Writing
+# Practice's secret): the derivation must keep the platform's order exactly.
 READS_BEFORE = {
     "bootstrap": (),
     "storage": (),
@@ -128,7 +128,8 @@ READS_BEFORE = {
                                  "vocab-generator-backend"),
     "vocab-generator-pipeline": ("storage", "cluster", "vocab-generator-backend", "vocab-generator-frontend"),
     "writing-practice-backend": ("storage",),
-    "writing-practice-frontend": ("storage", "network", "edge", "auth", "cluster", "ai", "monitoring",
+    # No secret any more (it acts as the learner, issue 16), so no data key from storage.
+    "writing-practice-frontend": ("network", "edge", "auth", "cluster", "ai", "monitoring",
                                   "writing-practice-backend"),
     "writing-practice-pipeline": ("storage", "cluster", "writing-practice-backend", "writing-practice-frontend"),
 }

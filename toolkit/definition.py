@@ -210,6 +210,8 @@ class AuthSettings(_Strict):
     oauth_scopes: list[str] = Field(default=["openid", "email", "profile"], min_length=1)
     callback_path: str = Field(default="/auth/callback", pattern=r"^/[A-Za-z0-9/_-]*$")
     logout_path: str = Field(default="/", pattern=r"^/[A-Za-z0-9/_-]*$")
+    # The Cognito group of the school's staff (the Vocab Generator admits only its members).
+    staff_group: str = Field(default="staff", pattern=r"^[A-Za-z0-9_-]{1,128}$")
 
 
 class WafSettings(_Strict):
@@ -360,6 +362,11 @@ class Project(_Strict):
             raise ValueError(f"project {self.name!r} has media = true but a {self.frontend} frontend: media is served "
                              "from the bucket beside a static site, by its CloudFront distribution")
         return self
+
+    @property
+    def ui_frontend(self) -> bool:
+        """Its frontend is a UI service (Streamlit, Gradio) behind the ALB, which signs users in."""
+        return self.frontend != "static"
 
     @property
     def directory(self) -> str:

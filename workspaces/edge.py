@@ -3,7 +3,9 @@ listeners, target groups and host/path rules, and the WAF web ACLs.
 
 Everything routed is derived from the project list: each ALB-routed service gets a target
 group, each project's host gets `/api/*` (its api service) and `/*` (its site service) rules
-with priorities computed from the project's position. A fifth project is a platform.toml edit.
+with priorities computed from the project's position (`alb_routes`). A UI service's `/*` rule
+signs users in first, so its project's frontend workspace adds it to the published HTTPS
+listener with the priority `alb_routes` gives it. A fifth project is a platform.toml edit.
 """
 from __future__ import annotations
 
@@ -54,6 +56,12 @@ class AlbRoute:
     def through_cloudfront(self) -> bool:
         """A static frontend's host is CloudFront's: its API reaches the ALB only through it."""
         return self.project.frontend == "static"
+
+    @property
+    def signs_in(self) -> bool:
+        """A UI service's site: the ALB signs users in first (`authenticate-cognito`), so the rule
+        reads the user pool and is added by the project's frontend workspace (auth reads edge)."""
+        return self.project.ui_frontend and self.service.routing == "site"
 
 
 def alb_services(platform: Platform) -> list[Service]:
@@ -138,7 +146,7 @@ class EdgeWorkspace(Workspace):
             self.publish(output_key("target_group_arn_suffix", service.name), group.arn_suffix,
                          f"TargetGroup metric dimension of {service.name}")
         origin_header = self._origin_verification(platform)
-        for route in alb_routes(platform):
+        for route in (r for r in alb_routes(platform) if not r.signs_in):
             alb.add_route(f"rule-{route.service.name}", Route(
                 priority=route.priority, host=route.host, path_pattern=route.path_pattern,
                 target_group_arn=target_groups[route.service.name].arn,

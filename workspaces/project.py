@@ -31,6 +31,7 @@ from building_blocks.container_service import (
 )
 from building_blocks.ecs_cluster import ClusterReference
 from building_blocks.iam import Statement
+from building_blocks.load_balancer import MAX_SESSION_SECONDS, CognitoSignIn, ListenerReference, Route
 from building_blocks.log_group import LogGroupReference
 from building_blocks.pipeline import (
     BuildStep,
@@ -44,7 +45,7 @@ from building_blocks.static_site import MediaBucket, SiteReference, StaticSite, 
 from toolkit.definition import DefinitionError, Platform, Project, Service
 from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace, output_key
-from workspaces.edge import ORIGIN_VERIFY_HEADER
+from workspaces.edge import ORIGIN_VERIFY_HEADER, AlbRoute, alb_routes
 from workspaces.monitoring import COLLECTOR_OTLP_GRPC_PORT
 from workspaces.storage import CLOUDFRONT_LOG_PREFIX, S3_ACCESS_LOG_PREFIX, media_prefix
 
@@ -114,6 +115,12 @@ def trigger_paths(project: Project, component: str) -> list[str]:
     if project.services_of(component):
         paths.append("modules/**")
     return paths
+
+
+def alb_session_seconds(platform: Platform) -> int:
+    """How long the ALB keeps a sign-in: as long as a refresh token (what keeps an SPA signed in),
+    capped at the ALB's 7-day maximum (docs/decisions.md)."""
+    return min(platform.auth.refresh_token_validity_days * 86400, MAX_SESSION_SECONDS)
 
 
 def pipeline_name(platform: Platform, project: Project, component: str) -> str:
@@ -275,6 +282,11 @@ class ProjectWorkspace(Workspace):
             }
         if "s3-media" in service.aws_services:
             environment |= {"MEDIA_BUCKET": self.media_bucket().name, "MEDIA_PREFIX": media_prefix(project)}
+        if project.ui_frontend and service.routing == "site":
+            # The ALB signs users in: the app checks that x-amzn-oidc-data was signed by this ALB
+            # (its `signer`), and admits staff-only pages by the group.
+            environment |= {"ALB_ARN": self.read("edge", "alb_arn"),
+                            "STAFF_GROUP": self.read("auth", "staff_group_name")}
         if migrates(service):
             environment["DB_IAM_AUTH"] = "true"  # the URL has no password: sign in with an IAM token
             environment["MIGRATE_ON_STARTUP"] = "false"  # the migrate container did, as the owner
@@ -336,6 +348,21 @@ class FrontendWorkspace(ProjectWorkspace):
             self._static_site()
         for service in self.project.services_of("frontend"):
             self.deploy_service(service, self.image_repository(service))
+        for route in (r for r in alb_routes(platform) if r.project == self.project and r.signs_in):
+            self._signed_in_route(route)
+
+    def _signed_in_route(self, route: AlbRoute) -> None:
+        """The UI's host rule on the primary ALB's HTTPS listener: `authenticate-cognito` with the
+        project's confidential client, then `forward` (docs/auth-and-database.md, "Sign-in at the ALB")."""
+        auth = self.platform.auth
+        ListenerReference(self.read("edge", "https_listener_arn")).add_route(self, f"rule-{route.service.name}", Route(
+            priority=route.priority, host=route.host, path_pattern=route.path_pattern,
+            target_group_arn=self.read("edge", "target_group_arn", route.service.name),
+            sign_in=CognitoSignIn(
+                user_pool_arn=self.read("auth", "user_pool_arn"),
+                client_id=self.read("auth", "app_client_id", self.project.name),
+                domain=self.read("auth", "hosted_ui_domain"), scopes=tuple(auth.oauth_scopes),
+                session_timeout_seconds=alb_session_seconds(self.platform))))
 
     def _static_site(self) -> None:
         platform, project = self.platform, self.project
