@@ -28,25 +28,30 @@ def site_bucket(stack: dict, suffix: str = "site") -> tuple[str, dict]:
     return logical_id(stack, "aws_s3_bucket", body), body
 
 
+def only_the_distribution_reads(stack: dict, bucket_id: str, sid: str, objects: str) -> list[dict]:
+    """The bucket's policy allows nothing but GetObject of `objects` by this stack's distribution;
+    returns all its statements."""
+    distribution_id, _ = distribution(stack)
+    (bucket_policy,) = where(stack, "aws_s3_bucket_policy", bucket=reference("aws_s3_bucket", bucket_id, "id"))
+    statements = policy(bucket_policy)["Statement"]
+    assert [s for s in statements if s["Effect"] == "Allow"] == [{
+        "Effect": "Allow", "Action": ["s3:GetObject"], "Sid": sid, "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Resource": [objects],
+        "Condition": {"StringEquals": {"AWS:SourceArn": reference("aws_cloudfront_distribution", distribution_id, "arn")}}}]
+    return statements
+
+
 @pytest.mark.parametrize("project", STATIC)
 def test_site_bucket_is_private_encrypted_and_read_only_by_this_distribution(stacks, project):
     stack = stacks[f"{project}-frontend"]
     bucket_id, bucket = site_bucket(stack)
-    distribution_id, _ = distribution(stack)
     assert bucket["bucket"] == f"app-dw-dev-{project}-site"
     bucket_ref = reference("aws_s3_bucket", bucket_id, "id")
     (block,) = where(stack, "aws_s3_bucket_public_access_block", bucket=bucket_ref)
     assert all(block[k] for k in ("block_public_acls", "block_public_policy", "ignore_public_acls",
                                   "restrict_public_buckets"))
-    (bucket_policy,) = where(stack, "aws_s3_bucket_policy", bucket=bucket_ref)
-    statements = policy(bucket_policy)["Statement"]
-    allows = [s for s in statements if s["Effect"] == "Allow"]
-    assert allows == [{
-        "Effect": "Allow", "Action": ["s3:GetObject"], "Sid": "CloudFrontReadsSite",
-        "Principal": {"Service": "cloudfront.amazonaws.com"},
-        "Resource": [f"arn:aws:s3:::app-dw-dev-{project}-site/*"],
-        "Condition": {"StringEquals": {"AWS:SourceArn": reference(
-            "aws_cloudfront_distribution", distribution_id, "arn")}}}]
+    statements = only_the_distribution_reads(stack, bucket_id, "CloudFrontReadsSite",
+                                             f"arn:aws:s3:::app-dw-dev-{project}-site/*")
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
                for s in statements)
 
@@ -170,16 +175,9 @@ def test_the_media_bucket_beside_the_site_is_read_only_by_this_distribution(stac
     storage could only trust every distribution of the account: storage applies first)."""
     stack = stacks[f"{project}-frontend"]
     bucket_id, bucket = site_bucket(stack, "media")
-    distribution_id, _ = distribution(stack)
     assert bucket["bucket"] == f"app-dw-dev-{project}-media"
-    (bucket_policy,) = where(stack, "aws_s3_bucket_policy", bucket=reference("aws_s3_bucket", bucket_id, "id"))
-    allows = [s for s in policy(bucket_policy)["Statement"] if s["Effect"] == "Allow"]
-    assert allows == [{
-        "Effect": "Allow", "Action": ["s3:GetObject"], "Sid": "CloudFrontReadsMedia",
-        "Principal": {"Service": "cloudfront.amazonaws.com"},
-        "Resource": [f"arn:aws:s3:::app-dw-dev-{project}-media/{project}/*"],
-        "Condition": {"StringEquals": {"AWS:SourceArn": reference(
-            "aws_cloudfront_distribution", distribution_id, "arn")}}}]
+    only_the_distribution_reads(stack, bucket_id, "CloudFrontReadsMedia",
+                                f"arn:aws:s3:::app-dw-dev-{project}-media/{project}/*")
     (logging,) = where(stack, "aws_s3_bucket_logging", bucket=reference("aws_s3_bucket", bucket_id, "id"))
     assert logging["target_bucket"] == REMOTE.format("storage", "log_bucket_name")
     assert logging["target_prefix"] == f"s3/app-dw-dev-{project}-media/"
