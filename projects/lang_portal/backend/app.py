@@ -10,16 +10,17 @@ import psycopg
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.types import Scope
 
-from modules.auth import Authenticator, credentials
+from modules.auth import credentials
 from modules.aws import AwsClients
-from modules.errors import database_unavailable, install_error_handlers
-from modules.json_logging import RequestIdMiddleware, configure_logging
-from modules.limits import BodySizeLimitMiddleware
+from modules.errors import database_unavailable
 from modules.response_cache import (Invalidation, LocalInvalidation, PostgresInvalidation, ResponseCache,
                                     ResponseCacheMiddleware)
 from modules.runtime import startup_objects_frozen
 from modules.settings import load_settings
+from modules.webapp import create_web_app
 from projects.lang_portal.backend.db import AsyncConnections, connect_async, create_db_engine
 from projects.lang_portal.backend.routers import (assist, capabilities, dashboard, groups, health, resets,
                                                   study_activities, study_sessions, words)
@@ -33,7 +34,6 @@ UNCACHED_PATHS = frozenset({"/api/health"})  # must ask the database every time
 def create_app(settings: LangPortalSettings | None = None, engine: Engine | None = None,
                aws_clients: AwsClients | None = None) -> FastAPI:
     settings = settings or load_settings(LangPortalSettings)
-    configure_logging(settings.log_level, settings.service_name)
     engine = engine or create_db_engine(settings)
     urls = activity_urls(settings.study_activity_urls)  # a missing address stops the start here, clearly
     cache = ResponseCache(settings.response_cache_bytes)
@@ -63,11 +63,12 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
             await async_connections.close()
         engine.dispose()
 
-    app = FastAPI(title="Lang Portal API", version="1.0.0", lifespan=lifespan,
-                  description="Vocabulary inventory, learning record store and study activity launchpad.")
-    app.state.settings = settings
+    cache_middleware = [Middleware(ResponseCacheMiddleware, cache=cache, invalidation=invalidation,
+                                   owner_of=_known_caller, cacheable=_cacheable)] if caching else []
+    app = create_web_app(settings, title="Lang Portal API", version="1.0.0", lifespan=lifespan,
+                         description="Vocabulary inventory, learning record store and study activity launchpad.",
+                         api_key=settings.api_key, middleware=cache_middleware)
     app.state.engine = engine
-    app.state.authenticator = Authenticator.from_settings(settings, settings.api_key)
     app.state.aws_clients = aws_clients or AwsClients(settings)
     app.state.response_cache = cache
     # Writes record their changes here even with the cache off, so tasks that cache stay exact.
@@ -78,18 +79,12 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     for router in (health.router, capabilities.router, dashboard.router, study_activities.router, words.router,
                    groups.router, study_sessions.router, resets.router, assist.router):
         app.include_router(router)
-    install_error_handlers(app)
     app.add_exception_handler(psycopg.OperationalError, database_unavailable)  # from AsyncConnections
-    if caching:
-        app.add_middleware(ResponseCacheMiddleware, cache=cache, invalidation=invalidation,
-                           owner_of=partial(_known_caller, app), cacheable=_cacheable)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
-    app.add_middleware(RequestIdMiddleware)
     return app
 
 
-def _known_caller(app: FastAPI, scope) -> str | None:
-    principal = app.state.authenticator.known_principal(*credentials(scope))
+def _known_caller(scope: Scope) -> str | None:
+    principal = scope["app"].state.authenticator.known_principal(*credentials(scope))
     return principal.sub if principal else None
 
 

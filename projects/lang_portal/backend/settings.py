@@ -22,7 +22,6 @@ class LangPortalSettings(AppSettings):
     # The key service callers (Vocab Generator, Writing Practice) send in X-Api-Key.
     lang_portal_api_key: SecretStr | None = None
     migrate_on_startup: bool = True
-    max_request_bytes: int = Field(1_048_576, ge=1024)  # bounds the import endpoint's body
     # Per worker: bodies of cached read answers (modules/response_cache.py); 0 turns the cache off.
     response_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)
     # Where each study activity's app lives, by project ({"writing-practice": "https://writing.app-dw.net"});

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from botocore.stub import ANY, Stubber
@@ -19,15 +21,25 @@ AWS = dict(aws_region="us-east-1", guardrail_id="gr-lang", guardrail_version="1"
 HELLO = 1  # こんにちは in the seed
 
 
-@pytest.fixture
-def aws_client(db_url):
-    settings = settings_for(db_url, **AWS)
-    app = create_app(settings, aws_clients=AwsClients(settings, session=fake_session()))
+@contextmanager
+def running_with_aws(db_url: str, **settings: object) -> Iterator[TestClient]:
+    configured = settings_for(db_url, **AWS, **settings)
+    app = create_app(configured, aws_clients=AwsClients(configured, session=fake_session()))
     with_test_users(app)
     with TestClient(app) as client:
         client.stub = lambda service: Stubber(app.state.aws_clients.get(service))
         yield client
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def aws_client(db_url):
+    with running_with_aws(db_url) as client:
+        yield client
+
+
+SENTENCE = json.dumps({"japanese": "こんにちは、田中さん。", "romaji": "konnichiwa, tanaka-san.",
+                       "english": "Hello, Mr. Tanaka."}, ensure_ascii=False)
 
 
 def test_word_audio_is_synthesized_once_and_presigned(aws_client):
@@ -51,10 +63,8 @@ def test_word_audio_is_synthesized_once_and_presigned(aws_client):
 
 
 def test_example_sentence(aws_client):
-    answer = json.dumps({"japanese": "こんにちは、田中さん。", "romaji": "konnichiwa, tanaka-san.",
-                         "english": "Hello, Mr. Tanaka."}, ensure_ascii=False)
     with aws_client.stub("bedrock-runtime") as bedrock:
-        bedrock.add_response("converse", converse_response(f"Here you go:\n{answer}"), expected_params={
+        bedrock.add_response("converse", converse_response(f"Here you go:\n{SENTENCE}"), expected_params={
             "modelId": ANY, "system": ANY, "messages": ANY, "inferenceConfig": ANY,
             "guardrailConfig": {"guardrailIdentifier": "gr-lang", "guardrailVersion": "1", "trace": "disabled"}})
         response = aws_client.post(f"/api/words/{HELLO}/example_sentence")
@@ -126,6 +136,32 @@ def test_local_mode_answers_503_naming_the_settings(client, kind, settings):
     assert response.status_code == 503
     assert response.json()["settings"] == settings
     assert "is not available: set " + ", ".join(settings) in response.json()["detail"]
+
+
+def test_an_example_sentence_is_made_once_per_word_and_then_reused(aws_client):
+    with aws_client.stub("bedrock-runtime") as bedrock:
+        bedrock.add_response("converse", converse_response(SENTENCE))  # one model call, no more
+        answers = [aws_client.post(f"/api/words/{HELLO}/example_sentence", headers=as_user(user))
+                   for user in ("alice", "alice", "bob")]
+        bedrock.assert_no_pending_responses()
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert answers[0].json() == answers[1].json() == answers[2].json()
+
+
+def test_new_generations_beyond_a_users_burst_are_429_with_retry_after(db_url):
+    with running_with_aws(db_url, ai_call_burst=1, ai_calls_per_hour=12) as client:
+        with client.stub("bedrock-runtime") as bedrock, client.stub("s3") as s3:
+            bedrock.add_response("converse", converse_response(SENTENCE))
+            assert client.post(f"/api/words/{HELLO}/example_sentence").status_code == 200
+            s3.add_client_error("head_object", service_error_code="404", http_status_code=404)
+            refused = client.post(f"/api/words/{HELLO}/picture")  # alice's one call is spent: no model call
+            bedrock.assert_no_pending_responses()
+            s3.assert_no_pending_responses()
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"] == "300"  # 12 an hour: one every five minutes
+        assert refused.json()["retry_after_seconds"] == 300 and "too many AI requests" in refused.json()["detail"]
+        # What was made already is still hers, free of charge.
+        assert client.post(f"/api/words/{HELLO}/example_sentence").status_code == 200
 
 
 def test_capabilities_say_what_learners_can_use_without_naming_settings(client, aws_client, db_url):

@@ -76,7 +76,7 @@ def test_a_bad_database_url_is_a_clear_startup_error(tmp_path):
     env = {**os.environ, "DATABASE_URL": "mysql://nope", "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-c", "import projects.lang_portal.backend.main"], env=env,
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2
+    assert result.returncode == 3  # uvicorn's startup failure: its supervisor stops
     assert "DATABASE_URL: Value error, must be a sqlite:/// or postgresql:// URL" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -160,5 +160,5 @@ def test_a_configuration_missing_an_activity_or_with_a_bad_address_stops_the_sta
                            "STUDY_ACTIVITY_URLS: Value error, haiku: 'haiku.app-dw.net' is not an http(s):// address")):
         started = subprocess.run([sys.executable, "-c", "import projects.lang_portal.backend.main"], cwd=REPO,
                                  env={**env, "STUDY_ACTIVITY_URLS": urls}, capture_output=True, text=True, timeout=60)
-        assert started.returncode == 2
+        assert started.returncode == 3  # uvicorn's startup failure: its supervisor stops
         assert message in started.stderr and "Traceback" not in started.stderr
