@@ -72,7 +72,9 @@ def refusals(edge) -> dict[str, tuple[int, dict]]:
     return found
 
 
-ORIGIN_CURRENT = "${data.aws_secretsmanager_secret_version.origin-verify-awscurrent.secret_string}"
+# The two origin-verify slots' values, both accepted by the ALB (slot 1 is version 1's, the one sent).
+ORIGIN_VALUES = [f"${{data.aws_secretsmanager_secret_version.origin-verify-{slot}-value.secret_string}}"
+                 for slot in (0, 1)]
 
 
 # --- DNS ------------------------------------------------------------------------------------
@@ -200,7 +202,7 @@ def test_cloudfront_fronted_hosts_are_routed_only_with_the_origin_header_and_ref
         (host,) = conditions(body)["host_header"]
         header = conditions(body).get("http_header")
         if host in static:
-            assert header == {"http_header_name": "X-Origin-Verify", "values": [ORIGIN_CURRENT]}, host
+            assert header == {"http_header_name": "X-Origin-Verify", "values": ORIGIN_VALUES}, host
         else:
             assert header is None, host  # the UI hosts are the ALB's own: reached directly
     found = refusals(edge)
@@ -212,42 +214,62 @@ def test_cloudfront_fronted_hosts_are_routed_only_with_the_origin_header_and_ref
         assert "CloudFront" in json.loads(response["message_body"])["error"]
 
 
-def test_the_origin_secret_is_generated_write_only_and_read_for_the_rules(edge):
-    (secret_id, secret), = resources(edge, "aws_secretsmanager_secret").items()
-    assert secret["name"] == "app-dw-dev/origin-verify" and secret["kms_key_id"] == f"${{{STORAGE}.kms_key_arn_data}}"
-    (version,) = resources(edge, "aws_secretsmanager_secret_version").values()
-    assert "secret_string_wo" in version and "secret_string" not in version and version["secret_string_wo_version"] == 1
+def origin_slots(edge) -> dict[str, tuple[str, dict, dict]]:
+    """{secret name: (logical id, secret, its version)} of the origin-verify secrets."""
+    versions = {v["secret_id"]: v for v in resources(edge, "aws_secretsmanager_secret_version").values()}
+    return {secret["name"]: (secret_id, secret, versions[reference("aws_secretsmanager_secret", secret_id, "id")])
+            for secret_id, secret in resources(edge, "aws_secretsmanager_secret").items()}
+
+
+def test_the_origin_secret_is_generated_write_only_in_two_slots_both_read_for_the_rules(edge):
+    slots = origin_slots(edge)
+    assert set(slots) == {"app-dw-dev/origin-verify-0", "app-dw-dev/origin-verify-1"}
+    for secret_id, secret, version in slots.values():
+        assert secret["kms_key_id"] == f"${{{STORAGE}.kms_key_arn_data}}"
+        assert "secret_string_wo" in version and "secret_string" not in version
+        assert version["secret_string_wo_version"] == 1  # each written once, at creation
     reads = data_sources(edge, "aws_secretsmanager_secret_version")
-    assert {r["version_stage"] for r in reads.values()} == {"AWSCURRENT"}  # nothing rotated yet: no previous value
-    for read in reads.values():
-        assert read["secret_id"] == reference("aws_secretsmanager_secret", secret_id, "arn")
-    assert edge["output"]["origin_verify_secret_arn"]["value"] == reference("aws_secretsmanager_secret", secret_id, "arn")
+    assert {name: read["secret_id"] for name, read in reads.items()} == {
+        f"origin-verify-{slot}-value": reference("aws_secretsmanager_secret", slots[f"app-dw-dev/origin-verify-{slot}"][0], "arn")
+        for slot in (0, 1)}
+    assert all("version_stage" not in read for read in reads.values())  # AWSCURRENT of each: no AWSPREVIOUS needed
+    # version 1 lives in slot 1: what CloudFront sends
+    current_id = slots["app-dw-dev/origin-verify-1"][0]
+    assert edge["output"]["origin_verify_secret_arn"]["value"] == reference("aws_secretsmanager_secret", current_id, "arn")
 
 
-def test_a_rotated_origin_secret_keeps_the_previous_value_accepted(tmp_path, platform):
-    """Rotation without a refused request: after `origin_secret_version` is raised, the ALB accepts
-    the new value and the previous one until the distributions send the new one."""
+@pytest.mark.parametrize("version", [2, 3])  # a rotation into either slot
+def test_a_rotation_rewrites_only_the_slot_no_distribution_sends(tmp_path, version):
+    """Rotation without a refused request, and a new environment at any version: raising
+    `origin_secret_version` rewrites the slot two versions old and names it current, while the
+    other slot (the value the distributions still send) stays as it was and stays accepted."""
     from cdktf import App
 
     from workspaces.registry import WorkspaceSpec
 
-    data = tomllib.loads(DEFAULT_DEFINITION.read_text())
-    data["load_balancer"]["origin_secret_version"] = 2
-    rotated = Platform(parse_definition(data), "dev")
-    app = App(outdir=str(tmp_path))
-    WorkspaceSpec("edge", "workspaces.edge:EdgeWorkspace").build(app, rotated)
-    app.synth()
-    edge = json.loads((tmp_path / "stacks" / "edge" / "cdk.tf.json").read_text())
-    (version,) = resources(edge, "aws_secretsmanager_secret_version").values()
-    assert version["secret_string_wo_version"] == 2
-    previous = ORIGIN_CURRENT.replace("awscurrent", "awsprevious")
-    for body in resources(edge, "aws_lb_listener_rule").values():
+    def synthesized(at: int) -> dict:
+        data = tomllib.loads(DEFAULT_DEFINITION.read_text())
+        data["load_balancer"]["origin_secret_version"] = at
+        app = App(outdir=str(tmp_path / str(at)))
+        WorkspaceSpec("edge", "workspaces.edge:EdgeWorkspace").build(app, Platform(parse_definition(data), "dev"))
+        app.synth()
+        return json.loads((tmp_path / str(at) / "stacks" / "edge" / "cdk.tf.json").read_text())
+
+    before, after = synthesized(version - 1), synthesized(version)
+    writes = {stack_name: {name: version_body["secret_string_wo_version"]
+                           for name, (_, _, version_body) in origin_slots(stack).items()}
+              for stack_name, stack in (("before", before), ("after", after))}
+    current, other = f"app-dw-dev/origin-verify-{version % 2}", f"app-dw-dev/origin-verify-{(version - 1) % 2}"
+    assert writes["after"][current] == writes["before"][current] + 1    # a new value where none is sent
+    assert writes["after"][other] == writes["before"][other]            # the sent value is untouched
+    current_id = origin_slots(after)[current][0]
+    assert after["output"]["origin_verify_secret_arn"]["value"] == reference("aws_secretsmanager_secret", current_id, "arn")
+    for body in resources(after, "aws_lb_listener_rule").values():
         if "http_header" in conditions(body):
-            assert conditions(body)["http_header"]["values"] == [ORIGIN_CURRENT, previous]
-    (rate,) = [r for r in acls(edge)["REGIONAL"][1]["rule"] if r["name"] == "rate-limit-per-ip"]
+            assert conditions(body)["http_header"]["values"] == ORIGIN_VALUES
+    (rate,) = [r for r in acls(after)["REGIONAL"][1]["rule"] if r["name"] == "rate-limit-per-ip"]
     exempt = rate["statement"]["rate_based_statement"]["scope_down_statement"]["not_statement"]["statement"]
-    assert [m["byte_match_statement"]["search_string"] for m in exempt["or_statement"]["statement"]] == [
-        ORIGIN_CURRENT, previous]
+    assert [m["byte_match_statement"]["search_string"] for m in exempt["or_statement"]["statement"]] == ORIGIN_VALUES
 
 
 def test_target_groups_match_the_spec(edge, platform):
@@ -377,11 +399,11 @@ def test_only_cloudfronts_requests_skip_the_regional_per_ip_limit(edge):
     assert "scope_down_statement" not in cloudfront_rate["statement"]["rate_based_statement"]
     (regional_rate,) = [r for r in found["REGIONAL"][1]["rule"] if r["name"] == "rate-limit-per-ip"]
     assert regional_rate["statement"]["rate_based_statement"]["scope_down_statement"] == {
-        "not_statement": {"statement": header_match(ORIGIN_CURRENT)}}  # WAF's OR needs two statements
-    two = WebAcl._rules(WebAclProps(name="t", scope="REGIONAL", log_retention_days=7,
-                                    rate_limit_exempt_header=("X-Origin-Verify", ("a", "b"))))
-    assert two[0]["statement"]["rate_based_statement"]["scope_down_statement"] == {
-        "not_statement": {"statement": {"or_statement": {"statement": [header_match("a"), header_match("b")]}}}}
+        "not_statement": {"statement": {"or_statement": {"statement": [header_match(v) for v in ORIGIN_VALUES]}}}}
+    one = WebAcl._rules(WebAclProps(name="t", scope="REGIONAL", log_retention_days=7,
+                                    rate_limit_exempt_header=("X-Origin-Verify", ("a",))))
+    assert one[0]["statement"]["rate_based_statement"]["scope_down_statement"] == {
+        "not_statement": {"statement": header_match("a")}}  # WAF's OR needs two statements
 
 
 def test_sign_in_paths_get_a_tighter_per_ip_limit_at_the_regional_acl(edge, platform):

@@ -335,7 +335,7 @@ def test_ui_services_know_the_alb_the_staff_group_and_the_clients_to_trust(stack
     # its own (the ALB's) client: the app verifies the access token the ALB forwards
     assert REMOTE.format("auth", f"app_client_id_{project.replace('-', '_')}") in env["COGNITO_CLIENT_IDS"].split(",")
     assert env["LANG_PORTAL_API_URL"].startswith("http://lang-portal-api.")
-    assert "ALB_PUBLIC_KEY_URL" not in env  # the apps derive the regional endpoint from AWS_DEFAULT_REGION
+    assert "ALB_PUBLIC_KEY_URL" not in env  # the apps derive the regional endpoint from ALB_ARN's region
 
 
 def test_the_lang_portal_api_accepts_the_access_tokens_of_its_callers_alb_clients(stacks, platform):

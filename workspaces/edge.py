@@ -42,6 +42,7 @@ CLOUDFRONT_REGION = "us-east-1"  # CloudFront ACLs and certificates, DNSSEC keys
 # CloudFront sends this header, with the origin-verify secret as its value, to the ALB; the ALB
 # routes the CloudFront-fronted hosts only for requests that carry it (docs/edge-monitoring-ai.md).
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
+ORIGIN_SLOTS = (0, 1)  # the origin-verify secrets: the value CloudFront sends and the one before it
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,12 @@ def origin_refusals(platform: Platform) -> list[Refusal]:
     return [Refusal(priority=(index + 1) * step + site_offset, host=platform.host(project.subdomain),
                     body='{"error": "forbidden: this host is served through CloudFront"}')
             for index, project in enumerate(platform.projects) if project.frontend == "static"]
+
+
+def origin_slot_writes(version: int, slot: int) -> int:
+    """How often `slot` has been written by `origin_secret_version` = version (its secret's
+    write-only version): once at creation, again at each later version that lands in it."""
+    return (version - slot) // len(ORIGIN_SLOTS) + 1
 
 
 def web_acl_names(platform: Platform) -> dict[str, str]:
@@ -194,21 +201,25 @@ class EdgeWorkspace(Workspace):
         self.publish("waf_web_acl_arn_regional", acls["REGIONAL"].arn,
                      "web ACL associated with the primary ALB and the Cognito user pool")
         self.publish("origin_verify_secret_arn", self.origin_secret.arn,
-                     f"Secret CloudFront sends as {ORIGIN_VERIFY_HEADER} to the ALB (the value never leaves Secrets Manager)")
+                     f"Secret (the current slot) CloudFront sends as {ORIGIN_VERIFY_HEADER} to the ALB "
+                     "(the value never leaves Secrets Manager)")
 
     def _origin_verification(self, platform: Platform) -> RequiredHeader:
-        """The origin-verify secret and the values the ALB accepts: the current one and, once it
-        has been rotated (`load_balancer.origin_secret_version` > 1), the previous one, so the
-        distributions can move to the new value after this apply without a refused request."""
+        """The origin-verify values the ALB accepts: two secrets (slots), both always accepted.
+        Version v of `load_balancer.origin_secret_version` lives in slot v % 2, and CloudFront sends
+        the current version's slot (`origin_verify_secret_arn`). Raising the version rewrites the
+        other slot, the one two versions old that no distribution sends any more, so the value the
+        distributions still send stays accepted until their workspaces apply the new one. Each slot
+        exists from the first apply, so a new environment can start at any version."""
         version = platform.load_balancer.origin_secret_version
-        self.origin_secret = Secret(self, "origin-verify", SecretProps(
-            name=f"{self.name()}/origin-verify", kms_key_arn=self.read("storage", "kms_key_arn_data"),
-            description=f"{ORIGIN_VERIFY_HEADER}: CloudFront sends it to the ALB, which routes only requests with it",
-            generate=GeneratedValue(version=version)))
-        stages = ["AWSCURRENT"] + (["AWSPREVIOUS"] if version > 1 else [])
+        self.origin_secrets = [Secret(self, f"origin-verify-{slot}", SecretProps(
+            name=f"{self.name()}/origin-verify-{slot}", kms_key_arn=self.read("storage", "kms_key_arn_data"),
+            description=f"{ORIGIN_VERIFY_HEADER} (slot {slot}): CloudFront sends one slot to the ALB, which accepts both",
+            generate=GeneratedValue(version=origin_slot_writes(version, slot)))) for slot in ORIGIN_SLOTS]
+        self.origin_secret = self.origin_secrets[version % len(ORIGIN_SLOTS)]
         values = tuple(DataAwsSecretsmanagerSecretVersion(
-            self, f"origin-verify-{stage.lower()}", secret_id=self.origin_secret.arn, version_stage=stage,
-            depends_on=[self.origin_secret.version]).secret_string for stage in stages)
+            self, f"origin-verify-{slot}-value", secret_id=secret.arn, depends_on=[secret.version]).secret_string
+            for slot, secret in zip(ORIGIN_SLOTS, self.origin_secrets))
         return RequiredHeader(ORIGIN_VERIFY_HEADER, values)
 
     def _validated_certificate(self, zone: PublicHostedZone, domain: str) -> str:

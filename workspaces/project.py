@@ -400,8 +400,8 @@ class FrontendWorkspace(ProjectWorkspace):
             self.publish("media_bucket_arn", site.media_bucket.arn, f"Media bucket ARN of {project.name}")
 
     def _origin_secret_value(self) -> str:
-        """The origin-verify secret's current value (edge rotates it; the ALB accepts the previous
-        one too until this workspace has been applied with the new one)."""
+        """The value of the origin-verify slot edge names current (a rotation names the other slot;
+        the ALB accepts the previous value too until this workspace has been applied)."""
         return DataAwsSecretsmanagerSecretVersion(
             self, "origin-verify", secret_id=self.read("edge", "origin_verify_secret_arn")).secret_string
 
