@@ -87,6 +87,11 @@ def test_hosted_zone_of_the_domain_is_dnssec_signed_and_logs_queries(edge, platf
     assert key["customer_master_key_spec"] == "ECC_NIST_P256" and key["key_usage"] == "SIGN_VERIFY"
     signers = [s for s in json.loads(key["policy"])["Statement"] if s.get("Principal") == {"Service": "dnssec-route53.amazonaws.com"}]
     assert {a for s in signers for a in s["Action"]} == {"kms:DescribeKey", "kms:GetPublicKey", "kms:Sign", "kms:CreateGrant"}
+    (account_id,) = [name for name in data_sources(edge, "aws_caller_identity") if name.startswith("zone_")]
+    for statement in signers:  # signing and its grants only for this account's zones (confused deputy)
+        assert statement["Condition"]["StringEquals"] == {
+            "aws:SourceAccount": f"${{data.aws_caller_identity.{account_id}.account_id}}"}
+        assert statement["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:route53:::hostedzone/*"}
     ksk = only(edge, "aws_route53_key_signing_key")
     assert ksk["status"] == "ACTIVE" and refers_to(ksk["hosted_zone_id"], "aws_route53_zone", zone_id)
     assert only(edge, "aws_route53_hosted_zone_dnssec")["signing_status"] == "SIGNING"
