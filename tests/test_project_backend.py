@@ -319,7 +319,7 @@ def test_the_owners_migration_runs_first_and_only_it_gets_the_master_password(st
     app_environment = {e["name"]: e["value"] for e in app_container["environment"]}
     assert app_environment["MIGRATE_ON_STARTUP"] == "false" and app_environment["DB_IAM_AUTH"] == "true"
     module = REPO_ROOT / "projects" / project / "backend" / "owner_migration.py"
-    assert module.exists() or project == "haiku"  # Haiku's API is not built yet (issue 18)
+    assert module.exists()
 
 
 @pytest.mark.parametrize("service", SPEC_SERVICES)
