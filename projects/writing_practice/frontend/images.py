@@ -1,0 +1,131 @@
+"""The learner's handwriting, checked and prepared for the model.
+
+`checked_image(data)` refuses, with a message saying which, an image that is too large (over MAX_UPLOAD_BYTES),
+not a PNG or JPEG by its content (the file's name is not consulted: a PNG named .jpg is fine, a text file named
+.png is not), of too many pixels (a decompression bomb: the header's size is checked before anything is
+decoded), unreadable (corrupt or truncated) or blank (no ink).
+
+`prepared_for_model(image)` is what the model is sent: grayscale on white, cropped to the ink with a margin,
+in four grey levels, scaled so the writing is MODEL_HEIGHT pixels tall at most (and the width within MODEL_MAX_WIDTH), as a PNG.
+Handwriting needs shape, not colour or resolution: bench/bench_writing_images.py measures what this saves
+against the raw canvas and a photo.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # apps.md: a JPG/PNG of at most 10 MB
+MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; anything larger is refused before it is decoded
+FORMATS = {"PNG": "png", "JPEG": "jpeg"}  # what PIL's sniffing may find: all else is refused
+MODEL_HEIGHT = 192  # px of writing height the model gets: strokes of a kanji stay a few pixels apart
+MODEL_MAX_WIDTH = 1024  # a long word is scaled to fit this width
+GRAY_LEVELS = 4  # white, two greys of the strokes' edges, black: a 2-bit PNG (measured: 4.5x smaller than 8-bit)
+MARGIN = 0.08  # of the ink's larger side, kept around it
+INK_CONTRAST = 48  # grey levels darker than the paper for a pixel to count as ink
+MIN_INK_PIXELS = 20  # fewer dark pixels than this is a blank page (sensor noise, a dot)
+DRAFT_SIDE = 2048  # large JPEGs are decoded at a reduced scale (1/2 .. 1/8) no smaller than this
+
+
+class ImageRefused(ValueError):
+    """The image cannot be graded; `str()` says why, for the learner."""
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    png: bytes  # what the model is sent
+    width: int
+    height: int
+    source_bytes: int  # the learner's image as received
+    source_pixels: int
+
+
+def checked_image(data: bytes) -> tuple[Image.Image, int]:
+    """The decoded image (grayscale, on white; a large JPEG at a reduced scale) and its pixel count as sent, or
+    ImageRefused naming the problem."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImageRefused(f"the image is {len(data) / 1_048_576:.1f} MB; the limit is "
+                           f"{MAX_UPLOAD_BYTES // 1_048_576} MB")
+    if not data:
+        raise ImageRefused("the file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRefused(f"the image has more than {MAX_PIXELS // 1_000_000} million pixels") from None
+    except Image.UnidentifiedImageError:
+        raise ImageRefused("the file is not a PNG or JPEG image (its content was checked, not its name)") from None
+    except (OSError, ValueError, SyntaxError):
+        raise ImageRefused("the image is unreadable: the file is damaged or cut short") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageRefused(f"the image has {width * height / 1_000_000:.0f} million pixels; the limit is "
+                           f"{MAX_PIXELS // 1_000_000} million")
+    if image.format == "JPEG" and max(width, height) > DRAFT_SIDE:
+        image.draft("L", (DRAFT_SIDE, DRAFT_SIDE))  # decode at 1/2..1/8 scale: far faster, ample for handwriting
+    try:
+        image.load()
+        gray = _on_white(image)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise ImageRefused("the image is unreadable: the file is damaged or cut short") from None
+    if _ink_box(gray) is None:
+        raise ImageRefused("the image is blank: no writing was found on it")
+    return gray, width * height
+
+
+def prepared_for_model(gray: Image.Image, source_bytes: int, source_pixels: int) -> PreparedImage:
+    """The ink cropped out of `gray` (from `checked_image`), scaled and encoded as the module docstring says."""
+    box = _ink_box(gray)
+    if box is None:
+        raise ImageRefused("the image is blank: no writing was found on it")
+    left, top, right, bottom = box
+    margin = max(4, round(MARGIN * max(right - left, bottom - top)))
+    crop = ImageOps.expand(gray.crop(box), border=margin, fill=255)
+    scale = min(MODEL_HEIGHT / crop.height, MODEL_MAX_WIDTH / crop.width, 1.0)
+    if scale < 1.0:
+        crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))),
+                           Image.Resampling.LANCZOS, reducing_gap=2.0)
+    crop = ImageOps.autocontrast(crop, cutoff=1)  # paper white, ink black: a photo's grey becomes clean strokes
+    step = 255 / (GRAY_LEVELS - 1)
+    levels = crop.point(lambda level: round(round(level / step) * step))
+    out = io.BytesIO()
+    levels.convert("P", palette=Image.Palette.ADAPTIVE, colors=GRAY_LEVELS).save(
+        out, format="PNG", optimize=True, bits=GRAY_LEVELS.bit_length() - 1)
+    return PreparedImage(out.getvalue(), crop.width, crop.height, source_bytes, source_pixels)
+
+
+def prepare(data: bytes) -> PreparedImage:
+    """Check then prepare the learner's file."""
+    gray, source_pixels = checked_image(data)
+    return prepared_for_model(gray, len(data), source_pixels)
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """Grayscale with any transparency flattened onto white (the canvas leaves the page transparent)."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    return image.convert("L")
+
+
+def _ink_box(gray: Image.Image) -> tuple[int, int, int, int] | None:
+    """The bounding box of the pixels clearly darker than the paper (its level: the 90th percentile), or None."""
+    histogram = gray.histogram()
+    total = sum(histogram)
+    seen, paper = 0, 255
+    for level in range(256):
+        seen += histogram[level]
+        if seen >= 0.9 * total:
+            paper = level
+            break
+    threshold = paper - INK_CONTRAST
+    if threshold <= 0 or sum(histogram[:threshold]) < MIN_INK_PIXELS:
+        return None
+    ink = gray.point(lambda level: 255 if level < threshold else 0)
+    return ink.getbbox()
