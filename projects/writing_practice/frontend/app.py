@@ -15,6 +15,7 @@ from modules.alb_identity import SignIn, SignInMiddleware
 from modules.asgi import HttpMiddleware
 from modules.aws import AwsClients, Bedrock, Speech
 from modules.health import health_response
+from modules.json_logging import configure_logging
 from modules.service_client import LANG_PORTAL, ServiceClient, lang_portal_client
 from modules.settings import load_settings
 from modules.webapp import create_web_app
@@ -52,6 +53,7 @@ class PagePolicyMiddleware(HttpMiddleware):
 def create_app(settings: WritingPracticeSettings | None = None, clients: AwsClients | None = None) -> FastAPI:
     """`clients`: the AWS clients (tests pass stubbed ones). Raises SettingsError for settings that allow no start."""
     settings = settings or load_settings(WritingPracticeSettings)
+    configure_logging(settings.log_level, settings.service_name)  # before the sign-in's first words (create_web_app's too)
     sign_in = SignIn.from_settings(settings)
     app = create_web_app(settings, title="Writing Practice", version=VERSION,
                          middleware=[Middleware(SignInMiddleware, sign_in=sign_in), Middleware(PagePolicyMiddleware)])
