@@ -27,9 +27,11 @@ from projects.writing_practice.frontend.ui import CSS, Services, build_blocks
 
 VERSION = "1.0.0"
 # Gradio's page runs its own bundled scripts (with inline bootstrapping and styles), talks to this origin only
-# (HTTP and server-sent events), shows canvas and audio blobs; nothing comes from another origin.
+# (HTTP and server-sent events), shows canvas and audio blobs; nothing comes from another origin. 'unsafe-eval':
+# the drawing canvas (PixiJS) compiles its renderer with `new Function`; without it the canvas never appears
+# (tested in Chromium). Scripts still come from this origin only.
 GRADIO_CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'",
+    "default-src 'self'", "script-src 'self' 'unsafe-inline' 'unsafe-eval'", "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:", "media-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'",
     "worker-src 'self' blob:", "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'",
 ])

@@ -69,7 +69,7 @@ def build_blocks(services: Services) -> gr.Blocks:
         with gr.Group(visible=False) as picker:
             group = gr.Dropdown(label="Group", choices=[], interactive=True, elem_id="group")
             start = gr.Button("Start practice", variant="primary", elem_id="start")
-        with gr.Column(visible=False) as practice_area:
+        with gr.Column():
             word = gr.Markdown("", elem_id="word")
             with gr.Row():
                 listen = gr.Button("Play the word", elem_id="listen")
@@ -79,10 +79,12 @@ def build_blocks(services: Services) -> gr.Blocks:
                     canvas = gr.Sketchpad(canvas_size=CANVAS_SIZE, fixed_canvas=True, type="filepath",
                                           format="png", image_mode="RGBA", layers=False, transforms=(),
                                           brush=gr.Brush(default_size=8, colors=["#000000"], color_mode="fixed"),
-                                          label="Write here", elem_id="canvas")
+                                          label="Write here", elem_id="canvas",
+                                          interactive=True)  # else Gradio renders an event's output read-only
                 with gr.Tab("Upload"):
                     upload = gr.File(label=f"A JPG or PNG of your writing (at most {MAX_UPLOAD_BYTES >> 20} MB)",
-                                     file_types=[".png", ".jpg", ".jpeg"], type="filepath", elem_id="upload")
+                                     file_types=[".png", ".jpg", ".jpeg"], type="filepath", elem_id="upload",
+                                     interactive=True)
             grade_button = gr.Button("Grade my writing", variant="primary", elem_id="grade")
             result = gr.Markdown("", elem_id="result")
             with gr.Row():
@@ -108,8 +110,7 @@ def build_blocks(services: Services) -> gr.Blocks:
 
         def practising(practice: Practice) -> dict:
             current = practice.next_word()
-            return {practice_state: practice, picker: gr.update(visible=False),
-                    practice_area: gr.update(visible=True), word: word_text(practice, current),
+            return {practice_state: practice, picker: gr.update(visible=False), word: word_text(practice, current),
                     canvas: None, upload: None, result: "", audio: None}
 
         @guarded
@@ -178,7 +179,7 @@ def build_blocks(services: Services) -> gr.Blocks:
             return {audio: services.speech_guard.generate(user.principal, key,
                                                           lambda: services.speech.synthesize(text))}
 
-        everything = [banner, practice_state, picker, group, practice_area, word, canvas, upload, result, audio]
+        everything = [banner, practice_state, picker, group, word, canvas, upload, result, audio]
         blocks.load(on_load, inputs=None, outputs=everything, api_name="load")
         start.click(on_start, inputs=[group], outputs=everything, api_name="start")
         grade_button.click(on_grade, inputs=[practice_state, canvas, upload], outputs=[banner, result],
@@ -213,7 +214,7 @@ def read_attempt(drawing: dict | None, uploaded: str | None) -> bytes:
 
 def word_text(practice: Practice, word: object) -> str:
     done = len(practice.words) - len(practice.remaining)
-    return f"### {word.english}\n\nGroup **{practice.group_name}**, word {done} of {len(practice.words)}"
+    return f"### {word.english}\n\n{practice.group_name}: word {done} of {len(practice.words)}"
 
 
 def grade_text(graded: Grade, practice: Practice) -> str:

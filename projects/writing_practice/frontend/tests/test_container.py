@@ -66,7 +66,7 @@ def test_the_image_command_serves_healthz_against_the_lang_portal(api_origin, tm
         assert health.status_code == 200 and health.json()["checks"] == {"lang_portal": "ok"}, health.text
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert page.status_code == 200 and "Writing Practice" in page.text
-        assert "script-src 'self' 'unsafe-inline'" in page.headers["content-security-policy"]
+        assert "script-src 'self' 'unsafe-inline' 'unsafe-eval'" in page.headers["content-security-policy"]
     finally:
         output = stop_process(process, signal.SIGINT, timeout=20)
     assert all(not line.strip() or line.startswith("{") for line in output.splitlines()), output[:2000]

@@ -97,7 +97,7 @@ def test_a_launched_practice_records_every_graded_attempt_in_the_learners_sessio
     session = as_learner(served, "alice").post("/api/study_activities",
                                                json={"group_id": GREETINGS, "study_activity_id": 1})
     page = Page(served, "alice", group_id=GREETINGS, session_id=session["id"])
-    assert page.banner == "" and "Basic Greetings" in page.outputs["word"]
+    assert page.banner == "" and "Basic Greetings: word 1 of" in page.outputs["word"]
     word = page.word
 
     drawing = tmp_path / "canvas.png"
