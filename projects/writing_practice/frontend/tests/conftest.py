@@ -110,7 +110,8 @@ def serving(app) -> Iterator[str]:
     """`app` under uvicorn on a free port of 127.0.0.1 in a thread (so its stubbed AWS clients are the test's);
     yields its origin."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
+                                           timeout_graceful_shutdown=1))  # open event streams end the test anyway
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -54,10 +54,10 @@ def test_pick_a_group_write_the_word_see_the_grade_and_the_review_in_the_lang_po
         page.locator("#canvas").get_by_role("button", name="Brush").click()
         canvas = page.locator("#canvas canvas").first
         box = canvas.bounding_box()
-        for start, end in (((0.3, 0.3), (0.7, 0.35)), ((0.5, 0.2), (0.45, 0.8)), ((0.35, 0.6), (0.65, 0.7))):
+        for start, end in (((0.3, 0.3), (0.7, 0.35)), ((0.5, 0.2), (0.45, 0.8))):
             page.mouse.move(box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1])
             page.mouse.down()
-            page.mouse.move(box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1], steps=12)
+            page.mouse.move(box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1], steps=3)  # each move repaints the canvas in software: few
             page.mouse.up()
         served.aws.bedrock.add_response("converse", tool_use_response(
             TOOL_NAME, {"transcription": word["japanese"], "grade": "A", "feedback": "Clear strokes."}),
