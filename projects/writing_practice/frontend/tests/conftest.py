@@ -129,7 +129,8 @@ def serving(app) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def served(pool, alb_keys, api_origin) -> Iterator[Served]:
     """Writing Practice on a free port, as the load balancer sees it, calling the real API."""
-    settings = writing_settings(pool, alb_keys, api_origin, ai_call_burst=50)
+    # Three new gradings or audio syntheses per learner, then one an hour: no test needs more; one proves the limit.
+    settings = writing_settings(pool, alb_keys, api_origin, ai_call_burst=3, ai_calls_per_hour=1)
     clients = AwsClients(settings, session=fake_session())
     aws = Aws(clients, *(Stubber(clients.get(name)) for name in ("bedrock-runtime", "polly", "cloudwatch")))
     for stub in (aws.bedrock, aws.polly, aws.cloudwatch):

@@ -222,3 +222,19 @@ def test_the_lang_portal_down_is_a_banner_and_a_failed_health_check():
         banner = open_app(origin).predict(api_name="/load")[0]
     assert banner["visible"] is True
     assert banner["value"].startswith("the Lang Portal API cannot be reached right now.")
+
+
+def test_each_learner_has_a_budget_of_new_gradings(served, tmp_path):
+    session = as_learner(served, "hana").post("/api/study_activities",
+                                              json={"group_id": GREETINGS, "study_activity_id": 1})
+    page = Page(served, "hana", group_id=GREETINGS, session_id=session["id"])
+    drawing = tmp_path / "canvas.png"
+    for attempt, size in enumerate((100, 104, 108, 112), 1):  # four different drawings: four new gradings
+        drawing.write_bytes(handwriting(page.word["japanese"], font_size=size))
+        if attempt <= 3:
+            expect_grading(served, drawing.read_bytes(), page.word,
+                           {"transcription": page.word["japanese"], "grade": "B", "feedback": "Fine."})
+        page.shown("/grade", canvas(drawing), None)
+    assert page.banner == "too many AI requests: you can make another in 3600 seconds."
+    assert session_counts(served, "hana", session["id"]) == (3, 3)
+    served.aws.assert_used()
