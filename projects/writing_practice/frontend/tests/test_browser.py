@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from botocore.stub import ANY
 
+from modules.tests.browser import chromium
 from modules.tests.support import tool_use_response
 from projects.writing_practice.frontend.grading import TOOL_NAME
 from projects.writing_practice.frontend.tests.test_practice_against_the_portal import GREETINGS, as_learner
@@ -16,21 +17,10 @@ from projects.writing_practice.frontend.tests.test_practice_against_the_portal i
 pytestmark = [pytest.mark.slow,  # a browser and server processes
               pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]  # Gradio's own use of pandas
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]  # only this machine is reachable
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install chromium (scripts/setup.sh does)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_pick_a_group_write_the_word_see_the_grade_and_the_review_in_the_lang_portal(browser, served):

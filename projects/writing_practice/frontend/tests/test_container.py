@@ -2,7 +2,6 @@
 a real Lang Portal API process, and the `make run-writing` local run."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -13,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from modules.tests.container import dockerfile_instructions, image_command, local_command
+from modules.tests.container import dockerfile_instructions, image_command, local_command, unlocked_pins
 from modules.tests.postgres import free_port
 from modules.tests.support import stop_process
 from projects.lang_portal.backend.tests.test_container import wait_for_health
@@ -42,13 +41,10 @@ def test_a_pinned_slim_python_run_as_a_non_root_user_with_only_the_app_copied():
 
 
 def test_requirements_match_the_lock_file_and_hold_what_the_app_imports():
-    lock = json.loads((REPO / "Pipfile.lock").read_text())
-    locked = {name.lower(): spec["version"].lstrip("=") for section in ("default", "develop")
-              for name, spec in lock[section].items() if "version" in spec}
-    pinned = dict(line.split("==") for line in (FRONTEND / "requirements.txt").read_text().splitlines()
-                  if line and not line.startswith("#"))
-    assert {name: version for name, version in pinned.items() if locked.get(name) != version} == {}
-    assert {"gradio", "pillow", "fastapi", "uvicorn", "boto3", "pyjwt", "jaconv", "sqlalchemy"} <= set(pinned)
+    assert unlocked_pins(FRONTEND / "requirements.txt", REPO / "Pipfile.lock") == {}
+    pinned = {line.split("==")[0] for line in (FRONTEND / "requirements.txt").read_text().splitlines()
+              if "==" in line}
+    assert {"gradio", "pillow", "fastapi", "uvicorn", "boto3", "pyjwt", "jaconv", "sqlalchemy"} <= pinned
 
 
 @pytest.mark.slow

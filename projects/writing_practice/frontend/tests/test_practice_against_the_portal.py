@@ -73,6 +73,13 @@ class Page:
         return self.words[english]
 
 
+def launched(served, username: str) -> tuple[Page, int]:
+    """`username`'s page as the Lang Portal launches it, with a study session they started there; its id."""
+    session = as_learner(served, username).post("/api/study_activities",
+                                                json={"group_id": GREETINGS, "study_activity_id": 1})
+    return Page(served, username, group_id=GREETINGS, session_id=session["id"]), session["id"]
+
+
 def canvas(path: Path) -> dict:
     """The Sketchpad's value as the page sends it: the drawing as one composite image."""
     return {"background": None, "layers": [], "composite": handle_file(str(path))}
@@ -94,9 +101,7 @@ def session_counts(served, username: str, session_id: int) -> tuple[int, int]:
 
 
 def test_a_launched_practice_records_every_graded_attempt_in_the_learners_session(served, tmp_path):
-    session = as_learner(served, "alice").post("/api/study_activities",
-                                               json={"group_id": GREETINGS, "study_activity_id": 1})
-    page = Page(served, "alice", group_id=GREETINGS, session_id=session["id"])
+    page, session_id = launched(served, "alice")
     assert page.banner == "" and "Basic Greetings: word 1 of" in page.outputs["word"]
     word = page.word
 
@@ -107,13 +112,13 @@ def test_a_launched_practice_records_every_graded_attempt_in_the_learners_sessio
     shown = page.shown("/grade", canvas(drawing), None)
     assert shown["banner"]["visible"] is False
     assert shown["result"].startswith("## Grade A\n") and "Well balanced strokes." in shown["result"]
-    assert session_counts(served, "alice", session["id"]) == (1, 1)
+    assert session_counts(served, "alice", session_id) == (1, 1)
 
     # The same writing graded again (uploaded this time): answered from memory, no new model call; recorded again.
     page.client.predict(api_name="/try_again")
     shown = page.shown("/grade", None, handle_file(str(drawing)))
     assert shown["result"].startswith("## Grade A\n")
-    assert session_counts(served, "alice", session["id"]) == (2, 2)
+    assert session_counts(served, "alice", session_id) == (2, 2)
 
     # The model's letter contradicts its own reading (a character off): the grade is bounded, recorded wrong.
     drawing.write_bytes(handwriting(word["japanese"], font_size=120))
@@ -122,7 +127,7 @@ def test_a_launched_practice_records_every_graded_attempt_in_the_learners_sessio
     shown = page.shown("/grade", canvas(drawing), None)
     assert shown["result"].startswith("## Grade C\n")
     assert "Grade C, not the model's S: the writing reads as a character away from the expected word" in shown["result"]
-    assert session_counts(served, "alice", session["id"]) == (3, 2)
+    assert session_counts(served, "alice", session_id) == (3, 2)
     served.aws.assert_used()
 
 
@@ -154,9 +159,7 @@ def test_without_a_session_the_learner_picks_a_group_and_a_writing_practice_sess
 
 
 def test_bad_images_are_refused_saying_which_and_nothing_is_graded_or_recorded(served, tmp_path):
-    session = as_learner(served, "dave").post("/api/study_activities",
-                                              json={"group_id": GREETINGS, "study_activity_id": 1})
-    page = Page(served, "dave", group_id=GREETINGS, session_id=session["id"])
+    page, session_id = launched(served, "dave")
     text = tmp_path / "notes.png"
     text.write_text("not an image at all")
     page.shown("/grade", None, handle_file(str(text)))
@@ -167,14 +170,12 @@ def test_bad_images_are_refused_saying_which_and_nothing_is_graded_or_recorded(s
     assert page.banner == "the image is blank: no writing was found on it"
     page.shown("/grade", None, None)
     assert "there is nothing to grade yet" in page.banner
-    assert session_counts(served, "dave", session["id"]) == (0, 0)
+    assert session_counts(served, "dave", session_id) == (0, 0)
     served.aws.assert_used()  # Bedrock was never asked
 
 
 def test_model_failures_name_bedrock_and_keep_the_writing(served, tmp_path):
-    session = as_learner(served, "erin").post("/api/study_activities",
-                                              json={"group_id": GREETINGS, "study_activity_id": 1})
-    page = Page(served, "erin", group_id=GREETINGS, session_id=session["id"])
+    page, session_id = launched(served, "erin")
     drawing = tmp_path / "canvas.png"
     drawing.write_bytes(handwriting(page.word["japanese"], font_size=140))  # graded by no other test
     served.aws.bedrock.add_response("converse", tool_use_response(TOOL_NAME, {"grade": "A+", "feedback": ""}))
@@ -189,14 +190,12 @@ def test_model_failures_name_bedrock_and_keep_the_writing(served, tmp_path):
                                                          "Unit": "Count"}]})
     page.shown("/grade", canvas(drawing), None)
     assert page.banner == "Bedrock's content guardrail refused this: Blocked by policy.."
-    assert session_counts(served, "erin", session["id"]) == (0, 0)
+    assert session_counts(served, "erin", session_id) == (0, 0)
     served.aws.assert_used()
 
 
 def test_audio_is_made_once_per_word_and_voice(served):
-    session = as_learner(served, "fay").post("/api/study_activities",
-                                             json={"group_id": GREETINGS, "study_activity_id": 1})
-    page = Page(served, "fay", group_id=GREETINGS, session_id=session["id"])
+    page, _ = launched(served, "fay")
     served.aws.polly.add_response("synthesize_speech", {"AudioStream": stream(b"ID3-mp3-bytes"),
                                                         "ContentType": "audio/mpeg"}, expected_params={
         "Text": page.word["japanese"], "TextType": "text", "OutputFormat": "mp3", "VoiceId": "Kazuha",
@@ -225,9 +224,7 @@ def test_the_lang_portal_down_is_a_banner_and_a_failed_health_check():
 
 
 def test_each_learner_has_a_budget_of_new_gradings(served, tmp_path):
-    session = as_learner(served, "hana").post("/api/study_activities",
-                                              json={"group_id": GREETINGS, "study_activity_id": 1})
-    page = Page(served, "hana", group_id=GREETINGS, session_id=session["id"])
+    page, session_id = launched(served, "hana")
     drawing = tmp_path / "canvas.png"
     for attempt, size in enumerate((100, 104, 108, 112), 1):  # four different drawings: four new gradings
         drawing.write_bytes(handwriting(page.word["japanese"], font_size=size))
@@ -236,5 +233,5 @@ def test_each_learner_has_a_budget_of_new_gradings(served, tmp_path):
                            {"transcription": page.word["japanese"], "grade": "B", "feedback": "Fine."})
         page.shown("/grade", canvas(drawing), None)
     assert page.banner == "too many AI requests: you can make another in 3600 seconds."
-    assert session_counts(served, "hana", session["id"]) == (3, 3)
+    assert session_counts(served, "hana", session_id) == (3, 3)
     served.aws.assert_used()
