@@ -5,9 +5,9 @@ not a PNG or JPEG by its content (the file's name is not consulted: a PNG named 
 .png is not), of too many pixels (a decompression bomb: the header's size is checked before anything is
 decoded), unreadable (corrupt or truncated) or blank (no ink).
 
-`prepared_for_model(image)` is what the model is sent: grayscale on white, cropped to the ink with a margin,
-in four grey levels, scaled so the writing is MODEL_HEIGHT pixels tall at most (and the width within MODEL_MAX_WIDTH), as a PNG.
-Handwriting needs shape, not colour or resolution: bench/bench_writing_images.py measures what this saves
+`prepared_for_model(image)` is what the model is sent: the ink cropped out with a margin, scaled so the
+writing is MODEL_HEIGHT pixels tall at most (and within MODEL_MAX_WIDTH), black on white, as a 1-bit PNG.
+Handwriting needs shape, not colour or resolution: bench/writing_images_bench.py measures what this saves
 against the raw canvas and a photo.
 """
 from __future__ import annotations
@@ -21,9 +21,9 @@ from PIL import Image, ImageOps
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # apps.md: a JPG/PNG of at most 10 MB
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; anything larger is refused before it is decoded
 FORMATS = {"PNG": "png", "JPEG": "jpeg"}  # what PIL's sniffing may find: all else is refused
-MODEL_HEIGHT = 192  # px of writing height the model gets: strokes of a kanji stay a few pixels apart
+MODEL_HEIGHT = 160  # px of writing height the model gets: a kanji of 18 strokes keeps them apart
 MODEL_MAX_WIDTH = 1024  # a long word is scaled to fit this width
-GRAY_LEVELS = 4  # white, two greys of the strokes' edges, black: a 2-bit PNG (measured: 4.5x smaller than 8-bit)
+GRAY_LEVELS = 2  # black on white, a 1-bit PNG: 5.9-11x smaller than the canvas (four greys: 3.4-6.5x)
 MARGIN = 0.08  # of the ink's larger side, kept around it
 INK_CONTRAST = 48  # grey levels darker than the paper for a pixel to count as ink
 MIN_INK_PIXELS = 20  # fewer dark pixels than this is a blank page (sensor noise, a dot)
