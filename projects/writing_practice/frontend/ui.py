@@ -62,7 +62,9 @@ EXPECTED = (SignInRefused, ServiceCallFailed, GuardrailBlocked, AwsThrottled, Aw
 
 
 def build_blocks(services: Services) -> gr.Blocks:
-    with gr.Blocks(title="Writing Practice", analytics_enabled=False) as blocks:
+    # delete_cache: uploads and canvases Gradio keeps on disk are removed an hour after they came (checked every
+    # 10 minutes), so a task's disk does not fill with handwriting.
+    with gr.Blocks(title="Writing Practice", analytics_enabled=False, delete_cache=(600, 3600)) as blocks:
         practice_state = gr.State(None)
         gr.Markdown("# Writing Practice\nWrite the Japanese for the English word by hand.")
         banner = gr.Markdown("", visible=False, elem_id="banner")
