@@ -4,6 +4,8 @@ balancer's sign-in (`SignInMiddleware`: every path but the health checks), with 
 Portal API answers."""
 from __future__ import annotations
 
+import logging
+
 import gradio as gr
 from fastapi import FastAPI
 from starlette.middleware import Middleware
@@ -13,7 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 from modules.ai_guard import AiGuard
 from modules.alb_identity import SignIn, SignInMiddleware
 from modules.asgi import HttpMiddleware
-from modules.aws import AwsClients, Bedrock, Speech
+from modules.aws import AwsClients, Bedrock, Speech, unset_settings
 from modules.health import health_response
 from modules.json_logging import configure_logging
 from modules.service_client import LANG_PORTAL, ServiceClient, lang_portal_client
@@ -24,6 +26,8 @@ from projects.writing_practice.frontend.images import MAX_UPLOAD_BYTES
 from projects.writing_practice.frontend.practice import LangPortal
 from projects.writing_practice.frontend.settings import WritingPracticeSettings
 from projects.writing_practice.frontend.ui import CSS, Services, build_blocks
+
+logger = logging.getLogger(__name__)
 
 VERSION = "1.0.0"
 # Gradio's page runs its own bundled scripts (with inline bootstrapping and styles), talks to this origin only
@@ -52,6 +56,15 @@ class PagePolicyMiddleware(HttpMiddleware):
         await self.app(scope, receive, with_policy)
 
 
+def feature_report(services: Services) -> dict[str, str]:
+    """Each AWS-backed feature: "available", or the settings it still needs."""
+    report = {}
+    for feature, needs in (("grading", services.grader.bedrock.needs()), ("audio", services.speech.needs())):
+        missing = unset_settings(**needs)
+        report[feature] = f"set {', '.join(missing)} to enable it" if missing else "available"
+    return report
+
+
 def create_app(settings: WritingPracticeSettings | None = None, clients: AwsClients | None = None) -> FastAPI:
     """`clients`: the AWS clients (tests pass stubbed ones). Raises SettingsError for settings that allow no start."""
     settings = settings or load_settings(WritingPracticeSettings)
@@ -67,12 +80,17 @@ def create_app(settings: WritingPracticeSettings | None = None, clients: AwsClie
                                                              settings.ai_reuse_seconds))
     health_client = ServiceClient(LANG_PORTAL, settings.lang_portal_api_url,
                                   timeout_seconds=settings.health_timeout_seconds)
+    features = feature_report(services)
+    for feature, state in features.items():
+        if state != "available":  # the page says so to the learner when they ask for it; the why is here too
+            logger.warning("feature unavailable", extra={"feature": feature, "state": state})
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
-        """200 when the Lang Portal API answers its health check within HEALTH_TIMEOUT_SECONDS, else 503 saying so."""
+        """200 when the Lang Portal API answers its health check within HEALTH_TIMEOUT_SECONDS, else 503 saying so;
+        which AWS-backed features are configured is said and decides nothing."""
         return await health_response({"lang_portal": lambda: health_client.get("/api/health")},
-                                     settings.health_timeout_seconds)
+                                     settings.health_timeout_seconds, {"features": features})
 
     return gr.mount_gradio_app(app, build_blocks(services), path="/", css=CSS, ssr_mode=False, footer_links=[],
                                max_file_size=MAX_UPLOAD_BYTES, show_error=False, mcp_server=False,

@@ -209,6 +209,7 @@ def test_audio_is_made_once_per_word_and_voice(served):
 def test_healthz_checks_the_lang_portal(served):
     answer = httpx.get(f"{served.origin}/healthz", timeout=5)
     assert answer.status_code == 200 and answer.json()["checks"] == {"lang_portal": "ok"}
+    assert answer.json()["features"] == {"grading": "available", "audio": "available"}
     assert httpx.get(f"{served.origin}/", timeout=5).status_code == 401  # the page itself needs the sign-in
 
 
@@ -218,6 +219,9 @@ def test_the_lang_portal_down_is_a_banner_and_a_failed_health_check():
     with serving(create_app(settings)) as origin:
         health = httpx.get(f"{origin}/healthz", timeout=5)
         assert health.status_code == 503 and health.json()["checks"]["lang_portal"].startswith("failed")
+        assert health.json()["features"] == {
+            "grading": "set AWS_DEFAULT_REGION, GUARDRAIL_ID, GUARDRAIL_VERSION to enable it",
+            "audio": "set AWS_DEFAULT_REGION to enable it"}
         banner = open_app(origin).predict(api_name="/load")[0]
     assert banner["visible"] is True
     assert banner["value"].startswith("the Lang Portal API cannot be reached right now.")
