@@ -25,7 +25,7 @@ from projects.writing_practice.frontend.grading import Grader
 from projects.writing_practice.frontend.images import MAX_UPLOAD_BYTES
 from projects.writing_practice.frontend.practice import LangPortal
 from projects.writing_practice.frontend.settings import WritingPracticeSettings
-from projects.writing_practice.frontend.ui import CSS, Services, build_blocks
+from projects.writing_practice.frontend.ui import CSS, THEME, Services, build_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,6 @@ def create_app(settings: WritingPracticeSettings | None = None, clients: AwsClie
         return await health_response({"lang_portal": lambda: health_client.get("/api/health")},
                                      settings.health_timeout_seconds, {"features": features})
 
-    return gr.mount_gradio_app(app, build_blocks(services), path="/", css=CSS, ssr_mode=False, footer_links=[],
+    return gr.mount_gradio_app(app, build_blocks(services), path="/", css=CSS, theme=THEME, ssr_mode=False, footer_links=[],
                                max_file_size=MAX_UPLOAD_BYTES, show_error=False, mcp_server=False,
                                enable_monitoring=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from botocore.stub import ANY
 
+from modules.tests.accessibility import AccessibilityAudit
 from modules.tests.browser import chromium
 from modules.tests.support import tool_use_response
 from projects.writing_practice.frontend.grading import TOOL_NAME
@@ -57,6 +58,7 @@ def test_pick_a_group_write_the_word_see_the_grade_and_the_review_in_the_lang_po
         page.locator("#grade").click()
         page.locator("#result").get_by_text("Grade A").wait_for(timeout=15_000)
         assert "Clear strokes." in page.locator("#result").inner_text()
+        AccessibilityAudit(settle=lambda shown: shown.wait_for_timeout(300)).check(page, "a graded attempt")
         served.aws.assert_used()
 
         [session] = as_learner(served, "gina").get("/api/study_sessions")["items"]
