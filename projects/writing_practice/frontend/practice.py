@@ -75,7 +75,8 @@ class LangPortal:
         return found
 
     def launched(self, user: SignedInUser, group_id: int, session_id: int) -> Practice:
-        """The practice the Lang Portal launched: `session_id` must be the learner's own session of `group_id`."""
+        """The practice the Lang Portal launched: `session_id` must be the learner's own session of this activity
+        and of `group_id`."""
         portal = self.client.as_user(user)
         try:
             session = portal.get(f"/api/study_sessions/{session_id}")
@@ -85,6 +86,9 @@ class LangPortal:
                                       "start Writing Practice again from the Lang Portal, or pick a group "
                                       "here") from None
             raise
+        if session["activity_name"] != self.activity_name:
+            raise PracticeRefused(f"study session {session_id} is one of {session['activity_name']}, not of "
+                                  f"{self.activity_name}: start {self.activity_name} from the Lang Portal")
         if session["group_id"] != group_id:
             raise PracticeRefused(f"study session {session_id} is for another group than group {group_id}: start "
                                   "Writing Practice again from the Lang Portal")

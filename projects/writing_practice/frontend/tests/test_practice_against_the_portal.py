@@ -139,6 +139,10 @@ def test_another_learners_session_is_refused_plainly(served):
     assert page.outputs["word"] == {"__type__": "update"}  # no word shown: nothing to practise in
     other_group = Page(served, "alice", group_id=GREETINGS + 1, session_id=session["id"])
     assert f"study session {session['id']} is for another group than group {GREETINGS + 1}" in other_group.banner
+    haiku = as_learner(served, "alice").post("/api/study_activities",
+                                             json={"group_id": GREETINGS, "study_activity_id": 2})
+    assert Page(served, "alice", group_id=GREETINGS, session_id=haiku["id"]).banner.startswith(
+        f"study session {haiku['id']} is one of Haiku Generator, not of Writing Practice")
 
 
 def test_without_a_session_the_learner_picks_a_group_and_a_writing_practice_session_is_started(served, tmp_path):
