@@ -16,7 +16,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # apps.md: a JPG/PNG of at most 10 MB
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; anything larger is refused before it is decoded
@@ -27,6 +27,8 @@ GRAY_LEVELS = 2  # black on white, a 1-bit PNG: 5.9-11x smaller than the canvas 
 MARGIN = 0.08  # of the ink's larger side, kept around it
 INK_CONTRAST = 48  # grey levels darker than the paper for a pixel to count as ink
 MIN_INK_PIXELS = 20  # fewer dark pixels than this is a blank page (sensor noise, a dot)
+BACKGROUND_SIDE = 256  # the paper's brightness is estimated on a copy about this large ...
+BACKGROUND_STROKE_FILTER = 15  # ... where a maximum filter this wide removes the strokes (odd: a centred window)
 DRAFT_SIDE = 2048  # large JPEGs are decoded at a reduced scale (1/2 .. 1/8) no smaller than this
 
 
@@ -44,8 +46,8 @@ class PreparedImage:
 
 
 def checked_image(data: bytes) -> tuple[Image.Image, int]:
-    """The decoded image (grayscale, on white; a large JPEG at a reduced scale) and its pixel count as sent, or
-    ImageRefused naming the problem."""
+    """The decoded image (grayscale, the paper flattened to white; a large JPEG at a reduced scale) and its pixel
+    count as sent, or ImageRefused naming the problem."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageRefused(f"the image is {len(data) / 1_048_576:.1f} MB; the limit is "
                            f"{MAX_UPLOAD_BYTES // 1_048_576} MB")
@@ -71,7 +73,7 @@ def checked_image(data: bytes) -> tuple[Image.Image, int]:
         image.draft("L", (round(width * scale), round(height * scale)))
     try:
         image.load()
-        gray = _on_white(image)
+        gray = _flattened(_on_white(image))
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise ImageRefused("the image is unreadable: the file is damaged or cut short") from None
     if _ink_box(gray) is None:
@@ -114,6 +116,18 @@ def _on_white(image: Image.Image) -> Image.Image:
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba)
     return image.convert("L")
+
+
+def _flattened(gray: Image.Image) -> Image.Image:
+    """The ink against its own surroundings: each pixel's darkness below the paper around it (estimated on a
+    small copy, strokes removed by a maximum filter, then smoothed), shown dark on white. A photo under uneven
+    light or with a shadow becomes white paper with dark writing; a canvas stays as it was."""
+    factor = max(1, max(gray.size) // BACKGROUND_SIDE)
+    small = gray.reduce(factor) if factor > 1 else gray
+    paper = small.filter(ImageFilter.MaxFilter(BACKGROUND_STROKE_FILTER)).filter(ImageFilter.GaussianBlur(4))
+    if factor > 1:
+        paper = paper.resize(gray.size, Image.Resampling.BILINEAR)
+    return ImageOps.invert(ImageChops.subtract(paper, gray))
 
 
 def _ink_box(gray: Image.Image) -> tuple[int, int, int, int] | None:

@@ -6,7 +6,7 @@ import struct
 import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from projects.writing_practice.frontend.images import (MAX_UPLOAD_BYTES, MODEL_HEIGHT, ImageRefused, checked_image,
                                                        prepare)
@@ -66,3 +66,15 @@ def test_a_large_photo_is_decoded_reduced_and_sent_as_small_as_a_canvas():
     assert pixels == 24_000_000 and max(gray.size) <= 3000  # JPEG draft mode: decoded at a reduced scale
     prepared = prepare(photo)
     assert prepared.height <= MODEL_HEIGHT and len(prepared.png) < 10_000
+
+
+def test_a_photo_under_uneven_light_is_cropped_to_its_writing_not_to_the_shadow():
+    page = Image.linear_gradient("L").resize((1600, 1200)).point(lambda level: 110 + level // 2)  # dark at the top
+    with_writing = Image.open(io.BytesIO(handwriting("お父さん", (1600, 1200), ink=(30, 30, 30, 255),
+                                                     page=(255, 255, 255, 255), mode="RGB", font_size=300)))
+    photo = ImageChops.multiply(page.convert("RGB"), with_writing)  # the writing in the same shadow
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", quality=90)
+    prepared, on_a_canvas = prepare(out.getvalue()), prepare(handwriting("お父さん"))
+    assert prepared.height == MODEL_HEIGHT
+    assert abs(prepared.width - on_a_canvas.width) <= on_a_canvas.width * 0.1  # the word's own shape, no paper
