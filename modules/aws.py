@@ -1,6 +1,6 @@
-"""AWS access shared by the apps: Bedrock text (always behind the platform guardrail; one answer or a
-stream of it), Bedrock images, Polly speech and S3 media. Every client has connect/read timeouts and
-bounded retries.
+"""AWS access shared by the apps: Bedrock text and structured answers (always behind the platform guardrail;
+one answer or a stream of it), Bedrock images, Polly speech and S3 media. Every client has connect/read
+timeouts and bounded retries.
 
 Failures become typed errors (modules.errors turns them into JSON answers):
 AwsFeatureDisabled (local mode, 503), GuardrailBlocked (422, and one count in the guardrail
@@ -214,6 +214,28 @@ class Bedrock:
                 inferenceConfig={"maxTokens": max_tokens, "temperature": temperature},
                 guardrailConfig=config)
         return TextStream(iter(response["stream"]), self._blocked)
+
+    def converse_with_tool(self, *, system: str, content: list[dict], tool_name: str, tool_description: str,
+                           input_schema: dict, max_tokens: int = 500, temperature: float = 0.0) -> object:
+        """One user turn (`content`: Converse blocks, text and images) through the guardrail, the model made to
+        answer by calling `tool_name` with arguments following `input_schema` (JSON schema): those arguments,
+        unchecked (the caller validates them), or None when the model answered without the call."""
+        self._require("text generation")
+        with calling("Bedrock"):
+            response = self.clients.get("bedrock-runtime").converse(
+                modelId=self.settings.bedrock_text_model_id,
+                system=[{"text": system}],
+                messages=[{"role": "user", "content": content}],
+                inferenceConfig={"maxTokens": max_tokens, "temperature": temperature},
+                toolConfig={"tools": [{"toolSpec": {"name": tool_name, "description": tool_description,
+                                                    "inputSchema": {"json": input_schema}}}],
+                            "toolChoice": {"tool": {"name": tool_name}}},
+                guardrailConfig=self._guardrail_config())
+        blocks = response["output"]["message"]["content"]
+        if response.get("stopReason") == "guardrail_intervened":
+            self._blocked("".join(block.get("text", "") for block in blocks))
+        calls = [block["toolUse"] for block in blocks if block.get("toolUse", {}).get("name") == tool_name]
+        return calls[0].get("input") if calls else None
 
     def generate_image(self, prompt: str, *, width: int = 512, height: int = 512) -> bytes:
         """A PNG from the image model; the prompt passes the guardrail first (image models take no guardrailConfig)."""

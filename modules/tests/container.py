@@ -31,14 +31,15 @@ def local_command(command: list[str], port: int) -> list[str]:
     return local
 
 
-def mismatched_pins(requirements: Path, lock: Path) -> dict[str, str]:
-    """The packages `requirements` pins at a version other than Pipfile.lock's (an image must run what was tested)."""
-    locked_file = json.loads(lock.read_text())
+def unlocked_pins(requirements: Path, lock_file: Path) -> dict[str, str]:
+    """The pins of an image's `requirements.txt` (name==version lines) that Pipfile.lock does not hold at that
+    version: {name: pinned version}. The lock is the source of truth; an image must install what was tested."""
+    lock = json.loads(lock_file.read_text())
     locked = {name.lower(): spec["version"].lstrip("=") for section in ("default", "develop")
-              for name, spec in locked_file[section].items() if "version" in spec}
+              for name, spec in lock[section].items() if "version" in spec}
     pinned = dict(line.split("==") for line in requirements.read_text().splitlines()
-                  if line and not line.startswith("#"))
-    return {name: version for name, version in pinned.items() if locked.get(name) != version}
+                  if line and not line.startswith(("#", "-")))
+    return {name: version for name, version in pinned.items() if locked.get(name.lower()) != version}
 
 
 def base_image_problem(dockerfile: Path) -> str | None:

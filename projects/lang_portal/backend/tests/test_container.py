@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from modules.tests.container import (base_image_problem, dockerfile_instructions, image_command, local_command,
-                                    mismatched_pins, wait_for_health)
+                                    unlocked_pins, wait_for_health)
 from modules.tests.postgres import free_port
 from modules.tests.support import stop_process
 
@@ -47,7 +47,7 @@ def test_copies_only_what_the_app_needs():
 
 
 def test_requirements_match_the_lock_file():
-    assert mismatched_pins(BACKEND / "requirements.txt", REPO / "Pipfile.lock") == {}
+    assert unlocked_pins(BACKEND / "requirements.txt", REPO / "Pipfile.lock") == {}
 
 
 @pytest.mark.slow
