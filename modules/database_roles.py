@@ -135,7 +135,7 @@ def ensure_app_role(connection: Connection, role: AppRole) -> None:
     raw = connection.connection.driver_connection
     for statement in filter(None, statements):
         connection.exec_driver_sql(statement.as_string(raw))
-    logger.info("app role ready", extra={"role": role.name, "database": role.database, "created": not exists})
+    logger.info("app role ready", extra={"role": role.name, "database": role.database, "role_created": not exists})
 
 
 def migrate_as_owner(settings: OwnerMigrationSettings, migrate: Callable[[Engine], None]) -> None:
