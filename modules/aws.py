@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import boto3
@@ -150,6 +150,26 @@ class Bedrock:
         if result.get("error") or not result.get("images"):
             raise AwsUnavailable("Bedrock image model", str(result.get("error") or "no image returned"))
         return base64.b64decode(result["images"][0])
+
+    def converse_with_tool(self, *, system: str, messages: Sequence[dict], tool: dict, max_tokens: int = 2000,
+                           temperature: float = 0.7) -> dict:
+        """A turn of a conversation (Converse `messages`, the user's last) through the guardrail, in which the model
+        must answer by calling `tool` (a Converse `toolSpec`, its input a JSON schema): structured output rather
+        than prose to parse. Returns the answer's message (`role`, `content` blocks: a `toolUse` with its
+        `input`), to go back into `messages` when the conversation continues."""
+        self._require("text generation")
+        with calling("Bedrock"):
+            response = self.clients.get("bedrock-runtime").converse(
+                modelId=self.settings.bedrock_text_model_id,
+                system=[{"text": system}],
+                messages=list(messages),
+                inferenceConfig={"maxTokens": max_tokens, "temperature": temperature},
+                toolConfig={"tools": [tool], "toolChoice": {"tool": {"name": tool["toolSpec"]["name"]}}},
+                guardrailConfig=self._guardrail_config())
+        message = response["output"]["message"]
+        if response.get("stopReason") == "guardrail_intervened":
+            self._blocked("".join(block.get("text", "") for block in message["content"]))
+        return message
 
     def needs(self) -> dict[str, object]:
         """The settings every Bedrock call needs (text and images: both pass the guardrail)."""
