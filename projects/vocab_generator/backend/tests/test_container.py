@@ -1,12 +1,9 @@
-"""The Dockerfile (checked as text: Docker cannot run here), the image's own command line run on 127.0.0.1, and
-the backend half of `make run-vocab`."""
+"""The Dockerfile (checked as text: Docker cannot run here) and the image's own command line run on 127.0.0.1."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -60,20 +57,3 @@ def test_the_image_command_serves_health_and_refuses_without_authentication():
     assert result.returncode == 3, result.stdout[-2000:] + result.stderr[-2000:]
     assert "vocab generator API cannot start: " in result.stderr and "COGNITO_ISSUER" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-
-
-@pytest.mark.slow
-def test_make_run_vocab_serves_the_backend_in_local_mode():
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen([sys.executable, "-m", "projects.vocab_generator.backend.run"], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert wait_for_health(f"http://127.0.0.1:{port}/health", process).status_code == 200
-        unavailable = httpx.post(f"http://127.0.0.1:{port}/api/vocab", json={"topic": "food", "word_count": 5},
-                                 timeout=5)
-        assert unavailable.status_code == 503 and "AWS_DEFAULT_REGION" in unavailable.json()["settings"]
-    finally:
-        output = stop_process(process, signal.SIGINT, timeout=20)
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    assert any(line["level"] == "WARNING" and "LOCAL MODE" in line["message"] for line in lines)

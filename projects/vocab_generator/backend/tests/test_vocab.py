@@ -8,7 +8,7 @@ import logging
 import pytest
 from botocore.stub import ANY
 
-from modules.tests.support import stream
+from modules.tests.support import CLIENT_ID, ISSUER, JwksServer, SigningKey, stream
 from projects.vocab_generator.backend.generation import SYSTEM_PROMPT, TOOL_NAME, vocabulary_tool
 from projects.vocab_generator.backend.tests.conftest import FOOD, GUARDRAIL, Backend, settings_for, tool_answer, word
 
@@ -222,3 +222,20 @@ def test_health_checks_the_reading_library_and_reports_features(backend):
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"japanese_readings": "ok"},
                                "features": {"generation": "available", "audio": "available"}}
+
+
+def test_only_staff_may_generate_with_the_forwarded_access_token():
+    """Outside local mode the caller is the user of the access token the frontend forwards, verified for real."""
+    key = SigningKey("vocab-key")
+    with JwksServer([key]) as jwks:
+        backend = Backend(settings_for(local_mode=False, cognito_issuer=ISSUER, cognito_jwks_url=jwks.url,
+                                       cognito_client_ids=CLIENT_ID))
+        staff = {"Authorization": f"Bearer {key.token(sub='staff-1', **{'cognito:groups': ['staff']})}"}
+        learner = {"Authorization": f"Bearer {key.token(sub='learner-1', **{'cognito:groups': ['learners']})}"}
+        body = {"group_name": "Pets", "words": [word("猫", "neko", "cat")]}
+        assert backend.client.post("/api/vocab/check", json=body, headers=staff).status_code == 200
+        refused = backend.client.post("/api/vocab", json=FIVE_FOOD, headers=learner)
+        assert refused.status_code == 403
+        assert refused.json() == {"detail": "the Vocab Generator is for staff: your account is not in the staff group"}
+        assert backend.client.post("/api/vocab", json=FIVE_FOOD).status_code == 401
+        assert backend.client.post("/api/audio", json={"japanese": "猫"}, headers=learner).status_code == 403

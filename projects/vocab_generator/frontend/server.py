@@ -1,0 +1,55 @@
+"""The ASGI app uvicorn serves (`uvicorn projects.vocab_generator.frontend.server:app`): Streamlit's own server
+(`st.App`) running page.py, with
+
+- `SignInMiddleware` (staff only) around it: every request and websocket but the health checks is verified against
+  the load balancer's identity before Streamlit sees it, and anyone not staff gets the "Staff only" page;
+- `/healthz`: 200 only when Streamlit's runtime is up and accepting sessions (its catch-all answers 200 for any
+  path, so the target group must not be pointed at just any path), else 503 saying why.
+
+Settings are read here, at import: a bad or missing one stops the start with its name and uvicorn's exit code for
+a startup failure, before any session is served.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# Streamlit's own settings: no usage statistics (the tasks have no internet), headless, uploads up to 1 MB.
+for _name, _value in (("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false"), ("STREAMLIT_SERVER_HEADLESS", "true"),
+                      ("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "1"), ("STREAMLIT_CLIENT_TOOLBAR_MODE", "viewer")):
+    os.environ.setdefault(_name, _value)
+
+import streamlit as st  # noqa: E402 - after its settings
+from starlette.middleware import Middleware  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.responses import PlainTextResponse  # noqa: E402
+from starlette.routing import Route  # noqa: E402
+from streamlit.runtime import Runtime  # noqa: E402
+from uvicorn.config import STARTUP_FAILURE  # noqa: E402
+
+from modules.alb_identity import SignInMiddleware  # noqa: E402
+from modules.settings import SettingsError  # noqa: E402
+from projects.vocab_generator.frontend.services import services  # noqa: E402
+
+PAGE = Path(__file__).with_name("page.py")
+
+
+async def healthz(_: Request) -> PlainTextResponse:
+    ready, message = (await Runtime.instance().is_ready_for_browser_connection) if Runtime.exists() else (
+        False, "the Streamlit runtime has not started")
+    return PlainTextResponse("ok" if ready else message, status_code=200 if ready else 503,
+                             headers={"Cache-Control": "no-store"})
+
+
+def create_app() -> st.App:
+    app_services = services()
+    return st.App(str(PAGE), routes=[Route("/healthz", healthz, methods=["GET", "HEAD"])],
+                  middleware=[Middleware(SignInMiddleware, sign_in=app_services.sign_in, staff_only=True)])
+
+
+try:
+    app = create_app()
+except SettingsError as error:
+    print(f"vocab generator UI cannot start: {error}", file=sys.stderr)
+    raise SystemExit(STARTUP_FAILURE) from None
