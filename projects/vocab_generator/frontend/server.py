@@ -6,31 +6,25 @@
 - `/healthz`: 200 only when Streamlit's runtime is up and accepting sessions (its catch-all answers 200 for any
   path, so the target group must not be pointed at just any path), else 503 saying why.
 
-Settings are read here, at import: a bad or missing one stops the start with its name and uvicorn's exit code for
+Streamlit's own settings are in .streamlit/config.toml beside the page. The app's are read here, at import: a bad or missing one stops the start with its name and uvicorn's exit code for
 a startup failure, before any session is served.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-# Streamlit's own settings: no usage statistics (the tasks have no internet), headless, uploads up to 1 MB.
-for _name, _value in (("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false"), ("STREAMLIT_SERVER_HEADLESS", "true"),
-                      ("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "1"), ("STREAMLIT_CLIENT_TOOLBAR_MODE", "viewer")):
-    os.environ.setdefault(_name, _value)
+import streamlit as st
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from streamlit.runtime import Runtime
+from uvicorn.config import STARTUP_FAILURE
 
-import streamlit as st  # noqa: E402 - after its settings
-from starlette.middleware import Middleware  # noqa: E402
-from starlette.requests import Request  # noqa: E402
-from starlette.responses import PlainTextResponse  # noqa: E402
-from starlette.routing import Route  # noqa: E402
-from streamlit.runtime import Runtime  # noqa: E402
-from uvicorn.config import STARTUP_FAILURE  # noqa: E402
-
-from modules.alb_identity import SignInMiddleware  # noqa: E402
-from modules.settings import SettingsError  # noqa: E402
-from projects.vocab_generator.frontend.services import services  # noqa: E402
+from modules.alb_identity import SignInMiddleware
+from modules.settings import SettingsError
+from projects.vocab_generator.frontend.services import services
 
 PAGE = Path(__file__).with_name("page.py")
 

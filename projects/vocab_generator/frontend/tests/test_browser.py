@@ -1,0 +1,100 @@
+"""Chromium against the real Streamlit server (the image's command, local mode) talking to the real backend (Bedrock
+stubbed on its client) and a real Lang Portal API on SQLite: generate (the button disabled and a spinner while the
+model answers), download the JSON, import it back, send it to the Lang Portal, see the group there."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from botocore.stub import ANY
+
+from projects.vocab_generator.backend.tests.conftest import FOOD, tool_answer
+from projects.vocab_generator.frontend.tests.conftest import PORTAL_KEY
+from projects.vocab_generator.frontend.tests.test_container import image_running
+
+pytestmark = pytest.mark.slow  # a browser and three servers
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--dns-prefetch-disable", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+MODEL_SECONDS = 3  # how long the stubbed model takes to answer, so the page's working state can be seen
+
+
+@pytest.fixture(scope="module")
+def ui_origin(backend_server, lang_portal) -> Iterator[str]:
+    with image_running({"LOCAL_MODE": "true", "VOCAB_GENERATOR_BACKEND_URL": backend_server.origin,
+                        "LANG_PORTAL_API_URL": lang_portal, "LANG_PORTAL_API_KEY": PORTAL_KEY}) as origin:
+        yield origin
+
+
+# Module scope: Playwright's sync API keeps an event loop on the main thread while it is open.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: apt-get install chromium (scripts/setup.sh does)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def test_generate_download_import_back_and_send_to_the_lang_portal(browser, ui_origin, backend_server, lang_portal,
+                                                                    tmp_path):
+    from playwright.sync_api import expect
+
+    backend_server.forget()
+    bedrock = backend_server.app.state.aws_clients.get("bedrock-runtime")
+    slow_model = "before-parameter-build.bedrock-runtime.Converse"  # Stubber answers at before-call
+    bedrock.meta.events.register_first(slow_model, lambda **_: time.sleep(MODEL_SECONDS), unique_id="slow-model")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(ui_origin)
+        expect(page.get_by_role("heading", name="Vocab Generator")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("button", name="Deploy")).to_have_count(0)  # .streamlit/config.toml is in effect
+        page.get_by_role("textbox", name="Topic").fill("food")
+        page.get_by_role("textbox", name="Topic").press("Enter")
+        generate = page.get_by_role("button", name="Generate")
+        with backend_server.stub("bedrock-runtime") as stub:
+            stub.add_response("converse", tool_answer(FOOD), expected_params={
+                "modelId": ANY, "system": ANY, "messages": ANY, "inferenceConfig": ANY, "toolConfig": ANY,
+                "guardrailConfig": ANY})
+            generate.click()
+            expect(generate).to_be_disabled()
+            expect(page.get_by_text("Generating 5 words on “food”")).to_be_visible()
+            expect(page.get_by_role("heading", name="寿司")).to_be_visible(timeout=30_000)
+            stub.assert_no_pending_responses()
+        expect(generate).to_be_enabled()
+        for japanese in ("お茶", "ご飯", "食べる", "美味しい"):
+            expect(page.get_by_role("heading", name=japanese)).to_be_visible()
+
+        page.get_by_text("Raw JSON").click()
+        expect(page.get_by_text('"romaji_check"').first).to_be_visible()
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Download JSON").click()
+        download = download_info.value
+        assert download.suggested_filename == "food.json"
+        saved = tmp_path / download.suggested_filename
+        download.save_as(saved)
+        assert json.loads(saved.read_text()) == {"group_name": "Food", "words": FOOD}
+
+        page.locator('input[type="file"]').set_input_files(str(saved))
+        expect(page.get_by_text("Imported 5 words from food.json.")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("5 words, imported from food.json")).to_be_visible()
+
+        page.get_by_role("button", name="Send to Lang Portal").click()
+        sent = page.get_by_text("Sent to the Lang Portal: group #")
+        expect(sent).to_be_visible(timeout=30_000)
+        expect(sent).to_contain_text("“Food” (new), 5 words added, 0 duplicates skipped.")
+        group_id = int(sent.inner_text().split("#", 1)[1].split(" ", 1)[0])
+        words = httpx.get(f"{lang_portal}/api/groups/{group_id}/words/raw", timeout=10).json()
+        assert sorted(word["japanese"] for word in words["items"]) == sorted(word["japanese"] for word in FOOD)
+    finally:
+        context.close()
+        bedrock.meta.events.unregister(slow_model, unique_id="slow-model")
