@@ -14,6 +14,8 @@ from botocore.stub import Stubber
 from streamlit.testing.v1 import AppTest
 
 from modules.ai_guard import AiGuard
+from modules.aws import AwsClients
+from modules.tests.conftest import clear_app_environment
 from modules.tests.postgres import free_port
 from modules.tests.support import fake_session
 from projects.lang_portal.backend.tests.api_process import running_api
@@ -21,8 +23,6 @@ from projects.vocab_generator.backend.app import create_app
 from projects.vocab_generator.backend.tests.conftest import settings_for
 from projects.vocab_generator.frontend import services
 from projects.vocab_generator.frontend.settings import VocabUiSettings
-from modules.aws import AwsClients
-from modules.tests.conftest import clear_app_environment
 
 PAGE = Path(__file__).parents[1] / "page.py"
 PORTAL_KEY = "vocab-generator-service-key-for-tests"
@@ -31,8 +31,8 @@ PORTAL_KEY = "vocab-generator-service-key-for-tests"
 class RunningBackend:
     """The backend app served by uvicorn on a thread; `stub(service)` stubs its boto3 client."""
 
-    def __init__(self) -> None:
-        self.settings = settings_for()
+    def __init__(self, **settings: object) -> None:
+        self.settings = settings_for(**settings)
         self.app = create_app(self.settings, aws_clients=AwsClients(self.settings, session=fake_session()))
         self.origin = f"http://127.0.0.1:{free_port()}"
         self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=int(self.origin.rsplit(":", 1)[1]),

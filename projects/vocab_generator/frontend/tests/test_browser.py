@@ -1,9 +1,11 @@
 """Chromium against the real Streamlit server (the image's command, local mode) talking to the real backend (Bedrock
 stubbed on its client) and a real Lang Portal API on SQLite: generate (the button disabled and a spinner while the
-model answers), download the JSON, import it back, send it to the Lang Portal, see the group there."""
+model answers), download the JSON, import it back, send it to the Lang Portal, see the group there; and behind the
+load balancer's sign-in, a staff member generating as themselves."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +15,10 @@ import pytest
 from botocore.stub import ANY
 
 from projects.vocab_generator.backend.tests.conftest import FOOD, tool_answer
-from projects.vocab_generator.frontend.tests.conftest import PORTAL_KEY
-from projects.vocab_generator.frontend.tests.test_container import image_running
+from modules.tests.alb import ALB_ARN, AlbKey, AlbKeyServer, AlbSigner
+from modules.tests.fake_cognito import FakeCognito
+from projects.vocab_generator.frontend.tests.conftest import PORTAL_KEY, RunningBackend
+from projects.vocab_generator.frontend.tests.test_container import ALB_CLIENT, image_running
 
 pytestmark = pytest.mark.slow  # a browser and three servers
 
@@ -98,3 +102,52 @@ def test_generate_download_import_back_and_send_to_the_lang_portal(browser, ui_o
     finally:
         context.close()
         bedrock.meta.events.unregister(slow_model, unique_id="slow-model")
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_behind_the_sign_in_staff_generate_as_themselves(browser, lang_portal):
+    """The whole chain in Cognito mode: the load balancer's headers reach the page, which calls the backend with the
+    forwarded access token; the backend verifies it, finds the staff group in it, and logs who generated what."""
+    from playwright.sync_api import expect
+
+    with FakeCognito(client_id=ALB_CLIENT, groups={"sam": ["staff"]}) as pool, \
+            AlbKeyServer([AlbKey()]) as keys, \
+            RunningBackend(local_mode=False, cognito_issuer=pool.issuer, cognito_client_ids=ALB_CLIENT) as backend:
+        [key] = keys.keys.values()
+        headers = AlbSigner(key, client_id=ALB_CLIENT, issuer=pool.issuer).forwarded_headers(
+            pool.sub_of("sam"), pool.access_token("sam", client_id=ALB_CLIENT), email="sam@example.com")
+        env = {"ALB_ARN": ALB_ARN, "ALB_PUBLIC_KEY_URL": keys.origin, "COGNITO_ISSUER": pool.issuer,
+               "COGNITO_CLIENT_IDS": ALB_CLIENT, "LANG_PORTAL_API_URL": lang_portal,
+               "VOCAB_GENERATOR_BACKEND_URL": backend.origin, "LANG_PORTAL_API_KEY": PORTAL_KEY}
+        backend_log, records = logging.getLogger("projects.vocab_generator.backend.app"), Records()
+        backend_log.addHandler(records)  # after the backend configured logging (WARNING and up to the root)
+        backend_log.setLevel(logging.INFO)
+        with image_running(env) as origin:
+            context = browser.new_context(extra_http_headers=headers)
+            page = context.new_page()
+            try:
+                page.goto(origin)
+                expect(page.get_by_text("Signed in as sam@example.com")).to_be_visible(timeout=30_000)
+                page.get_by_role("textbox", name="Topic").fill("pets")
+                page.get_by_role("textbox", name="Topic").press("Enter")
+                with backend.stub("bedrock-runtime") as stub:
+                    stub.add_response("converse", tool_answer(FOOD[:3], group_name="Pets"))
+                    page.get_by_role("slider", name="Number of words").focus()
+                    for _ in range(2):
+                        page.keyboard.press("ArrowLeft")
+                    page.get_by_role("button", name="Generate").click()
+                    expect(page.get_by_role("heading", name="Pets")).to_be_visible(timeout=30_000)
+            finally:
+                context.close()
+                backend_log.removeHandler(records)
+                backend_log.setLevel(logging.NOTSET)
+    [generated] = [record for record in records.records if record.getMessage() == "vocabulary generated"]
+    assert (generated.user, generated.topic, generated.word_count) == (pool.sub_of("sam"), "pets", 3)
