@@ -136,7 +136,7 @@ def explain(error: ServiceCallFailed, action: str) -> Message:
                                 f"{'; '.join(error.problems[:5])}. Try again, or word the topic differently.")
     if isinstance(error, ServiceRefused) and error.service == BACKEND:
         if error.status == 422 and action == "generate":
-            return Message("error", f"The topic was refused: {error.detail}. Try another topic.")
+            return Message("error", f"The topic was refused: {_sentence(error.detail)}. Try another topic.")
         if error.status == 401:
             return Message("error", "Your sign-in has expired: reload the page to sign in again.")
     return Message("error", f"Could not {action}: {said}.")

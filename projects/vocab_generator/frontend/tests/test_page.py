@@ -9,6 +9,7 @@ from botocore.stub import ANY
 from streamlit.testing.v1 import AppTest
 
 from modules.tests.postgres import free_port
+from modules.tests.support import stream
 from projects.vocab_generator.backend.tests.conftest import FOOD, tool_answer, word
 from projects.vocab_generator.frontend.services import group_file
 from projects.vocab_generator.frontend.tests.conftest import PAGE
@@ -151,3 +152,27 @@ def test_the_lang_portal_unavailable_is_said(ui_environment, monkeypatch, backen
     assert texts(app, "error") == ["The Lang Portal is unavailable (the Lang Portal API cannot be reached right now). "
                                    "Nothing you typed is lost: try again shortly."]
     assert app.subheader[0].value == "Food"  # the group stays on the page
+
+
+def test_listen_plays_the_words_audio(page, backend_server):
+    generate(page, backend_server, [tool_answer(FOOD)])
+    with backend_server.stub("polly") as polly:
+        polly.add_response("synthesize_speech", {"AudioStream": stream(b"mp3 of sushi"), "ContentType": "audio/mpeg"},
+                           expected_params={"Text": "寿司", "TextType": "text", "OutputFormat": "mp3",
+                                            "VoiceId": "Kazuha", "Engine": "neural", "LanguageCode": "ja-JP"})
+        page.button(key="listen-0").click().run()
+        polly.assert_no_pending_responses()
+    assert page.session_state["audio"] == {0: b"mp3 of sushi"}
+    assert len(page.get("audio")) == 1
+    assert [button.key for button in page.button if button.key.startswith("listen-")] == [
+        "listen-1", "listen-2", "listen-3", "listen-4"]
+
+
+def test_a_topic_the_guardrail_blocks_is_said_with_its_message(page, backend_server):
+    blocked = {"output": {"message": {"role": "assistant", "content": [{"text": "That topic is not allowed."}]}},
+               "stopReason": "guardrail_intervened", "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
+               "metrics": {"latencyMs": 1}}
+    with backend_server.stub("cloudwatch") as cloudwatch:
+        cloudwatch.add_response("put_metric_data", {})
+        generate(page, backend_server, [blocked], topic="weapons")
+    assert texts(page, "error") == ["The topic was refused: That topic is not allowed. Try another topic."]
