@@ -3,6 +3,7 @@ Bedrock and Polly are stubbed on its own boto3 clients) and to a real Lang Porta
 receives the imports. One backend and one Lang Portal per session."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +27,18 @@ from projects.vocab_generator.frontend.settings import VocabUiSettings
 
 PAGE = Path(__file__).parents[1] / "page.py"
 PORTAL_KEY = "vocab-generator-service-key-for-tests"
+
+
+class Records(logging.Handler):
+    """What a logger wrote, attached to it directly: the apps configure logging themselves (their JSON to stdout),
+    replacing the root's handlers, pytest's among them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 class RunningBackend:

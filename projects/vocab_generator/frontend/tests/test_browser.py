@@ -17,7 +17,7 @@ from botocore.stub import ANY
 from projects.vocab_generator.backend.tests.conftest import FOOD, tool_answer
 from modules.tests.alb import ALB_ARN, AlbKey, AlbKeyServer, AlbSigner
 from modules.tests.fake_cognito import FakeCognito
-from projects.vocab_generator.frontend.tests.conftest import PORTAL_KEY, RunningBackend
+from projects.vocab_generator.frontend.tests.conftest import PORTAL_KEY, Records, RunningBackend
 from projects.vocab_generator.frontend.tests.test_container import ALB_CLIENT, image_running
 
 pytestmark = pytest.mark.slow  # a browser and three servers
@@ -102,15 +102,6 @@ def test_generate_download_import_back_and_send_to_the_lang_portal(browser, ui_o
     finally:
         context.close()
         bedrock.meta.events.unregister(slow_model, unique_id="slow-model")
-
-
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 def test_behind_the_sign_in_staff_generate_as_themselves(browser, lang_portal):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import httpx
@@ -12,7 +13,7 @@ from modules.tests.postgres import free_port
 from modules.tests.support import stream
 from projects.vocab_generator.backend.tests.conftest import FOOD, tool_answer, word
 from projects.vocab_generator.frontend.services import group_file
-from projects.vocab_generator.frontend.tests.conftest import PAGE
+from projects.vocab_generator.frontend.tests.conftest import PAGE, Records
 from projects.vocab_generator.vocabulary import VocabularyGroup
 
 
@@ -176,3 +177,27 @@ def test_a_topic_the_guardrail_blocks_is_said_with_its_message(page, backend_ser
         cloudwatch.add_response("put_metric_data", {})
         generate(page, backend_server, [blocked], topic="weapons")
     assert texts(page, "error") == ["The topic was refused: That topic is not allowed. Try another topic."]
+
+
+def _page_that_fails() -> None:
+    from projects.vocab_generator.frontend.server import script_error
+
+    try:
+        raise RuntimeError("an answer the page did not expect")
+    except RuntimeError as error:
+        script_error(error)
+
+
+def test_an_unhandled_page_error_is_logged_and_shown_without_its_trace(ui_environment):
+    app = AppTest.from_function(_page_that_fails, default_timeout=60)
+    server_log, records = logging.getLogger("projects.vocab_generator.frontend.server"), Records()
+    server_log.addHandler(records)
+    try:
+        app.run()
+    finally:
+        server_log.removeHandler(records)
+    assert texts(app, "error") == ["Something went wrong on this page; it has been logged. Reload the page to start "
+                                   "again."]
+    assert not app.exception
+    [logged] = [record for record in records.records if record.getMessage() == "page error"]
+    assert "an answer the page did not expect" in str(logged.exc_info[1])
