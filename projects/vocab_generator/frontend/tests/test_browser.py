@@ -15,6 +15,7 @@ import pytest
 from botocore.stub import ANY
 
 from projects.vocab_generator.backend.tests.conftest import FOOD, tool_answer
+from modules.tests.accessibility import AccessibilityAudit
 from modules.tests.alb import ALB_ARN, AlbKey, AlbKeyServer, AlbSigner
 from modules.tests.fake_cognito import FakeCognito
 from projects.vocab_generator.frontend.tests.conftest import PORTAL_KEY, Records, RunningBackend
@@ -77,6 +78,7 @@ def test_generate_download_import_back_and_send_to_the_lang_portal(browser, ui_o
         expect(generate).to_be_enabled()
         for japanese in ("お茶", "ご飯", "食べる", "美味しい"):
             expect(page.get_by_role("heading", name=japanese)).to_be_visible()
+        AccessibilityAudit(settle=lambda shown: shown.wait_for_timeout(300)).check(page, "the generated group")
 
         page.get_by_text("Raw JSON").click()
         expect(page.get_by_text('"romaji_check"').first).to_be_visible()
