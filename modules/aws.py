@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import boto3
 from botocore.client import BaseClient
@@ -110,6 +111,23 @@ def content_key(prefix: str, extension: str, *parts: str) -> str:
     return f"{prefix}/{digest}.{extension}"
 
 
+@dataclass(frozen=True)
+class ToolAnswer:
+    """The model's turn in a conversation with a tool: `message` (role, content blocks) goes back into the
+    conversation as it is; `stop_reason` is Converse's (`tool_use`, `max_tokens`: cut off, ...)."""
+
+    message: dict
+    stop_reason: str
+
+    def tool_input(self, name: str) -> tuple[str, object] | None:
+        """(toolUseId, input) of the model's call of tool `name`, or None when it made none."""
+        for block in self.message.get("content", ()):
+            use = block.get("toolUse")
+            if use and use.get("name") == name:
+                return use.get("toolUseId", ""), use.get("input")
+        return None
+
+
 class Bedrock:
     def __init__(self, clients: AwsClients) -> None:
         self.clients = clients
@@ -152,11 +170,10 @@ class Bedrock:
         return base64.b64decode(result["images"][0])
 
     def converse_with_tool(self, *, system: str, messages: Sequence[dict], tool: dict, max_tokens: int = 2000,
-                           temperature: float = 0.7) -> dict:
+                           temperature: float = 0.7) -> ToolAnswer:
         """A turn of a conversation (Converse `messages`, the user's last) through the guardrail, in which the model
         must answer by calling `tool` (a Converse `toolSpec`, its input a JSON schema): structured output rather
-        than prose to parse. Returns the answer's message (`role`, `content` blocks: a `toolUse` with its
-        `input`), to go back into `messages` when the conversation continues."""
+        than prose to parse."""
         self._require("text generation")
         with calling("Bedrock"):
             response = self.clients.get("bedrock-runtime").converse(
@@ -169,7 +186,7 @@ class Bedrock:
         message = response["output"]["message"]
         if response.get("stopReason") == "guardrail_intervened":
             self._blocked("".join(block.get("text", "") for block in message["content"]))
-        return message
+        return ToolAnswer(message, response.get("stopReason", ""))
 
     def needs(self) -> dict[str, object]:
         """The settings every Bedrock call needs (text and images: both pass the guardrail)."""

@@ -65,24 +65,24 @@ def generate_group(bedrock: Bedrock, topic: str, word_count: int, *, max_tokens:
     for attempt in range(1, ATTEMPTS + 1):
         answer = bedrock.converse_with_tool(system=SYSTEM_PROMPT, messages=messages, tool=tool,
                                             max_tokens=max_tokens, temperature=temperature)
-        tool_use = next((block["toolUse"] for block in answer.get("content", ())
-                         if "toolUse" in block and block["toolUse"].get("name") == TOOL_NAME), None)
+        called = answer.tool_input(TOOL_NAME)
         try:
-            if tool_use is None:
+            if answer.stop_reason == "max_tokens":
+                raise ValueError("the answer was cut off at the length limit: keep each field short")
+            if called is None:
                 raise ValueError(f"the answer did not call the {TOOL_NAME} tool")
-            return validated_group(_input_of(tool_use), word_count=word_count), attempt
+            return validated_group(_words_read(called[1]), word_count=word_count), attempt
         except ValueError as error:  # ValidationError is one
             found = problems(error)
             logger.warning("model answer invalid", extra={"attempt": attempt, "problems": found[:20]})
             if attempt == ATTEMPTS:
                 raise ModelAnswerInvalid(found) from None
-            messages += [answer, _correction(tool_use, found, word_count)]
+            messages += [answer.message, _correction(called[0] if called else None, found, word_count)]
     raise AssertionError("unreachable")
 
 
-def _input_of(tool_use: dict) -> object:
+def _words_read(data: object) -> object:
     """The tool's input; models sometimes send the word list as a JSON string inside it, which is read as JSON."""
-    data = tool_use.get("input")
     if isinstance(data, dict) and isinstance(data.get("words"), str):
         try:
             data = {**data, "words": json.loads(data["words"])}
@@ -91,14 +91,14 @@ def _input_of(tool_use: dict) -> object:
     return data
 
 
-def _correction(tool_use: dict | None, found: list[str], word_count: int) -> dict:
+def _correction(tool_use_id: str | None, found: list[str], word_count: int) -> dict:
     """The user turn that tells the model what was wrong: the tool's error result when it called the tool."""
     text = (f"That was not a valid answer: {'; '.join(found[:20])}. Call {TOOL_NAME} again with exactly "
             f"{word_count} different words, every field filled, the Japanese in Japanese script and the romaji in "
             "Latin letters.")
-    if tool_use is None:
+    if tool_use_id is None:
         return {"role": "user", "content": [{"text": text}]}
-    return {"role": "user", "content": [{"toolResult": {"toolUseId": tool_use["toolUseId"],
+    return {"role": "user", "content": [{"toolResult": {"toolUseId": tool_use_id,
                                                         "content": [{"text": text}], "status": "error"}}]}
 
 

@@ -30,7 +30,7 @@ IMPORT_PATH = "/api/groups/import"
 MAX_FILE_BYTES = 1_048_576  # a group of 500 words is about 100 KB
 
 
-class ModelAnswerInvalid(ServiceRefused):
+class InvalidModelOutput(ServiceRefused):
     """The backend's 502 for a model answer that stayed invalid after its retry (`problems`: why), which is not
     the backend being unavailable (a proxy's 502)."""
 
@@ -47,7 +47,7 @@ class BackendClient(ServiceClient):
             except ValueError:
                 body = None
             if isinstance(body, dict) and isinstance(body.get("problems"), list):
-                return ModelAnswerInvalid(str(body.get("detail", "")), [str(item) for item in body["problems"]])
+                return InvalidModelOutput(str(body.get("detail", "")), [str(item) for item in body["problems"]])
         return super()._error_answer(response)
 
 
@@ -131,7 +131,7 @@ def explain(error: ServiceCallFailed, action: str) -> Message:
     if isinstance(error, ServiceUnavailable):
         name = "The Vocab Generator backend" if error.service == BACKEND else "The Lang Portal"
         return Message("error", f"{name} is unavailable ({said}). Nothing you typed is lost: try again shortly.")
-    if isinstance(error, ModelAnswerInvalid):
+    if isinstance(error, InvalidModelOutput):
         return Message("error", "The model's answer was not valid vocabulary, even after a retry: "
                                 f"{'; '.join(error.problems[:5])}. Try again, or word the topic differently.")
     if isinstance(error, ServiceRefused) and error.service == BACKEND:

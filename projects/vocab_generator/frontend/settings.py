@@ -13,8 +13,9 @@ class VocabUiSettings(UiAppSettings):
     service_name: str = "vocab-generator-frontend"
     # The backend through Cloud Map (the platform sets it from the service's name and port).
     vocab_generator_backend_url: str = LOCAL_BACKEND_URL
-    # A generation may take two model calls, each up to AWS_READ_TIMEOUT_SECONDS (30) with the SDK's retries.
-    backend_timeout_seconds: float = Field(120.0, gt=0, le=600)
+    # A generation may take two model calls, each up to AWS_MAX_ATTEMPTS (3) attempts of AWS_READ_TIMEOUT_SECONDS
+    # (30) in the backend: the UI waits for all of that, so it hears the backend's own answer.
+    backend_timeout_seconds: float = Field(200.0, gt=0, le=600)
     # The key the Lang Portal API takes on its import (from Secrets Manager, as the task's secret): a group sent
     # with it becomes shared vocabulary. Locally, unset: the group is sent as the local user's own.
     lang_portal_api_key: SecretStr | None = None

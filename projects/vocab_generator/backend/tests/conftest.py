@@ -27,12 +27,13 @@ FOOD = [word("寿司", "sushi", "sushi"), word("お茶", "ocha", "green tea"), w
         word("食べる", "taberu", "to eat", "verb"), word("美味しい", "oishii", "delicious", "i-adjective")]
 
 
-def tool_answer(words: list[dict] | object, group_name: str = "Food", tool_use_id: str = "tooluse-1") -> dict:
+def tool_answer(words: list[dict] | object, group_name: str = "Food", tool_use_id: str = "tooluse-1",
+                stop_reason: str = "tool_use") -> dict:
     """Converse's answer when the model calls the vocabulary tool with this input."""
     data = {"group_name": group_name, "words": words} if isinstance(words, list) else words
     return {"output": {"message": {"role": "assistant", "content": [
         {"toolUse": {"toolUseId": tool_use_id, "name": TOOL_NAME, "input": data}}]}},
-        "stopReason": "tool_use", "usage": USAGE, "metrics": {"latencyMs": 40}}
+        "stopReason": stop_reason, "usage": USAGE, "metrics": {"latencyMs": 40}}
 
 
 def settings_for(**values: object) -> VocabBackendSettings:

@@ -103,6 +103,13 @@ def test_an_answer_without_the_tool_call_is_retried(backend):
     assert response.json()["problems"] == [f"the answer did not call the {TOOL_NAME} tool"]
 
 
+def test_an_answer_cut_off_at_the_length_limit_is_retried(backend):
+    cut = tool_answer({"group_name": "Food", "words": FOOD[:2]}, stop_reason="max_tokens")
+    response = generate(backend, [cut, cut])
+    assert response.status_code == 502
+    assert response.json()["problems"] == ["the answer was cut off at the length limit: keep each field short"]
+
+
 def test_wrong_count_is_refused_then_retried(backend):
     response = generate(backend, [tool_answer(FOOD[:4]), tool_answer(FOOD)])
     assert response.status_code == 200
