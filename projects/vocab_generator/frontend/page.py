@@ -73,6 +73,7 @@ def shown(answer: dict, source: str) -> None:
     st.session_state.source = source
     st.session_state.audio = {}
     st.session_state.sent = None
+    st.session_state.send_message = None
 
 
 def import_file(app: Services, user: SignedInUser) -> None:
@@ -98,11 +99,11 @@ def send_to_portal(app: Services, user: SignedInUser) -> None:
         result = app.send_to_portal(user, group)
     except ServiceCallFailed as error:
         st.session_state.sent = None
-        st.session_state.message = explain(error, "send the group to the Lang Portal")
+        st.session_state.send_message = explain(error, "send the group to the Lang Portal")
         return
     skipped = len(group.words) - result["words_added"]
     st.session_state.sent = result
-    st.session_state.message = Message("success", (
+    st.session_state.send_message = Message("success", (
         f"Sent to the Lang Portal: group #{result['id']} “{result['name']}” "
         f"({'new' if result['created'] else 'already there'}), {result['words_added']} words added, "
         f"{skipped} duplicates skipped."))
@@ -115,8 +116,8 @@ def word_card(app: Services, user: SignedInUser, place: int, word: dict) -> None
         st.markdown(f"*{plain(word['parts']['type'])} · {plain(word['parts']['formality'])}*")
         check = word.get("romaji_check")
         if check and not check["matches"]:
-            st.warning(f"Romaji check: the model wrote **{plain(word['romaji'])}**; the dictionary reads "
-                       f"**{plain(check['library_romaji'])}** ({plain(check['library_kana'])}).")
+            st.warning(f"Romaji check: the dictionary reads **{plain(check['library_romaji'])}** "
+                       f"({plain(check['library_kana'])}), not **{plain(word['romaji'])}**.")
         audio = st.session_state.audio.get(place)
         if audio is not None:
             st.audio(audio, format="audio/mpeg")
@@ -134,7 +135,8 @@ def group_section(app: Services, user: SignedInUser, answer: dict) -> None:
     st.markdown(plain(f"{len(group.words)} words, {st.session_state.source}"))
     mismatches = answer.get("romaji_mismatches", 0)
     if mismatches:
-        st.warning(f"{mismatches} of the words' romaji differ from the dictionary's reading: see the flagged cards.")
+        st.warning(f"Romaji check: {mismatches} of the {len(group.words)} words differ from the dictionary's "
+                   "reading; see the flagged cards.")
     for start in range(0, len(answer["words"]), CARDS_PER_ROW):
         for column, (place, word) in zip(st.columns(CARDS_PER_ROW),
                                          enumerate(answer["words"][start:start + CARDS_PER_ROW], start)):
@@ -147,6 +149,7 @@ def group_section(app: Services, user: SignedInUser, answer: dict) -> None:
     left.download_button("Download JSON", data=data, file_name=file_name, mime="application/json", key="download")
     right.button("Send to Lang Portal", key="send", on_click=send_to_portal, args=(app, user),
                  help="Imported as shared vocabulary: every learner sees the group")
+    show(st.session_state.send_message)  # beside the button it answers
 
 
 def main() -> None:
@@ -154,7 +157,8 @@ def main() -> None:
     app = services()
     user = signed_in_user(app)
     for name, value in (("generating", False), ("group", None), ("source", ""), ("audio", {}), ("sent", None),
-                        ("message", None), ("import_problems", []), ("word_count", WORD_COUNT_DEFAULT)):
+                        ("send_message", None), ("message", None), ("import_problems", []),
+                        ("word_count", WORD_COUNT_DEFAULT)):
         st.session_state.setdefault(name, value)
 
     st.title("Vocab Generator", anchor=False)

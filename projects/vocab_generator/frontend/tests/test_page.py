@@ -50,8 +50,8 @@ def test_a_generated_group_is_a_card_per_word_with_the_mismatch_flagged_and_its_
     assert page.subheader[0].value == "Food"
     assert "### 寿司" in texts(page, "markdown") and "### 猫" in texts(page, "markdown")
     warnings = texts(page, "warning")
-    assert "1 of the words' romaji differ from the dictionary's reading: see the flagged cards." in warnings
-    assert "Romaji check: the model wrote **inu**; the dictionary reads **neko** (ねこ)." in warnings
+    assert "Romaji check: 1 of the 5 words differ from the dictionary's reading; see the flagged cards." in warnings
+    assert "Romaji check: the dictionary reads **neko** (ねこ), not **inu**." in warnings
     assert page.expander[0].label == "Raw JSON"
     shown = json.loads(page.json[0].value)
     assert shown["words"][4]["romaji_check"]["matches"] is False
@@ -133,12 +133,13 @@ def test_import_send_to_the_lang_portal_and_send_again(page, lang_portal):
     assert texts(page, "success") == ["Imported 2 words from pets.json."]
 
     page.button(key="send").click().run()
-    [sent] = texts(page, "success")
+    imported, sent = texts(page, "success")  # the import's message stays above, the send's is beside its button
+    assert imported == "Imported 2 words from pets.json."
     group_id = page.session_state["sent"]["id"]
     assert sent == f"Sent to the Lang Portal: group #{group_id} “Pets for the portal” (new), 2 words added, " \
                    "0 duplicates skipped."
     page.button(key="send").click().run()
-    assert texts(page, "success") == [f"Sent to the Lang Portal: group #{group_id} “Pets for the portal” (already "
+    assert texts(page, "success")[1:] == [f"Sent to the Lang Portal: group #{group_id} “Pets for the portal” (already "
                                       "there), 0 words added, 2 duplicates skipped."]
     group = httpx.get(f"{lang_portal}/api/groups/{group_id}/words/raw", timeout=10).json()
     assert [item["japanese"] for item in group["items"]] == ["猫", "犬"]
