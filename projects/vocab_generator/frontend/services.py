@@ -126,8 +126,8 @@ def explain(error: ServiceCallFailed, action: str) -> Message:
     said = _sentence(str(error))
     if isinstance(error, ServiceRateLimited):
         wait = f"in {error.retry_after_seconds} seconds" if error.retry_after_seconds else "shortly"
-        who = "You have made many generations recently" if error.service == BACKEND else said
-        return Message("warning", f"Rate limited: {who}. You can {action} again {wait}; nothing you typed is lost.")
+        return Message("warning", f"Rate limited ({_sentence(error.detail) or said}). You can {action} again {wait}; "
+                                  "nothing you typed is lost.")
     if isinstance(error, ServiceUnavailable):
         name = "The Vocab Generator backend" if error.service == BACKEND else "The Lang Portal"
         return Message("error", f"{name} is unavailable ({said}). Nothing you typed is lost: try again shortly.")

@@ -9,6 +9,7 @@ import httpx
 from botocore.stub import ANY
 from streamlit.testing.v1 import AppTest
 
+from modules.ai_guard import AiGuard, CallBudgets
 from modules.tests.postgres import free_port
 from modules.tests.support import stream
 from projects.vocab_generator.backend.tests.conftest import FOOD, tool_answer, word
@@ -93,9 +94,21 @@ def test_bedrock_throttling_is_rate_limited(page, backend_server):
             bedrock.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)
         page.button(key="generate").click().run()
     assert texts(page, "warning") == [
-        "Rate limited: You have made many generations recently. You can generate again in 5 seconds; nothing you "
-        "typed is lost."]
+        "Rate limited (Bedrock is rate limiting requests; try again in a few seconds). You can generate again in 5 "
+        "seconds; nothing you typed is lost."]
     assert page.text_input(key="topic").value == "weather"
+
+
+def test_the_users_own_limit_is_rate_limited_with_its_wait(ui_environment, monkeypatch, backend_server):
+    backend_server.app.state.ai_guard = AiGuard(CallBudgets(1, 1 / 60), 0, 0)  # one call, then one a minute
+    app = AppTest.from_file(str(PAGE), default_timeout=60)
+    app.run()
+    generate(app, backend_server, [tool_answer(FOOD)])
+    generate(app, backend_server, [], topic="drinks")
+    assert texts(app, "warning") == [
+        "Rate limited (too many AI requests: you can make another in 60 seconds). You can generate again in 60 "
+        "seconds; nothing you typed is lost."]
+    assert app.text_input(key="topic").value == "drinks"
 
 
 def test_the_backend_unavailable_is_said_and_nothing_is_lost(ui_environment, monkeypatch):
