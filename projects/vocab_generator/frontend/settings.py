@@ -2,9 +2,9 @@
 modules/settings.py) plus its backend and the Lang Portal service key."""
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from modules.settings import UiAppSettings, checked_url, service_url_problem
+from modules.settings import ServiceApiKey, UiAppSettings, checked_url, service_url_problem
 
 LOCAL_BACKEND_URL = "http://127.0.0.1:8020"  # where `make run-vocab` serves the backend
 
@@ -18,19 +18,12 @@ class VocabUiSettings(UiAppSettings):
     backend_timeout_seconds: float = Field(200.0, gt=0, le=600)
     # The key the Lang Portal API takes on its import (from Secrets Manager, as the task's secret): a group sent
     # with it becomes shared vocabulary. Locally, unset: the group is sent as the local user's own.
-    lang_portal_api_key: SecretStr | None = None
+    lang_portal_api_key: ServiceApiKey | None = None
 
     @field_validator("vocab_generator_backend_url")
     @classmethod
     def _backend_url(cls, value: str) -> str:
         return checked_url(value, service_url_problem)
-
-    @field_validator("lang_portal_api_key")
-    @classmethod
-    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < 16:
-            raise ValueError("must be at least 16 characters")
-        return value
 
     @model_validator(mode="after")
     def _deployed_needs_backend_and_key(self) -> "VocabUiSettings":
