@@ -22,6 +22,10 @@ CARDS_PER_ROW = 3
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
+def words(count: int) -> str:
+    return f"{count} word" if count == 1 else f"{count} words"
+
+
 def plain(text: str) -> str:
     """`text` shown as written in markdown (a model's answer is data, never formatting or a link)."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
@@ -86,11 +90,14 @@ def import_file(app: Services, user: SignedInUser) -> None:
     if group is None:
         st.session_state.import_problems = found
         return
+    source = f"imported from {upload.name}"
     try:
-        shown(app.check(user, group), f"imported from {upload.name}")
-        st.session_state.message = Message("success", f"Imported {len(group.words)} words from {upload.name}.")
-    except ServiceCallFailed as error:
-        st.session_state.message = explain(error, "check the file's romaji")
+        shown(app.check(user, group), source)
+        st.session_state.message = Message("success", f"Imported {words(len(group.words))} from {upload.name}.")
+    except ServiceCallFailed as error:  # the file is valid: shown, its romaji marked as not checked
+        shown(group.export(), f"{source}, romaji not checked")
+        st.session_state.message = Message("warning", f"Imported {words(len(group.words))} from {upload.name}, but "
+                                                      f"their romaji could not be checked: {explain(error, 'check').text}")
 
 
 def send_to_portal(app: Services, user: SignedInUser) -> None:
@@ -105,8 +112,8 @@ def send_to_portal(app: Services, user: SignedInUser) -> None:
     st.session_state.sent = result
     st.session_state.send_message = Message("success", (
         f"Sent to the Lang Portal: group #{result['id']} “{result['name']}” "
-        f"({'new' if result['created'] else 'already there'}), {result['words_added']} words added, "
-        f"{skipped} duplicates skipped."))
+        f"({'new' if result['created'] else 'already there'}), {words(result['words_added'])} added, "
+        f"{skipped} {'duplicate' if skipped == 1 else 'duplicates'} skipped."))
 
 
 def word_card(app: Services, user: SignedInUser, place: int, word: dict) -> None:
@@ -132,7 +139,7 @@ def word_card(app: Services, user: SignedInUser, place: int, word: dict) -> None
 def group_section(app: Services, user: SignedInUser, answer: dict) -> None:
     group = VocabularyGroup.model_validate(answer)
     st.subheader(answer["group_name"], anchor=False)
-    st.markdown(plain(f"{len(group.words)} words, {st.session_state.source}"))
+    st.markdown(plain(f"{words(len(group.words))}, {st.session_state.source}"))
     mismatches = answer.get("romaji_mismatches", 0)
     if mismatches:
         st.warning(f"Romaji check: {mismatches} of the {len(group.words)} words differ from the dictionary's "

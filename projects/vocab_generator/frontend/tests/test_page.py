@@ -138,6 +138,20 @@ def test_an_imported_file_is_validated_with_every_problem_placed(page):
                                     "Expecting value"]
 
 
+def test_a_file_imported_while_the_backend_is_down_is_shown_unchecked(ui_environment, monkeypatch):
+    monkeypatch.setenv("VOCAB_GENERATOR_BACKEND_URL", f"http://127.0.0.1:{free_port()}")
+    app = AppTest.from_file(str(PAGE), default_timeout=60)
+    app.run()
+    pets = {"group_name": "Pets", "words": [word("猫", "inu", "cat")]}
+    app.file_uploader[0].set_value(("pets.json", json.dumps(pets).encode(), "application/json")).run()
+    assert app.subheader[0].value == "Pets"
+    assert "1 word, imported from pets.json, romaji not checked" in texts(app, "markdown")
+    assert texts(app, "warning") == [
+        "Imported 1 word from pets.json, but their romaji could not be checked: The Vocab Generator backend is "
+        "unavailable (the Vocab Generator backend cannot be reached right now). Nothing you typed is lost: try again "
+        "shortly."]
+
+
 def test_import_send_to_the_lang_portal_and_send_again(page, lang_portal):
     pets = {"group_name": "Pets for the portal", "words": [word("猫", "neko", "cat"), word("犬", "inu", "dog")]}
     page.file_uploader[0].set_value(("pets.json", json.dumps(pets, ensure_ascii=False).encode(),
