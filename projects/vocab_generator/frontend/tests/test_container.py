@@ -4,6 +4,7 @@ balancer's sign-in it refuses a learner with the "Staff only" page and lets staf
 at once naming them."""
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -99,3 +100,13 @@ def test_the_image_command_without_its_settings_stops_at_once_naming_them():
     assert ("vocab generator UI cannot start: invalid VocabUiSettings configuration: ALB_ARN, COGNITO_ISSUER, "
             "LANG_PORTAL_API_URL are required behind the load balancer's sign-in") in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_healthz_is_503_until_streamlits_runtime_runs(ui_environment, monkeypatch):
+    from streamlit.runtime import Runtime
+
+    from projects.vocab_generator.frontend.server import healthz
+
+    monkeypatch.setattr(Runtime, "_instance", None)
+    answer = asyncio.run(healthz(None))
+    assert (answer.status_code, answer.body) == (503, b"the Streamlit runtime has not started")
