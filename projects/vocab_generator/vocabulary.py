@@ -22,8 +22,8 @@ GROUP_MAX_WORDS = 500  # a file may hold more than one generation; the Lang Port
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Hiragana, katakana (with ー, ・ and the small forms), the CJK ideographs (and extension A, compatibility forms),
-# 々 〆 〇, Japanese punctuation and full-width forms other than letters, and spaces between words.
-_JAPANESE = re.compile(r"[\u3000-\u303f\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+# 々 〆 〇, Japanese punctuation and full-width forms other than letters, digits (10分) and spaces between words.
+_JAPANESE = re.compile(r"[0-9\u3000-\u303f\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
                        r"\uf900-\ufaff\uff01-\uff20\uff3b-\uff40\uff5b-\uff9f ]+")
 _HAS_KANA_OR_KANJI = re.compile(r"[\u3041-\u309f\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d\u3005]")
 _ROMAJI = re.compile(r"[A-Za-zĀāĪīŪūĒēŌōÂâÎîÛûÊêÔô' .,!?-]+")
