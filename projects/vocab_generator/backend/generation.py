@@ -12,7 +12,7 @@ import json
 import logging
 
 from modules import japanese
-from modules.aws import Bedrock
+from modules.aws import Bedrock, tool_spec
 from projects.vocab_generator.vocabulary import TOPIC_MAX_CHARS, VocabularyGroup, Word, problems, validated_group
 
 logger = logging.getLogger(__name__)
@@ -50,9 +50,8 @@ def vocabulary_tool(word_count: int) -> dict:
     schema = {"type": "object", "required": ["group_name", "words"], "properties": {
         "group_name": {**text, "description": "A short English name for the group, from the topic"},
         "words": {"type": "array", "items": word, "minItems": word_count, "maxItems": word_count}}}
-    return {"toolSpec": {"name": TOOL_NAME, "description": f"Record a group of exactly {word_count} different "
-                                                           "Japanese vocabulary words on the topic.",
-                         "inputSchema": {"json": schema}}}
+    return tool_spec(TOOL_NAME, f"Record a group of exactly {word_count} different Japanese vocabulary words on the "
+                                "topic.", schema)
 
 
 def generate_group(bedrock: Bedrock, topic: str, word_count: int, *, max_tokens: int,
@@ -63,8 +62,8 @@ def generate_group(bedrock: Bedrock, topic: str, word_count: int, *, max_tokens:
     messages: list[dict] = [{"role": "user", "content": [{"text": (
         f"Topic: {topic[:TOPIC_MAX_CHARS]}\nWrite exactly {word_count} words on this topic.")}]}]
     for attempt in range(1, ATTEMPTS + 1):
-        answer = bedrock.converse_with_tool(system=SYSTEM_PROMPT, messages=messages, tool=tool,
-                                            max_tokens=max_tokens, temperature=temperature)
+        answer = bedrock.tool_turn(system=SYSTEM_PROMPT, messages=messages, tool=tool, max_tokens=max_tokens,
+                                   temperature=temperature)
         called = answer.tool_input(TOOL_NAME)
         try:
             if answer.stop_reason == "max_tokens":

@@ -2,11 +2,10 @@
 and pins that agree with Pipfile.lock (an image must run what was tested)."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-from modules.tests.container import dockerfile_instructions
+from modules.tests.container import dockerfile_instructions, unlocked_pins
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -28,7 +27,7 @@ def image_problems(dockerfile: Path, port: int, health_path: str) -> list[str]:
         problems.append(f"HEALTHCHECK is not: {check}")
     if dockerfile_instructions(dockerfile, "EXPOSE") != [str(port)]:
         problems.append(f"EXPOSE is not {port}")
-    mismatched = mismatched_pins(dockerfile.with_name("requirements.txt"))
+    mismatched = unlocked_pins(dockerfile.with_name("requirements.txt"), REPO / "Pipfile.lock")
     if mismatched:
         problems.append(f"requirements.txt pins other versions than Pipfile.lock: {mismatched}")
     return problems
@@ -37,13 +36,3 @@ def image_problems(dockerfile: Path, port: int, health_path: str) -> list[str]:
 def copied_sources(dockerfile: Path) -> list[str]:
     """The first source of each COPY, in order."""
     return [line.split()[0] for line in dockerfile_instructions(dockerfile, "COPY")]
-
-
-def mismatched_pins(requirements: Path) -> dict[str, str]:
-    """The packages `requirements` pins at a version other than Pipfile.lock's."""
-    lock = json.loads((REPO / "Pipfile.lock").read_text())
-    locked = {name.lower(): spec["version"].lstrip("=") for section in ("default", "develop")
-              for name, spec in lock[section].items() if "version" in spec}
-    pinned = dict(line.split("==") for line in requirements.read_text().splitlines()
-                  if line and not line.startswith("#"))
-    return {name: version for name, version in pinned.items() if locked.get(name) != version}

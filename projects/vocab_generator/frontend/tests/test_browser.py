@@ -8,24 +8,21 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from botocore.stub import ANY
 
-from projects.vocab_generator.backend.tests.conftest import FOOD, tool_answer
 from modules.tests.accessibility import AccessibilityAudit
 from modules.tests.alb import ALB_ARN, AlbKey, AlbKeyServer, AlbSigner
+from modules.tests.browser import chromium
 from modules.tests.fake_cognito import FakeCognito
+from projects.vocab_generator.backend.tests.conftest import FOOD, tool_answer
 from projects.vocab_generator.frontend.tests.conftest import PORTAL_KEY, Records, RunningBackend
 from projects.vocab_generator.frontend.tests.test_container import ALB_CLIENT, image_running
 
 pytestmark = pytest.mark.slow  # a browser and three servers
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--dns-prefetch-disable", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 MODEL_SECONDS = 3  # how long the stubbed model takes to answer, so the page's working state can be seen
 
 
@@ -36,17 +33,10 @@ def ui_origin(backend_server, lang_portal) -> Iterator[str]:
         yield origin
 
 
-# Module scope: Playwright's sync API keeps an event loop on the main thread while it is open.
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install chromium (scripts/setup.sh does)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_generate_download_import_back_and_send_to_the_lang_portal(browser, ui_origin, backend_server, lang_portal,
