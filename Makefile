@@ -5,7 +5,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.cache/jsii
 export PIPENV_VENV_IN_PROJECT := 1
 
-.PHONY: setup synth validate scan test bench e2e run-lang-portal clean
+.PHONY: setup synth validate scan plan cost drift test bench e2e run-lang-portal clean
 .DEFAULT_GOAL := synth
 
 setup:
@@ -20,6 +20,15 @@ validate: setup
 scan: setup
 	@$(PY) -m toolkit scan
 
+plan: setup
+	@$(PY) -m toolkit plan
+
+cost: setup
+	@$(PY) -m toolkit cost
+
+drift: setup
+	@$(PY) -m toolkit drift
+
 test: setup
 	@$(PY) -m pytest
 
@@ -28,6 +37,7 @@ bench: setup
 
 e2e: setup
 	@$(PY) -m toolkit e2e
+	@$(PY) -m pytest -m e2e tests -q
 
 run-lang-portal: setup
 	@$(PY) -m projects.lang_portal.backend.run

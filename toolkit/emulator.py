@@ -116,12 +116,6 @@ EMULATOR_QUIRKS: dict[str, dict[str, str]] = {
         "performance_insights_kms_key_id": "moto does not keep an instance's Performance Insights settings",
         "performance_insights_retention_period": "moto does not keep an instance's Performance Insights settings",
     },
-    "aws_vpc_security_group_ingress_rule": {
-        "description": "moto drops the description of a rule whose source is another security group",
-    },
-    "aws_vpc_security_group_egress_rule": {
-        "description": "moto drops the description of a rule whose destination is another security group",
-    },
 }
 
 # Services the provider calls whatever the resources: STS for the account ID at start.
@@ -170,6 +164,20 @@ def provider_settings(url: str) -> dict:
         # Few retries: an API the emulator lacks answers 500, which the provider would retry for minutes.
         "max_retries": 2,
     }
+
+
+def terraform_environment(url: str) -> dict[str, str]:
+    """Terraform's environment on the emulator target: the project's CLI config, fake keys, and
+    every AWS SDK call routed to the emulator (AWS_ENDPOINT_URL catches a service the provider's
+    endpoints block would have missed); the user's own AWS settings are dropped."""
+    from toolkit.terraform import terraform_env
+
+    env = terraform_env()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        env.pop(name, None)
+    env.update(AWS_ACCESS_KEY_ID=FAKE_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=FAKE_SECRET_KEY,
+               AWS_ENDPOINT_URL=check_loopback(url), AWS_EC2_METADATA_DISABLED="true", AWS_REGION="us-east-1")
+    return env
 
 
 def state_settings(url: str) -> dict:

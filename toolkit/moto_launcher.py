@@ -1,4 +1,5 @@
-"""Starts moto_server with seven corrections; run by .venv-moto's Python, imports only moto.
+"""Starts moto_server with eight corrections and a request log; run by .venv-moto's Python,
+imports only moto.
 
 Each makes moto decide as AWS does where the platform's real configuration met a moto bug;
 all are checked against the pinned release only (tools/requirements-moto.txt).
@@ -36,9 +37,22 @@ NO_SOURCE). The correction checks the locations only where AWS does.
 7. CodeBuild deletion. DeleteProject takes a project's name or ARN; moto looked the ARN up as a
 name, found nothing and answered success, so every destroyed project stayed. The correction
 deletes by the name an ARN ends in.
+
+8. Security group rule descriptions. moto keeps the description of a rule that names another
+security group (rather than a CIDR) in the group reference and leaves it out of
+DescribeSecurityGroupRules, so every plan wanted to set it again. The correction returns it, as
+AWS does.
+
+The request log: one line per request in the emulator's log (time, thread, the API action and
+the identifier it names, status, milliseconds), so a failure in a Terraform log can be matched
+to what the emulator was asked and answered at that moment.
 """
+import io
 import json
 import sys
+import threading
+import time
+import urllib.parse
 from importlib.metadata import version
 
 VERIFIED_MOTO = "5.2.5"
@@ -159,6 +173,54 @@ def correct_codebuild_deletion_by_arn() -> None:
     CodeBuildBackend.delete_project = delete_by_name_or_arn
 
 
+def correct_security_group_rule_description() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    SecurityGroupRule.description = property(
+        lambda self: self.ip_range.get("Description") or (self.source_group or {}).get("Description"))
+
+
+IDENTIFIERS = ("DBInstanceIdentifier", "DBClusterIdentifier", "DBProxyName", "GroupId", "Name", "name")
+
+
+def action_of(environ: dict, body: bytes) -> str:
+    """The API action a request asks for ("CreateDBInstance app-dw-dev-haiku-2"), as far as it says."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.split(".")[-1]
+    if body.startswith(b"Action="):
+        fields = urllib.parse.parse_qs(body.decode(errors="replace"))
+        named = next((fields[key][0] for key in IDENTIFIERS if key in fields), "")
+        return f"{fields.get('Action', ['?'])[0]} {named}".strip()
+    return f"{environ.get('REQUEST_METHOD', '?')} {environ.get('PATH_INFO', '')[:80]}"
+
+
+def log_requests(application_class, out) -> None:
+    """Wrap moto's WSGI application: one line per request, written once it is answered."""
+    answer = application_class.__call__
+
+    def logged(self, environ, start_response):
+        started = time.time()
+        length = environ.get("CONTENT_LENGTH") or "0"
+        body = environ["wsgi.input"].read(int(length)) if length.isdigit() and 0 < int(length) <= 1 << 20 else b""
+        if body:
+            environ["wsgi.input"] = io.BytesIO(body)   # moto reads it again
+        status = ["-"]
+
+        def start(line, headers, exc_info=None):
+            status[0] = line.split()[0]
+            return start_response(line, headers, exc_info)
+
+        try:
+            return answer(self, environ, start)
+        finally:
+            out.write(f"request {started:.3f} thread={threading.get_ident()} {action_of(environ, body)} "
+                      f"{status[0]} {1000 * (time.time() - started):.0f}ms\n")
+            out.flush()
+
+    application_class.__call__ = logged
+
+
 if __name__ == "__main__":
     if version("moto") != VERIFIED_MOTO:
         sys.exit(f"moto {version('moto')} is installed; the launcher's corrections are verified for {VERIFIED_MOTO} "
@@ -170,6 +232,9 @@ if __name__ == "__main__":
     correct_user_pool_domain_description()
     correct_codebuild_location_checks()
     correct_codebuild_deletion_by_arn()
+    correct_security_group_rule_description()
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.server import main
 
+    log_requests(DomainDispatcherApplication, sys.stderr)
     sys.exit(main())
