@@ -234,6 +234,41 @@ def test_the_longest_chain_starts_first():
     assert started[:2] == ["root", "middle"]   # the leaf was ready first, but nothing waits for it
 
 
+def test_the_chain_is_measured_in_expected_seconds(tmp_path):
+    started: list[str] = []
+    tasks = {"many": e2e.Task(lambda: started.append("many") or True, seconds=5),
+             "then": e2e.Task(lambda: started.append("then") or True, needs={"many"}, seconds=5),
+             "slow": e2e.Task(lambda: started.append("slow") or True, seconds=60)}
+    e2e.run_tasks(tasks, workers=1)
+    assert started[0] == "slow"
+
+    times = e2e.StepTimes(tmp_path / "step-seconds.json")
+    assert times.expected("destroy", "database") == e2e.StepTimes.GUESS["destroy"]
+    run = e2e.WorkspaceRun("database", {step: e2e.StepResult("database", step, True, seconds)
+                                        for step, seconds in (("init", 1), ("plan", 9), ("apply", 90), ("destroy", 101))})
+    times.save({"database": run})
+    again = e2e.StepTimes(tmp_path / "step-seconds.json")
+    assert (again.expected("apply", "database"), again.expected("destroy", "database")) == (100, 101)
+    assert again.expected("replan", "database") == e2e.StepTimes.GUESS["replan"]   # not run: still a guess
+
+
+def test_the_state_bucket_is_ready_before_bootstraps_lifecycle_rules_are_confirmed():
+    stack = {"resource": {"aws_s3_bucket": {"state": {}}, "aws_s3_bucket_versioning": {"state": {}},
+                          "aws_s3_bucket_lifecycle_configuration": {"state": {}}}}
+
+    def complete(resource_type: str) -> str:
+        return json.dumps({"type": "apply_complete", "hook": {"resource": {"resource_type": resource_type}}})
+
+    watch = e2e.StateBucketWatch(stack)
+    watch(complete("aws_s3_bucket"))
+    watch('{"type": "apply_start"}')
+    assert not watch.ready.is_set()
+    watch(complete("aws_s3_bucket_lifecycle_configuration"))
+    assert not watch.ready.is_set()   # the rules nobody waits for do not count
+    watch(complete("aws_s3_bucket_versioning"))
+    assert watch.ready.is_set()
+
+
 def test_a_second_plan_passes_only_on_documented_emulator_quirks():
     def update(address: str, before: dict, after: dict) -> dict:
         return {"address": address, "mode": "managed", "type": address.split(".")[0],

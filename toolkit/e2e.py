@@ -5,14 +5,17 @@ re-plans clean and destroys, with no AWS account:
 
 1. start moto_server on 127.0.0.1 and synthesize with the emulator target (toolkit/emulator.py);
 2. bootstrap (local state) creates the state bucket; then every workspace, as soon as the
-   workspaces it reads are applied: init, plan to a saved file, apply that file (the plan's
-   JSON for the report is read while it applies);
-3. once every workspace that reads it has applied, a second plan of a workspace must show no
-   changes: nothing applied after it changed what it owns;
+   workspaces it reads are applied: init, plan to a saved file, apply that file;
+3. once the workspaces that read it have applied, a second plan of a workspace must show no
+   changes: nothing applied after it changed what it owns (its JSON also gives the report
+   what was applied);
 4. a workspace is destroyed once every workspace reading it is destroyed; then the run checks
    that the emulator holds nothing the platform made, empties the state bucket, destroys
    bootstrap and checks again;
 5. the plan review report (the same code as `python -m toolkit plan`) and a table of timings.
+
+Every Terraform command costs the provider's start (seconds of CPU on this machine), which is
+why the run reads one `terraform show` per workspace, not one per plan.
 
 Steps run `workers` at a time as soon as what they need is done, longest chain first: the
 waits are the provider's polling, so a workspace of the other branch applies meanwhile.
@@ -55,7 +58,7 @@ ERROR_COLUMN = 100   # characters of the error shown in the table; the full text
 class WorkspaceRun:
     name: str
     steps: dict[str, StepResult] = field(default_factory=dict)
-    plan: dict | None = None   # `terraform show -json` of the saved plan
+    plan: dict | None = None   # for the report: what was applied (see applied_as_planned), or the failed plan
     slowest: str = ""          # the resource that took longest to create
 
     def ok(self, step: str) -> bool:
@@ -73,21 +76,27 @@ class StackRunner(TerraformRunner):
     def __init__(self, stacks_dir: Path, emulator_url: str, *, step_timeout: float = 900):
         super().__init__(stacks_dir, emulator.terraform_environment(emulator_url), step_timeout=step_timeout)
 
-    def apply(self, workspace: str, run: WorkspaceRun | None = None, lock_timeout: str = "0s") -> StepResult:
+    def apply(self, workspace: str, run: WorkspaceRun | None = None, lock_timeout: str = "0s",
+              on_line: Callable[[str], None] | None = None) -> StepResult:
         result, output, _ = self.step(workspace, "apply", ["apply", "-input=false", "-json",
-                                                           f"-lock-timeout={lock_timeout}", PLAN_FILE])
+                                                           f"-lock-timeout={lock_timeout}", PLAN_FILE], on_line=on_line)
         if run is not None:
             run.slowest = slowest_resource(output)
         return result
 
-    def replan(self, workspace: str) -> StepResult:
-        """A second plan; ok when it has no changes but the documented emulator quirks."""
+    def replan(self, workspace: str, run: WorkspaceRun | None = None) -> StepResult:
+        """A second plan; ok when it has no changes but the documented emulator quirks. Its JSON
+        also gives the report what was applied (`run.plan`)."""
         result, code = self.plan(workspace, REPLAN_FILE, step="replan")
-        if code != 2 or not result.ok:
-            if result.ok:
-                result.summary = ""
+        if not result.ok:
             return result
-        drift, tolerated = unexpected_changes(self.show(workspace, REPLAN_FILE) or {})
+        second = self.show(workspace, REPLAN_FILE) or {}
+        if run is not None and second:
+            run.plan = applied_as_planned(second)
+        if code != 2:
+            result.summary = ""
+            return result
+        drift, tolerated = unexpected_changes(second)
         result.ok = not drift
         result.summary = ("changes: " + "; ".join(drift)) if drift else "tolerated emulator quirks: " + by_type(tolerated)
         return result
@@ -96,6 +105,18 @@ class StackRunner(TerraformRunner):
         # No refresh: the second plan has just read every resource back.
         return self.step(workspace, "destroy", ["destroy", "-input=false", "-json", "-auto-approve",
                                                 "-refresh=false"])[0]
+
+
+def applied_as_planned(second_plan: dict) -> dict:
+    """The first plan of a workspace applied from nothing, as the second plan's JSON shows it:
+    every managed resource of the state it read back created with the values it holds, and the
+    same configuration. One `terraform show` per workspace gives both the report and the check."""
+    module = second_plan.get("prior_state", {}).get("values", {}).get("root_module", {})
+    created = [{"address": r["address"], "mode": "managed", "type": r["type"], "name": r.get("name", ""),
+                "change": {"actions": ["create"], "before": None, "after": r.get("values") or {}}}
+               for r in module.get("resources", []) if r.get("mode", "managed") == "managed"]
+    return {"resource_changes": created, "planned_values": {"root_module": module}, "prior_state": {},
+            "configuration": second_plan.get("configuration", {})}
 
 
 def slowest_resource(output: str) -> str:
@@ -147,24 +168,27 @@ def unexpected_changes(plan: dict) -> tuple[list[str], list[str]]:
 @dataclass
 class Task:
     """A step of the run: `action` returns whether it succeeded. It starts once every task in
-    `needs` has finished, and is skipped (outcome None) if one in `must_succeed` did not succeed."""
+    `needs` has finished, and is skipped (outcome None) if one in `must_succeed` did not succeed.
+    `seconds` is how long it is expected to take (the last run's time, see StepTimes)."""
     action: Callable[[], bool]
     needs: set[Hashable] = field(default_factory=set)
     must_succeed: set[Hashable] = field(default_factory=set)
+    seconds: float = 1.0
 
 
-def chain_lengths(tasks: dict[Hashable, Task]) -> dict[Hashable, int]:
-    """How many tasks wait, one after the other, behind each task: the longest chain starts first."""
+def chain_lengths(tasks: dict[Hashable, Task]) -> dict[Hashable, float]:
+    """The expected seconds of the longest chain of tasks from each task on, itself included:
+    the task with the longest chain starts first (the run's critical path)."""
     followers: dict[Hashable, set[Hashable]] = {key: set() for key in tasks}
     for key, task in tasks.items():
         for need in task.needs:
             if need in followers:
                 followers[need].add(key)
-    lengths: dict[Hashable, int] = {}
+    lengths: dict[Hashable, float] = {}
 
-    def length(key: Hashable) -> int:
+    def length(key: Hashable) -> float:
         if key not in lengths:
-            lengths[key] = 1 + max((length(f) for f in followers[key]), default=0)
+            lengths[key] = tasks[key].seconds + max((length(f) for f in followers[key]), default=0)
         return lengths[key]
 
     for key in tasks:
@@ -209,14 +233,33 @@ def run_tasks(tasks: dict[Hashable, Task], *, workers: int,
     return outcome
 
 
-def readers_of(reads: dict[str, set[str]], name: str, *, transitive: bool = False) -> set[str]:
-    direct = {reader for reader, sources in reads.items() if name in sources}
-    if not transitive:
-        return direct
-    found = set(direct)
-    for reader in direct:
-        found |= readers_of(reads, reader, transitive=True)
-    return found
+class StepTimes:
+    """How long each step took in the last run (`step-seconds.json` in the run's directory), so
+    the next one starts its critical path first; a first run guesses by kind of step."""
+
+    GUESS = {"apply": 30.0, "replan": 10.0, "destroy": 15.0}
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.seconds: dict[str, float] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self.seconds = {}
+
+    def expected(self, kind: str, workspace: str) -> float:
+        return self.seconds.get(f"{kind} {workspace}", self.GUESS.get(kind, 1.0))
+
+    def save(self, runs: dict[str, "WorkspaceRun"]) -> None:
+        kinds = {"apply": ("init", "plan", "apply"), "replan": ("replan",), "destroy": ("destroy",)}
+        for name, run in runs.items():
+            for kind, steps in kinds.items():
+                if all(step in run.steps for step in steps):
+                    self.seconds[f"{kind} {name}"] = round(sum(run.steps[step].seconds for step in steps), 1)
+        self.path.write_text(json.dumps(self.seconds, indent=1, sort_keys=True))
+
+
+def readers_of(reads: dict[str, set[str]], name: str) -> set[str]:
+    return {reader for reader, sources in reads.items() if name in sources}
 
 
 def with_dependencies(specs, wanted: Iterable[str]) -> list:
@@ -433,10 +476,34 @@ class Progress:
 
 
 WhileApplied = Callable[[StackRunner, "emulator.Emulator"], None]
+# What the other workspaces need of bootstrap is a bucket to keep their state in. The provider
+# then spends a minute confirming the bucket's lifecycle rules, which nobody reads.
+NOT_WAITED_FOR = {"aws_s3_bucket_lifecycle_configuration"}
+
+
+class StateBucketWatch:
+    """Follows bootstrap's apply (`-json` lines): `ready` is set once everything but its lifecycle
+    rules is applied (the state bucket and its settings), or when the apply ends."""
+
+    def __init__(self, stack: dict):
+        self.waiting = sum(len(bodies) for kind, bodies in stack.get("resource", {}).items() if kind not in NOT_WAITED_FOR)
+        self.ready = threading.Event()
+        self.lock = threading.Lock()
+
+    def __call__(self, line: str) -> None:
+        if '"apply_complete"' not in line:
+            return
+        if json.loads(line)["hook"]["resource"]["resource_type"] in NOT_WAITED_FOR:
+            return
+        with self.lock:
+            self.waiting -= 1
+            if self.waiting <= 0:
+                self.ready.set()
 
 
 def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: int, server: "emulator.Emulator",
-                   while_applied: WhileApplied | None = None) -> tuple[dict[str, WorkspaceRun], list, list]:
+                   while_applied: WhileApplied | None = None,
+                   times: StepTimes | None = None) -> tuple[dict[str, WorkspaceRun], list, list]:
     """Apply, re-plan, destroy; returns (runs, leftovers, what could not be listed).
 
     `while_applied(runner, server)`, if given, runs once everything is applied and re-planned,
@@ -454,18 +521,32 @@ def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: i
         progress(result)
         return result.ok
 
+    watch = StateBucketWatch(runner.stack("bootstrap"))
+    # With one worker there is no second slot to start in while bootstrap finishes: it just applies.
+    start_early = workers > 1
+
     def deploy(name: str) -> bool:
         run = runs[name]
-        if not (record(run, runner.init(name)) and record(run, runner.plan(name, PLAN_FILE)[0])):
-            return False
-        with ThreadPoolExecutor(max_workers=1) as reader:   # the report's JSON, read while the plan applies
-            shown = reader.submit(runner.show, name, PLAN_FILE)
-            applied = record(run, runner.apply(name, run))
-            run.plan = shown.result()
-        return applied
+        try:
+            if not (record(run, runner.init(name)) and record(run, runner.plan(name, PLAN_FILE)[0])):
+                return False
+            applied = record(run, runner.apply(name, run, on_line=watch if name == "bootstrap" and start_early else None))
+            if not applied:   # the report shows what it meant to do
+                run.plan = runner.show(name, PLAN_FILE)
+            return applied
+        finally:
+            if name == "bootstrap":
+                watch.ready.set()   # whatever happened, nobody waits any longer
+
+    def state_bucket_ready() -> bool:
+        watch.ready.wait()
+        if watch.waiting > 0:   # bootstrap's apply ended before the bucket was complete
+            return runs["bootstrap"].ok("apply")
+        progress("state bucket ready: the other workspaces start while bootstrap confirms its lifecycle rules")
+        return True
 
     def replan(name: str) -> bool:
-        return record(runs[name], runner.replan(name))
+        return record(runs[name], runner.replan(name, runs[name]))
 
     def destroy(name: str) -> bool:
         if "apply" not in runs[name].steps:   # skipped or stopped before applying: nothing to destroy
@@ -481,14 +562,21 @@ def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: i
             while_applied(runner, server)
         return True
 
+    def needed_apply(source: str) -> tuple[str, str]:
+        return ("state bucket", "") if source == "bootstrap" and start_early else ("apply", source)
+
+    times = times or StepTimes(runner.stacks_dir.parent / "step-seconds.json")
     tasks: dict = {}
+    if start_early:   # waits in a worker of its own for bootstrap's apply to get that far
+        tasks["state bucket", ""] = Task(state_bucket_ready, seconds=times.expected("state bucket", ""))
     for name in names:
-        tasks["apply", name] = Task(lambda name=name: deploy(name), needs={("apply", n) for n in reads[name]},
-                                    must_succeed={("apply", n) for n in reads[name]})
-        # After every workspace that reads it has applied: none of them may change what it owns.
+        needs = {needed_apply(source) for source in reads[name]}
+        tasks["apply", name] = Task(lambda name=name: deploy(name), needs=needs, must_succeed=needs,
+                                    seconds=times.expected("apply", name))
+        # After the workspaces that read it have applied: none of them may change what it owns.
         tasks["replan", name] = Task(lambda name=name: replan(name),
-                                     needs={("apply", name)} | {("apply", r) for r in readers_of(reads, name, transitive=True)},
-                                     must_succeed={("apply", name)})
+                                     needs={("apply", name)} | {("apply", r) for r in readers_of(reads, name)},
+                                     must_succeed={("apply", name)}, seconds=times.expected("replan", name))
     barrier: set = set()
     if while_applied is not None:
         barrier = {("checkpoint", "")}
@@ -497,8 +585,10 @@ def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: i
         if name != "bootstrap":   # last, once the state bucket is emptied (below)
             tasks["destroy", name] = Task(lambda name=name: destroy(name),
                                           needs={("apply", name), ("replan", name), *barrier}
-                                          | {("destroy", reader) for reader in readers_of(reads, name)})
+                                          | {("destroy", reader) for reader in readers_of(reads, name)},
+                                          seconds=times.expected("destroy", name))
     outcome = run_tasks(tasks, workers=workers, interrupt=runner.interrupt)
+    times.save(runs)
     for name in names:
         if outcome["apply", name] is None:
             failed = sorted(n for n in reads[name] if not runs[n].ok("apply"))
