@@ -160,7 +160,9 @@ def main() -> None:
     with TemporaryPostgres(durable=True) as postgres:
         url = f"{postgres.url}/postgres"
         ids = prepare_database(url)
-        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(REPO), "LOG_LEVEL": "INFO"}
+        # Local mode: one user, no token checks (docs/performance.md measures the API, not Cognito).
+        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(REPO), "LOG_LEVEL": "INFO",
+               "LOCAL_MODE": "true"}
         api_port = free_port()
         api = serve(command, env, api_port)
         try:

@@ -7,7 +7,6 @@ IAM auth tokens (rds-db:connect).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from cdktf import Fn
@@ -30,11 +29,30 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
 )
 from constructs import Construct
 
-from building_blocks.iam import Statement, policy_document
+from building_blocks.alarms import Metric
+from building_blocks.iam import Statement, assumed_by_service, policy_document
 from building_blocks.log_group import LogGroup, LogGroupProps
 
 ENGINE = "aurora-postgresql"
 MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+@dataclass(frozen=True)
+class AuroraClusterReference:
+    identifier: str
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """AWS/RDS of the cluster, e.g. FreeLocalStorage, DatabaseConnections."""
+        return Metric("AWS/RDS", name, {"DBClusterIdentifier": self.identifier}, stat, period, label)
+
+
+@dataclass(frozen=True)
+class DatabaseProxyReference:
+    name: str
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """AWS/RDS of the proxy, e.g. ClientConnections, DatabaseConnections, MaxDatabaseConnectionsAllowed."""
+        return Metric("AWS/RDS", name, {"ProxyName": self.name}, stat, period, label)
 
 
 @dataclass(frozen=True)
@@ -115,7 +133,7 @@ class AuroraPostgres(Construct):
 
         monitoring_role = IamRole(
             self, "monitoring-role", name=f"{name}-monitoring",
-            assume_role_policy=_assumed_by("monitoring.rds.amazonaws.com"))
+            assume_role_policy=assumed_by_service("monitoring.rds.amazonaws.com"))
         IamRolePolicyAttachment(self, "monitoring-policy", role=monitoring_role.name, policy_arn=MONITORING_POLICY)
         self.instances = []
         for index, (role, zone) in enumerate(zip(("writer", "reader"), props.availability_zones)):
@@ -131,10 +149,12 @@ class AuroraPostgres(Construct):
                 depends_on=self.instances[:1] or None))
 
         self._proxy(props)
+        self.cluster_reference = AuroraClusterReference(self.cluster.cluster_identifier)
+        self.proxy_reference = DatabaseProxyReference(self.proxy.name)
 
     def _proxy(self, props: AuroraPostgresProps) -> None:
         name = props.identifier
-        role = IamRole(self, "proxy-role", name=f"{name}-proxy", assume_role_policy=_assumed_by("rds.amazonaws.com"))
+        role = IamRole(self, "proxy-role", name=f"{name}-proxy", assume_role_policy=assumed_by_service("rds.amazonaws.com"))
         IamRolePolicy(self, "proxy-reads-secret", role=role.id, name="read-master-secret", policy=policy_document(
             Statement(sid="ReadMasterSecret", actions=["secretsmanager:GetSecretValue"],
                       resources=[self.master_secret_arn]),
@@ -177,9 +197,3 @@ class AuroraPostgres(Construct):
     def database_url(self, endpoint: str) -> str:
         """SQLAlchemy URL without a password: the app adds an IAM auth token at connect time."""
         return f"postgresql+psycopg://{self.username}@{endpoint}:{self.port}/{self.database_name}?sslmode=require"
-
-
-def _assumed_by(service: str) -> str:
-    # A trust policy names no Resource, which Statement always renders.
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})

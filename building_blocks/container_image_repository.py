@@ -1,5 +1,5 @@
 """An ECR repository for one service's images: scanned on push, tags immutable, KMS-encrypted,
-old images expired."""
+old images expired; its reference (URL and ARN) grants pulling and pushing."""
 from __future__ import annotations
 
 import json
@@ -18,6 +18,32 @@ from building_blocks.iam import Statement
 PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
 PUSH_ACTIONS = PULL_ACTIONS + ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
                                "ecr:PutImage"]
+
+
+@dataclass(frozen=True)
+class RepositoryReference:
+    """What users of a repository need: where images are (`url`) and what IAM names (`arn`)."""
+
+    url: str
+    arn: str
+
+    def image(self, tag: str) -> str:
+        return f"{self.url}:{tag}"
+
+    def grant_pull(self) -> list[Statement]:
+        """Statements that let a role pull images of the repository (ECS execution roles)."""
+        return [
+            # GetAuthorizationToken has no resource-level permissions.
+            Statement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+            Statement(actions=PULL_ACTIONS, resources=[self.arn]),
+        ]
+
+    def grant_push(self) -> list[Statement]:
+        """Statements that let a role push images to the repository (image builds)."""
+        return [
+            Statement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+            Statement(actions=PUSH_ACTIONS, resources=[self.arn]),
+        ]
 
 
 @dataclass(frozen=True)
@@ -47,20 +73,4 @@ class ContainerImageRepository(Construct):
         }]}))
         self.url = self.repository.repository_url
         self.arn = self.repository.arn
-
-
-def grant_pull(repository_arn: str) -> list[Statement]:
-    """Statements that let a role pull images of the repository (ECS execution roles)."""
-    return [
-        # GetAuthorizationToken has no resource-level permissions.
-        Statement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
-        Statement(actions=PULL_ACTIONS, resources=[repository_arn]),
-    ]
-
-
-def grant_push(repository_arn: str) -> list[Statement]:
-    """Statements that let a role push images to the repository (image builds)."""
-    return [
-        Statement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
-        Statement(actions=PUSH_ACTIONS, resources=[repository_arn]),
-    ]
+        self.reference = RepositoryReference(self.url, self.arn)

@@ -46,8 +46,11 @@ from cdktf_cdktf_provider_aws.service_discovery_service import (
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
-from building_blocks.container_image_repository import grant_pull
-from building_blocks.iam import Statement, policy_document
+from building_blocks.alarms import Metric
+from building_blocks.container_image_repository import RepositoryReference
+from building_blocks.ecs_cluster import ClusterReference
+from building_blocks.iam import Statement, assumed_by_service, policy_document
+from building_blocks.log_group import LogGroupReference
 
 SIDECAR_NAME = "aws-otel-collector"
 COLLECTOR_USER = "10001"  # the OpenTelemetry collector images' non-root user
@@ -93,6 +96,27 @@ class RollingDeployment:
 
 
 @dataclass(frozen=True)
+class EcsServiceReference:
+    """An ECS service by cluster and name, with its CloudWatch metrics (for alarms and
+    dashboards in any workspace)."""
+
+    cluster: ClusterReference
+    name: str
+
+    @property
+    def dimensions(self) -> dict[str, str]:
+        return {"ClusterName": self.cluster.name, "ServiceName": self.name}
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """AWS/ECS, e.g. CPUUtilization, MemoryUtilization."""
+        return Metric("AWS/ECS", name, self.dimensions, stat, period, label)
+
+    def insights_metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """Container Insights, e.g. RunningTaskCount, DesiredTaskCount."""
+        return Metric("ECS/ContainerInsights", name, self.dimensions, stat, period, label)
+
+
+@dataclass(frozen=True)
 class ContainerServiceProps:
     name: str                           # ECS service and Cloud Map name, e.g. "lang-portal-api"
     family: str                         # task definition family, unique per environment
@@ -104,17 +128,14 @@ class ContainerServiceProps:
     health_check: HealthCheck
     scaling: Scaling
     deployment: RollingDeployment
-    image_repository_url: str
-    image_repository_arn: str
+    image_repository: RepositoryReference
     image_tag_parameter_name: str       # SSM parameter the pipeline writes the deployed tag to
-    cluster_arn: str
-    cluster_name: str
+    cluster: ClusterReference
     subnet_ids: list[str]
     security_group_ids: list[str]
     namespace_id: str                   # Cloud Map private DNS namespace
     dns_ttl_seconds: int
-    log_group_name: str
-    log_group_arn: str
+    log_group: LogGroupReference        # the containers' awslogs group
     log_stream_prefix: str
     region: str
     collector_image: str
@@ -179,7 +200,7 @@ class ContainerService(Construct):
 
         behind_load_balancer = props.target_group_arn is not None
         self.service = EcsService(
-            self, "service", name=props.name, cluster=props.cluster_arn,
+            self, "service", name=props.name, cluster=props.cluster.arn,
             task_definition=self.task_definition.arn,
             desired_count=props.scaling.min_capacity,
             capacity_provider_strategy=[EcsServiceCapacityProviderStrategy(
@@ -201,19 +222,20 @@ class ContainerService(Construct):
             # Auto scaling owns the task count once the service exists.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]))
         self.name = self.service.name
+        self.reference = EcsServiceReference(props.cluster, self.name)
         if props.auto_scaling:
             self._auto_scaling()
 
     def container_definitions(self) -> list[dict]:
         props = self.props
         logs = {"logDriver": "awslogs", "options": {
-            "awslogs-group": props.log_group_name, "awslogs-region": props.region,
+            "awslogs-group": props.log_group.name, "awslogs-region": props.region,
             "awslogs-stream-prefix": props.log_stream_prefix}}
         tmp = [{"sourceVolume": TMP_VOLUME, "containerPath": "/tmp", "readOnly": False}]
         check = props.health_check
         app = {
             "name": props.container_name,
-            "image": f"{props.image_repository_url}:{self.image_tag.insecure_value}",
+            "image": props.image_repository.image(self.image_tag.insecure_value),
             "essential": True,
             "portMappings": [{"containerPort": props.port, "protocol": "tcp"}],
             "environment": [{"name": k, "value": v} for k, v in sorted(
@@ -245,17 +267,14 @@ class ContainerService(Construct):
         return [app, collector]
 
     def _role(self, id: str, name: str, account: str, description: str) -> IamRole:
-        trust = Statement(actions=["sts:AssumeRole"], principals={"Service": "ecs-tasks.amazonaws.com"},
-                          conditions={"StringEquals": {"aws:SourceAccount": account}})
-        return IamRole(self, id, name=name, description=description,
-                       assume_role_policy=policy_document(trust))
+        trust = assumed_by_service("ecs-tasks.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}})
+        return IamRole(self, id, name=name, description=description, assume_role_policy=trust)
 
     def _execution_statements(self) -> list[Statement]:
         props = self.props
         statements = [
-            *grant_pull(props.image_repository_arn),
-            Statement(sid="ContainerLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                      resources=[f"{props.log_group_arn}:*"]),
+            *props.image_repository.grant_pull(),
+            props.log_group.grant_write("ContainerLogs"),
             Statement(sid="CollectorConfig", actions=["ssm:GetParameters"],
                       resources=[props.collector_config_parameter_arn]),
         ]
@@ -274,7 +293,7 @@ class ContainerService(Construct):
         scaling = props.scaling
         target = AppautoscalingTarget(
             self, "scaling-target", service_namespace="ecs", scalable_dimension="ecs:service:DesiredCount",
-            resource_id=f"service/{props.cluster_name}/{self.service.name}",
+            resource_id=f"service/{props.cluster.name}/{self.service.name}",
             min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity)
         for metric, percent in (("CPU", scaling.cpu_target_percent), ("Memory", scaling.memory_target_percent)):
             AppautoscalingPolicy(

@@ -1,4 +1,5 @@
-"""An ECS cluster for Fargate services, with its Cloud Map namespace and container log group."""
+"""An ECS cluster for Fargate services, with its Cloud Map namespace and container log group,
+and the reference (name and ARN) services and pipelines in other workspaces use."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,12 @@ from cdktf_cdktf_provider_aws.service_discovery_private_dns_namespace import Ser
 from constructs import Construct
 
 from building_blocks.log_group import LogGroup, LogGroupProps
+
+
+@dataclass(frozen=True)
+class ClusterReference:
+    name: str
+    arn: str
 
 
 @dataclass(frozen=True)
@@ -62,3 +69,4 @@ class EcsCluster(Construct):
             description=f"Service discovery of the services in {props.name}")
         self.name = self.cluster.name
         self.arn = self.cluster.arn
+        self.reference = ClusterReference(self.name, self.arn)

@@ -2,7 +2,6 @@
 service of this account can assume."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -11,7 +10,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from building_blocks.iam import Statement, policy_document
+from building_blocks.iam import Statement, assumed_by_service, policy_document
 from building_blocks.log_group import LogGroup, LogGroupProps
 
 
@@ -32,14 +31,10 @@ class VpcFlowLog(Construct):
         super().__init__(scope, id)
         self.log_group = LogGroup(self, "log-group", LogGroupProps(
             name=props.log_group_name, retention_days=props.retention_days, kms_key_arn=props.kms_key_arn))
-        # A trust policy has no Resource element, so it is written out rather than a Statement.
         # The conditions are the confused-deputy guard: only this account's flow logs use the role.
         flow_logs = f"arn:aws:ec2:{props.region}:{props.account_id}:vpc-flow-log/*"
-        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-            "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id},
-                          "ArnLike": {"aws:SourceArn": flow_logs}},
-        }]})
+        trust = assumed_by_service("vpc-flow-logs.amazonaws.com", {
+            "StringEquals": {"aws:SourceAccount": props.account_id}, "ArnLike": {"aws:SourceArn": flow_logs}})
         self.role = IamRole(self, "role", name=props.role_name, assume_role_policy=trust,
                             description="Lets VPC flow logs write to their log group")
         IamRolePolicy(self, "write-logs", role=self.role.id, name="write-flow-logs", policy=policy_document(
@@ -52,4 +47,3 @@ class VpcFlowLog(Construct):
         self.flow_log = FlowLog(self, "flow-log", vpc_id=props.vpc_id, traffic_type=props.traffic_type,
                                 log_destination_type="cloud-watch-logs", log_destination=self.log_group.arn,
                                 iam_role_arn=self.role.arn, tags={"Name": props.log_group_name})
-

@@ -27,7 +27,12 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from constructs import Construct
 
+from building_blocks.alarms import Metric
+
 NAME_LIMIT = 32  # ELB names (load balancers and target groups)
+NAMESPACE = "AWS/ApplicationELB"
+HTTPS_PORT = 443  # the listener that routes
+HTTP_PORT = 80    # the listener that only redirects to HTTPS
 
 
 def elb_name(name: str) -> str:
@@ -36,6 +41,30 @@ def elb_name(name: str) -> str:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:6]
     return f"{name[:NAME_LIMIT - len(digest) - 1].rstrip('-')}-{digest}"
+
+
+@dataclass(frozen=True)
+class LoadBalancerReference:
+    """A load balancer by its metric dimension (the ARN's suffix), with its metrics."""
+
+    arn_suffix: str
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """Of every host, e.g. HTTPCode_ELB_5XX_Count."""
+        return Metric(NAMESPACE, name, {"LoadBalancer": self.arn_suffix}, stat, period, label)
+
+
+@dataclass(frozen=True)
+class TargetGroupReference:
+    """A target group of a load balancer, with the metrics of the traffic it receives."""
+
+    arn_suffix: str
+    load_balancer: LoadBalancerReference
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """e.g. RequestCount, HTTPCode_Target_5XX_Count, TargetResponseTime."""
+        return Metric(NAMESPACE, name, {"LoadBalancer": self.load_balancer.arn_suffix, "TargetGroup": self.arn_suffix},
+                      stat, period, label)
 
 
 @dataclass(frozen=True)
@@ -93,20 +122,22 @@ class LoadBalancer(Construct):
             access_logs=LbAccessLogs(bucket=props.access_log_bucket, prefix=props.access_log_prefix, enabled=True))
         self.arn = self.lb.arn
         self.arn_suffix = self.lb.arn_suffix
+        self.reference = LoadBalancerReference(self.arn_suffix)
         self.dns_name = self.lb.dns_name
         self.zone_id = self.lb.zone_id
         self.https_listener = LbListener(
-            self, "https", load_balancer_arn=self.lb.arn, port=443, protocol="HTTPS",
+            self, "https", load_balancer_arn=self.lb.arn, port=HTTPS_PORT, protocol="HTTPS",
             ssl_policy=props.ssl_policy, certificate_arn=props.certificate_arn,
             default_action=[LbListenerDefaultAction(
                 type="fixed-response",
                 fixed_response=LbListenerDefaultActionFixedResponse(
                     content_type="application/json", status_code="404", message_body=props.not_found_body))])
         LbListener(
-            self, "http", load_balancer_arn=self.lb.arn, port=80, protocol="HTTP",
+            self, "http", load_balancer_arn=self.lb.arn, port=HTTP_PORT, protocol="HTTP",
             default_action=[LbListenerDefaultAction(
                 type="redirect",
-                redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"))])
+                redirect=LbListenerDefaultActionRedirect(port=str(HTTPS_PORT), protocol="HTTPS",
+                                                         status_code="HTTP_301"))])
 
     def add_target_group(self, id: str, props: TargetGroupProps) -> LbTargetGroup:
         check = props.health_check

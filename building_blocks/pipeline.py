@@ -38,7 +38,8 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from building_blocks.iam import Statement, policy_document
+from building_blocks.ecs_cluster import ClusterReference
+from building_blocks.iam import Statement, assumed_by_service, policy_document
 from building_blocks.log_group import LogGroup, LogGroupProps
 
 SOURCE = "source"
@@ -66,8 +67,7 @@ class EcsDeployTarget:
     """An ECS service the deploy stage rolls to the image the build wrote to imagedefinitions.json."""
 
     action_name: str                    # e.g. "Deploy-lang-portal-api" (known at plan time)
-    cluster_name: str
-    cluster_arn: str
+    cluster: ClusterReference
     service_name: str
     task_family: str
     role_arns: list[str]                # the task's execution and task roles (passed to the new revision)
@@ -103,6 +103,7 @@ class ComponentPipeline(Construct):
         self.props = props
         self._account = DataAwsCallerIdentity(self, "account").account_id
         self._region = DataAwsRegion(self, "region").name
+        self._same_account = {"StringEquals": {"aws:SourceAccount": self._account}}
         self.log_group = LogGroup(self, "logs", LogGroupProps(
             name=f"/aws/codebuild/{props.name}", retention_days=props.log_retention_days,
             kms_key_arn=props.log_kms_key_arn))
@@ -123,7 +124,7 @@ class ComponentPipeline(Construct):
             deploy_actions = [CodepipelineStageAction(
                 name=target.action_name, category="Deploy", owner="AWS", provider="ECS", version="1",
                 input_artifacts=[BUILD],
-                configuration={"ClusterName": target.cluster_name, "ServiceName": target.service_name,
+                configuration={"ClusterName": target.cluster.name, "ServiceName": target.service_name,
                                "FileName": IMAGE_DEFINITIONS})
                 for target in props.ecs_deploys]
         stages.append(CodepipelineStage(name="Deploy", action=deploy_actions))
@@ -135,9 +136,7 @@ class ComponentPipeline(Construct):
 
         self.role = IamRole(
             self, "role", name=f"{props.name}-pipeline", description=f"CodePipeline {props.name}",
-            assume_role_policy=policy_document(Statement(
-                actions=["sts:AssumeRole"], principals={"Service": "codepipeline.amazonaws.com"},
-                conditions={"StringEquals": {"aws:SourceAccount": self._account}})))
+            assume_role_policy=assumed_by_service("codepipeline.amazonaws.com", self._same_account))
         policy = IamRolePolicy(self, "role-policy", role=self.role.name, name="run-pipeline",
                                policy=policy_document(*self._pipeline_statements()))
         self.name = self._pipeline(stages, policy).name if props.create_pipeline else props.name
@@ -182,13 +181,10 @@ class ComponentPipeline(Construct):
         name = f"{props.name}-{step_name}"
         role = IamRole(
             self, f"{step_name}-role", name=f"{name}-codebuild", description=f"CodeBuild {name}",
-            assume_role_policy=policy_document(Statement(
-                actions=["sts:AssumeRole"], principals={"Service": "codebuild.amazonaws.com"},
-                conditions={"StringEquals": {"aws:SourceAccount": self._account}})))
+            assume_role_policy=assumed_by_service("codebuild.amazonaws.com", self._same_account))
         artifact_actions = ["s3:GetObject", "s3:GetObjectVersion"] + (["s3:PutObject"] if writes_artifacts else [])
         policy = IamRolePolicy(self, f"{step_name}-role-policy", role=role.name, name="build", policy=policy_document(
-            Statement(sid="BuildLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                      resources=[f"{self.log_group.arn}:*"]),
+            self.log_group.reference.grant_write("BuildLogs"),
             Statement(sid="PipelineArtifacts", actions=artifact_actions, resources=[self._artifacts]),
             Statement(sid="ArtifactKey", actions=["kms:Decrypt", "kms:GenerateDataKey"],
                       resources=[props.artifact_key_arn]),
@@ -240,11 +236,11 @@ class ComponentPipeline(Construct):
             Statement(sid="TagRevisions", actions=["ecs:TagResource"],
                       resources=[f"{prefix}:task-definition/{t.task_family}:*" for t in targets]),
             Statement(sid="Services", actions=["ecs:DescribeServices", "ecs:UpdateService"],
-                      resources=[f"{prefix}:service/{t.cluster_name}/{t.service_name}" for t in targets]),
+                      resources=[f"{prefix}:service/{t.cluster.name}/{t.service_name}" for t in targets]),
             Statement(sid="WatchTasks", actions=["ecs:ListTasks"], resources=["*"],
-                      conditions={"ArnEquals": {"ecs:cluster": sorted({t.cluster_arn for t in targets})}}),
+                      conditions={"ArnEquals": {"ecs:cluster": sorted({t.cluster.arn for t in targets})}}),
             Statement(sid="DescribeTasks", actions=["ecs:DescribeTasks"],
-                      resources=sorted({f"{prefix}:task/{t.cluster_name}/*" for t in targets})),
+                      resources=sorted({f"{prefix}:task/{t.cluster.name}/*" for t in targets})),
             Statement(sid="PassTaskRoles", actions=["iam:PassRole"],
                       resources=[arn for t in targets for arn in t.role_arns],
                       conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),

@@ -1,4 +1,6 @@
-"""An S3 bucket with every guard on: versioned, encrypted, private, ACLs off, TLS only."""
+"""An S3 bucket with every guard on: versioned, encrypted, private, ACLs off, TLS only; its
+reference (name, ARN, key) grants access to objects under a prefix, also for a bucket made in
+another workspace."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,6 +33,35 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from building_blocks.iam import Statement, deny_insecure_transport, policy_document
+
+
+@dataclass(frozen=True)
+class BucketReference:
+    name: str
+    arn: str
+    kms_key_arn: str | None = None     # the key its objects are encrypted with (None: SSE-S3)
+    region: str | None = None          # needed with a key: the key is granted only through S3 there
+
+    def grant_read_write(self, prefix: str = "", sid: str | None = None) -> list[Statement]:
+        """Read, write and delete objects under `prefix`, list only that prefix (so a HeadObject
+        of a missing key answers 404, not 403), and use the key only through S3. `sid` names the
+        statements: <sid>Objects, <sid>List, <sid>Key."""
+        def named(part: str) -> str | None:
+            return f"{sid}{part}" if sid else None
+
+        statements = [
+            Statement(sid=named("Objects"), actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                      resources=[f"{self.arn}/{prefix}*"]),
+            Statement(sid=named("List"), actions=["s3:ListBucket"], resources=[self.arn],
+                      conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}}),
+        ]
+        if self.kms_key_arn:
+            if not self.region:
+                raise ValueError(f"bucket {self.name}: a grant on its key needs the bucket's region")
+            statements.append(Statement(
+                sid=named("Key"), actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[self.kms_key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{self.region}.amazonaws.com"}}))
+        return statements
 
 
 @dataclass(frozen=True)
@@ -90,14 +121,4 @@ class SecureBucket(Construct):
             self, "policy", bucket=bucket_id,
             policy=policy_document(deny_insecure_transport(self.arn, f"{self.arn}/*"), *props.policy_statements),
             depends_on=[self.public_access_block])
-
-    def grant_read(self, prefix: str = "") -> Statement:
-        """A statement for a role's policy: read objects under prefix."""
-        return Statement(actions=["s3:GetObject"], resources=[f"{self.arn}/{prefix}*"])
-
-    def grant_read_write(self, prefix: str = "") -> list[Statement]:
-        return [
-            Statement(actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources=[f"{self.arn}/{prefix}*"]),
-            Statement(actions=["s3:ListBucket"], resources=[self.arn],
-                      conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}}),
-        ]
+        self.reference = BucketReference(self.name, self.arn, props.kms_key_arn)

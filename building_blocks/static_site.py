@@ -186,6 +186,8 @@ class StaticSite(Construct):
         self.distribution_id = self.distribution.id
         self.distribution_arn = distribution_arn
         self.domain_name = self.distribution.domain_name
+        self.reference = SiteReference(self.bucket_name, self.bucket_arn, self.key.arn, self.distribution_id,
+                                       distribution_arn)
 
     def _security_headers(self, props: StaticSiteProps) -> CloudfrontResponseHeadersPolicy:
         config = CloudfrontResponseHeadersPolicySecurityHeadersConfig
@@ -219,12 +221,23 @@ class StaticSite(Construct):
                               delivery_destination_arn=destination.arn)
 
 
-def grant_publish(bucket_arn: str, key_arn: str, distribution_arn: str) -> list[Statement]:
-    """Statements for a role that uploads a build of the site and invalidates the cache."""
-    return [
-        Statement(sid="ListSite", actions=["s3:ListBucket"], resources=[bucket_arn]),
-        Statement(sid="WriteSite", actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                  resources=[f"{bucket_arn}/*"]),
-        Statement(sid="EncryptSite", actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key_arn]),
-        Statement(sid="InvalidateCache", actions=["cloudfront:CreateInvalidation"], resources=[distribution_arn]),
-    ]
+@dataclass(frozen=True)
+class SiteReference:
+    """What a deploy of the site needs: its bucket and key, and its distribution."""
+
+    bucket_name: str
+    bucket_arn: str
+    key_arn: str
+    distribution_id: str
+    distribution_arn: str
+
+    def grant_publish(self) -> list[Statement]:
+        """Statements for a role that uploads a build of the site and invalidates the cache."""
+        return [
+            Statement(sid="ListSite", actions=["s3:ListBucket"], resources=[self.bucket_arn]),
+            Statement(sid="WriteSite", actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                      resources=[f"{self.bucket_arn}/*"]),
+            Statement(sid="EncryptSite", actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key_arn]),
+            Statement(sid="InvalidateCache", actions=["cloudfront:CreateInvalidation"],
+                      resources=[self.distribution_arn]),
+        ]

@@ -23,6 +23,21 @@ from cdktf_cdktf_provider_aws.cognito_user_pool_domain import CognitoUserPoolDom
 from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
 from constructs import Construct
 
+from building_blocks.alarms import Metric
+
+
+@dataclass(frozen=True)
+class AppClientReference:
+    """An app client of a user pool, with its sign-in metrics."""
+
+    user_pool_id: str
+    client_id: str
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """AWS/Cognito, e.g. SignInSuccesses (SampleCount: attempts, Sum: successes)."""
+        return Metric("AWS/Cognito", name, {"UserPool": self.user_pool_id, "UserPoolClient": self.client_id},
+                      stat, period, label)
+
 
 @dataclass(frozen=True)
 class AppClientProps:
@@ -124,3 +139,4 @@ class UserPool(Construct):
                     access_token="hours", id_token="hours", refresh_token="days")],
                 enable_token_revocation=True,
                 prevent_user_existence_errors="ENABLED")
+        self.client_references = {name: AppClientReference(self.id, client.id) for name, client in self.clients.items()}

@@ -26,6 +26,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 )
 from constructs import Construct
 
+from building_blocks.alarms import Metric
 from building_blocks.iam import Statement, policy_document
 from building_blocks.log_group import LogGroup, LogGroupProps
 
@@ -92,6 +93,7 @@ class WebAcl(Construct):
             kms_key_arn=props.log_kms_key_arn))
         account = DataAwsCallerIdentity(self, "account").account_id
         region = DataAwsRegion(self, "region").name
+        self.reference = WebAclReference(props.name, props.scope, region)
         # Let the log-delivery service write to this group only, on behalf of this account.
         delivery = CloudwatchLogResourcePolicy(
             self, "log-delivery", policy_name=f"{props.name}-waf-log-delivery",
@@ -140,10 +142,23 @@ class WebAcl(Construct):
         return rules
 
 
-def web_acl_dimensions(name: str, scope: str, region: str) -> dict[str, str]:
-    """AWS/WAFV2 dimensions of an ACL's totals (Rule=ALL), for alarms and dashboards in any
-    stack; CloudFront-scope metrics carry no Region dimension."""
-    dimensions = {"WebACL": name, "Rule": "ALL"}
-    if scope == "REGIONAL":
-        dimensions["Region"] = region
-    return dimensions
+@dataclass(frozen=True)
+class WebAclReference:
+    """A web ACL by name and scope, with the metrics of its totals (for alarms and dashboards
+    in any stack)."""
+
+    name: str                   # also the WebACL dimension of its metrics
+    scope: Literal["REGIONAL", "CLOUDFRONT"]
+    region: str
+
+    @property
+    def dimensions(self) -> dict[str, str]:
+        """Every rule together (Rule=ALL); CloudFront-scope metrics carry no Region dimension."""
+        dimensions = {"WebACL": self.name, "Rule": "ALL"}
+        if self.scope == "REGIONAL":
+            dimensions["Region"] = self.region
+        return dimensions
+
+    def metric(self, name: str, stat: str, period: int, label: str | None = None) -> Metric:
+        """AWS/WAFV2, e.g. BlockedRequests, AllowedRequests."""
+        return Metric("AWS/WAFV2", name, self.dimensions, stat, period, label)

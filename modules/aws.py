@@ -77,11 +77,17 @@ class AwsClients:
             return self._clients[service]
 
 
+def unset_settings(**values: object) -> list[str]:
+    """The environment variables among `values` (setting name: its value) that are unset."""
+    return ["AWS_DEFAULT_REGION" if name == "aws_region" else name.upper() for name, value in values.items()
+            if not value]
+
+
 def require(settings: AppSettings, feature: str, **values: object) -> None:
     """Raise AwsFeatureDisabled naming the environment variables still unset for `feature`."""
-    missing = [name.upper() for name, value in values.items() if not value]
+    missing = unset_settings(**values)
     if missing:
-        raise AwsFeatureDisabled(feature, ["AWS_DEFAULT_REGION" if m == "AWS_REGION" else m for m in missing])
+        raise AwsFeatureDisabled(feature, missing)
 
 
 @contextmanager
@@ -145,9 +151,13 @@ class Bedrock:
             raise AwsUnavailable("Bedrock image model", str(result.get("error") or "no image returned"))
         return base64.b64decode(result["images"][0])
 
+    def needs(self) -> dict[str, object]:
+        """The settings every Bedrock call needs (text and images: both pass the guardrail)."""
+        return {"aws_region": self.settings.aws_region, "guardrail_id": self.settings.guardrail_id,
+                "guardrail_version": self.settings.guardrail_version}
+
     def _require(self, feature: str) -> None:
-        require(self.settings, feature, aws_region=self.settings.aws_region,
-                guardrail_id=self.settings.guardrail_id, guardrail_version=self.settings.guardrail_version)
+        require(self.settings, feature, **self.needs())
 
     def _guardrail_config(self) -> dict[str, str]:
         return {"guardrailIdentifier": self.settings.guardrail_id, "guardrailVersion": self.settings.guardrail_version,
@@ -175,8 +185,11 @@ class Speech:
     def voice_id(self) -> str:
         return self.settings.polly_voice_id
 
+    def needs(self) -> dict[str, object]:
+        return {"aws_region": self.settings.aws_region}
+
     def synthesize(self, text: str) -> bytes:
-        require(self.settings, "speech", aws_region=self.settings.aws_region)
+        require(self.settings, "speech", **self.needs())
         with calling("Polly"):
             response = self.clients.get("polly").synthesize_speech(
                 Text=text, TextType="text", OutputFormat="mp3", VoiceId=self.voice_id,
@@ -191,8 +204,11 @@ class MediaStore:
         self.clients = clients
         self.settings = clients.settings
 
+    def needs(self) -> dict[str, object]:
+        return {"aws_region": self.settings.aws_region, "media_bucket": self.settings.media_bucket}
+
     def require(self, feature: str) -> None:
-        require(self.settings, feature, aws_region=self.settings.aws_region, media_bucket=self.settings.media_bucket)
+        require(self.settings, feature, **self.needs())
 
     def cached_url(self, key: str, content_type: str, produce: Callable[[], bytes]) -> str:
         """The URL of `key` (under MEDIA_PREFIX), producing and storing the object first when it is not there yet."""

@@ -22,12 +22,14 @@ def database_check(engine: Engine) -> Callable[[], None]:
     return check
 
 
-async def health_response(checks: Mapping[str, Callable[[], None]], timeout_seconds: float) -> JSONResponse:
-    """200 {"status": "ok", ...} when every check passes within the timeout, else 503 naming the failures."""
+async def health_response(checks: Mapping[str, Callable[[], None]], timeout_seconds: float,
+                          details: Mapping[str, object] | None = None) -> JSONResponse:
+    """200 {"status": "ok", ...} when every check passes within the timeout, else 503 naming the failures.
+    `details` (e.g. which optional features are configured) are added to the answer and decide nothing."""
     results = await asyncio.gather(*(_run(name, check, timeout_seconds) for name, check in checks.items()))
     outcome = dict(zip(checks, results))
     healthy = all(result == "ok" for result in results)
-    return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": outcome},
+    return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": outcome, **(details or {})},
                         status_code=200 if healthy else 503)
 
 

@@ -1,4 +1,5 @@
-"""JSON-lines logging to stdout with a request id on every line, and the middleware that sets it."""
+"""JSON-lines logging to stdout with a request id on every line, and the middleware that sets it and
+writes the one access line of each request (uvicorn's own access log is turned off)."""
 from __future__ import annotations
 
 import contextvars
@@ -12,6 +13,8 @@ from datetime import datetime, timezone
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modules.asgi import HttpMiddleware
+
 REQUEST_ID_HEADER = "x-request-id"
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -19,6 +22,25 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("req
 # could smuggle text into the logs.
 _ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:=@/+-]{1,128}$")
 _STANDARD_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+MAX_TEXT_CHARS = 200  # of a text taken from a request into a log line or an error answer
+MAX_LOGGED_PATH_CHARS = 1000
+MAX_LOGGED_QUERY_CHARS = 200
+
+
+def bounded_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """`text` safe to write as UTF-8 JSON (lone surrogates escaped as \\udXXX) and at most about `limit`
+    characters: a longer one is cut, saying how long it was."""
+    if not (text.isascii() or _encodable(text)):
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 class JsonFormatter(logging.Formatter):
@@ -41,11 +63,14 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_RECORD_FIELDS})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        line = json.dumps(entry, default=str, ensure_ascii=False)
+        # A lone surrogate (from a request, say) cannot be written to a UTF-8 stream: escaped instead.
+        return line if line.isascii() or _encodable(line) else json.dumps(entry, default=str)
 
 
 def configure_logging(level: str = "INFO", service: str | None = None) -> None:
-    """Route the root logger and uvicorn's loggers through one JSON handler on stdout."""
+    """Route the root logger and uvicorn's loggers through one JSON handler on stdout. uvicorn's access
+    log is off whatever its command line says: `RequestIdMiddleware` writes the one line per request."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
@@ -55,22 +80,18 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers[:] = []
         uvicorn_logger.propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
 
 
-class RequestIdMiddleware:
-    """Gives each request an id (reused from X-Request-Id when sane), returns it, logs one access line.
-
-    Plain ASGI rather than BaseHTTPMiddleware: it adds no task or stream copy per request.
-    """
+class RequestIdMiddleware(HttpMiddleware):
+    """Gives each request an id (reused from X-Request-Id when sane), returns it, logs one access line
+    (method, path, query string, status, duration; path and query bounded in length)."""
 
     def __init__(self, app: ASGIApp, logger_name: str = "access") -> None:
-        self.app = app
+        super().__init__(app)
         self.logger = logging.getLogger(logger_name)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         request_id = incoming if _ACCEPTED_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         # Not reset afterwards: each request runs in its own task (own context), and the 500 handler,
@@ -89,6 +110,8 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            self.logger.info("request", extra={
-                "method": scope["method"], "path": scope["path"], "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+            line = {"method": scope["method"], "path": bounded_text(scope["path"], MAX_LOGGED_PATH_CHARS),
+                    "status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 2)}
+            if scope["query_string"]:
+                line["query"] = bounded_text(scope["query_string"].decode("latin-1"), MAX_LOGGED_QUERY_CHARS)
+            self.logger.info("request", extra=line)

@@ -13,7 +13,7 @@ pings, replacing a dead worker, graceful stop on SIGTERM/SIGINT). The only chang
 receives as its socket: a `ReusePortListener`, which becomes a socket of its own when the worker
 process is spawned. The supervisor binds one too (never listening, so it gets no connections), after checking
 with a plain bind that nothing else has the port; a taken port fails at once, with uvicorn's exit code
-for a startup failure.
+for a startup failure - as does a worker that cannot start (the supervisor then stops them all).
 """
 from __future__ import annotations
 
@@ -85,7 +85,12 @@ def serve(config: Config) -> None:
     with reserved:
         logger.info("serving on http://%s:%d with %d workers, a SO_REUSEPORT socket each",
                     config.host, config.port, config.workers)
-        Multiprocess(config, sockets=[ReusePortListener(config.host, config.port)]).run()
+        supervisor = Multiprocess(config, sockets=[ReusePortListener(config.host, config.port)])
+        supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        # uvicorn's supervisor stops when a worker cannot start (a bad setting, say) but exits 0; the
+        # container must exit failed, as a single uvicorn process does.
+        sys.exit(STARTUP_FAILURE)
 
 
 def main(args: Sequence[str] | None = None) -> None:

@@ -38,7 +38,7 @@ if stale pipenv Pipfile.lock || [ ! -x .venv/bin/python ]; then
 fi
 
 # Tools whose dependencies clash with the app's get their own virtual environments.
-for tool in checkov moto; do
+for tool in checkov moto cfn-lint; do
   req=tools/requirements-$tool.txt
   if stale "$tool" "$req" || [ ! -x ".venv-$tool/bin/python" ]; then
     step "$tool (own environment .venv-$tool)"

@@ -55,6 +55,13 @@ def test_unknown_project_in_calls_is_rejected():
     assert "project 'vocab-generator' calls unknown project 'grammar-quiz'" in message
 
 
+def test_launched_study_activities_must_be_other_projects():
+    message = rejected(lambda d: d["projects"][0].__setitem__("launches", ["writing-practice", "grammar-quiz"]))
+    assert "project 'lang-portal' launches 'grammar-quiz', which is not another project" in message
+    message = rejected(lambda d: d["projects"][0].__setitem__("launches", ["lang-portal"]))
+    assert "launches 'lang-portal', which is not another project" in message
+
+
 def test_bad_domain_is_rejected():
     message = rejected(lambda d: d["platform"].__setitem__("domain", "App DW.net"))
     assert "platform.domain" in message and "'App DW.net' is not a valid DNS domain name" in message

@@ -8,9 +8,10 @@ import tomllib
 
 import pytest
 
-from building_blocks.security_groups import Rule, derive_rules
+from building_blocks.security_groups import Rule
 from tests.tf import logical_id, only, policy, reference, refers_to, resources, where
 from toolkit.definition import DEFAULT_DEFINITION, DefinitionError, parse_definition
+from workspaces.network import derive_rules
 
 BASE = tomllib.loads(DEFAULT_DEFINITION.read_text())
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]

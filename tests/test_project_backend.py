@@ -310,3 +310,8 @@ def test_guardrail_and_media_settings_reach_only_the_apps_that_use_them(stacks):
     assert lang_portal["COGNITO_CLIENT_IDS"].split(",") == [
         REMOTE.format("auth", f"app_client_id_{p}") for p in ("lang_portal", "vocab_generator", "writing_practice")]
     assert lang_portal["MEDIA_PREFIX"] == "lang-portal/" and lang_portal["DB_IAM_AUTH"] == "true"
+    # The study activities it launches, at their public addresses (platform.toml's launches and subdomains).
+    assert json.loads(lang_portal["STUDY_ACTIVITY_URLS"]) == {"writing-practice": "https://writing.app-dw.net",
+                                                              "haiku": "https://haiku.app-dw.net"}
+    assert not [s for s in SPEC_SERVICES if s != "lang-portal-api"
+                and "STUDY_ACTIVITY_URLS" in {e["name"] for e in app(stacks, s)["environment"]}]

@@ -1,5 +1,8 @@
-"""checkov passes on every workspace but for reviewed skips, each with its reason."""
+"""checkov, the IAM lint and the platform rules pass on every workspace but for reviewed skips,
+each with its reason."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -7,20 +10,20 @@ from toolkit import scan
 
 
 @pytest.mark.slow
-def test_checkov_finds_no_unskipped_failure_and_no_stale_skip(synth):
-    results, unused = scan.scan(synth.outdir / "stacks")
-    assert set(results) == set(synth.stacks)
-    assert sum(r.passed for r in results.values()) > 0
-    failures = [(f.workspace, f.check, f.resource, f.title) for r in results.values() for f in r.failed]
-    assert not failures
-    assert not [(s.check, s.workspaces) for s in unused]
+def test_the_scan_finds_no_unskipped_failure_and_no_stale_skip(synth, platform):
+    report = scan.scan_everything(synth.outdir / "stacks", synth.stacks, platform.definition, platform.region)
+    assert set(report.checkov) == set(synth.stacks)
+    assert sum(r.passed for r in report.checkov.values()) > 0 and report.documents > 0
+    assert [(f.workspace, f.check, f.resource, f.title) for f in report.failed] == []
+    assert not [(s.check, s.workspaces) for s in report.unused]
 
 
 def test_every_skip_has_a_reason():
-    skips = scan.load_skips()
-    assert skips
-    for skip in skips:
-        assert skip.check.startswith(("CKV_", "CKV2_")) and len(skip.reason) >= 20
+    for path, check_ids in ((scan.SKIPS_FILE, r"CKV2?_[A-Z]+_\d+"), (scan.IAM_SKIPS_FILE, r"[EWI]\d{4}|ADW-[A-Z]+-\d+")):
+        skips = scan.load_skips(path)
+        assert skips
+        for skip in skips:
+            assert re.fullmatch(check_ids, skip.check) and len(skip.reason) >= 20, (path.name, skip.check)
 
 
 def test_classify_counts_and_matches_skips_by_workspace_and_resource():

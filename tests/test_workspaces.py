@@ -1,8 +1,15 @@
 """Every workspace stands on its own: its own state, tagged provider, declared reads only."""
 from __future__ import annotations
 
+import json
+import re
+
+import pytest
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
+
 from tests.tf import remote_reads
-from workspaces.registry import deploy_order, workspace_specs
+from workspaces.base import Workspace
+from workspaces.registry import WorkspaceSpec, deploy_order, workspace_specs
 
 
 def test_every_workspace_of_the_registry_is_synthesized(stacks, platform):
@@ -44,13 +51,47 @@ def test_provider_version_is_pinned_to_the_mirrored_release(stacks):
         assert stack["terraform"]["required_providers"]["aws"]["version"] == "5.100.0"
 
 
-def test_cross_workspace_reads_name_real_workspaces_and_declared_outputs(stacks, platform):
-    specs = {spec.name: spec for spec in workspace_specs(platform)}
+# What each workspace read before the reads were derived from the builds (the registry's
+# declarations at main 40f8077): the derivation must keep the platform's order exactly.
+READS_BEFORE = {
+    "bootstrap": (),
+    "storage": (),
+    "network": ("storage",),
+    "edge": ("storage", "network"),
+    "auth": ("storage", "edge"),
+    "database": ("storage", "network"),
+    "cluster": ("storage", "network"),
+    "ai": (),
+    "monitoring": ("storage", "edge", "auth", "database", "cluster"),
+    "lang-portal-backend": ("storage", "network", "edge", "auth", "database", "cluster", "ai", "monitoring"),
+    "lang-portal-frontend": ("storage", "edge"),
+    "lang-portal-pipeline": ("storage", "auth", "cluster", "lang-portal-backend", "lang-portal-frontend"),
+    "haiku-backend": ("storage", "network", "edge", "auth", "database", "cluster", "ai", "monitoring"),
+    "haiku-frontend": ("storage", "edge"),
+    "haiku-pipeline": ("storage", "auth", "cluster", "haiku-backend", "haiku-frontend"),
+    "vocab-generator-backend": ("storage", "network", "auth", "cluster", "ai", "monitoring"),
+    "vocab-generator-frontend": ("storage", "network", "edge", "auth", "cluster", "monitoring",
+                                 "vocab-generator-backend"),
+    "vocab-generator-pipeline": ("storage", "cluster", "vocab-generator-backend", "vocab-generator-frontend"),
+    "writing-practice-backend": ("storage",),
+    "writing-practice-frontend": ("storage", "network", "edge", "auth", "cluster", "ai", "monitoring",
+                                  "writing-practice-backend"),
+    "writing-practice-pipeline": ("storage", "cluster", "writing-practice-backend", "writing-practice-frontend"),
+}
+
+
+def test_reads_come_from_the_builds_and_keep_the_platforms_order(synth, platform):
+    workspaces = synth.workspaces(platform)
+    assert {spec.name: spec.reads for spec in workspaces} == READS_BEFORE
+    assert [spec.name for spec in workspaces] == list(READS_BEFORE)
+
+
+def test_reads_are_the_remote_states_each_stack_holds_and_name_published_outputs(stacks, synth):
     for name, stack in stacks.items():
-        for workspace, outputs in remote_reads(stack).items():
-            assert workspace in specs[name].reads, f"{name} reads {workspace} without declaring it"
-            declared = set(stacks[workspace].get("output", {}))
-            missing = set(outputs) - declared
+        used = remote_reads(stack)
+        assert set(used) == set(synth.reads[name]), name
+        for workspace, outputs in used.items():
+            missing = set(outputs) - set(stacks[workspace].get("output", {}))
             assert not missing, f"{name} reads {sorted(missing)} that {workspace} does not publish"
 
 
@@ -62,36 +103,51 @@ def test_remote_state_points_at_the_same_bucket_and_environment(stacks):
             assert body["config"]["key"].startswith("dev/"), name
 
 
-def test_declared_reads_are_all_used(stacks, platform):
-    """A declared read that is never used would order deploys for nothing."""
-    for spec in workspace_specs(platform):
-        used = set(remote_reads(stacks[spec.name]))
-        assert used == set(spec.reads), f"{spec.name}: declared {sorted(spec.reads)}, uses {sorted(used)}"
-
-
-def test_deploy_order_puts_every_workspace_after_what_it_reads(platform):
-    order = [spec.name for spec in deploy_order(workspace_specs(platform))]
+def test_deploy_order_puts_every_workspace_after_what_it_reads(synth, platform):
+    workspaces = synth.workspaces(platform)
+    order = [spec.name for spec in workspaces]
     assert order[0] == "bootstrap"
-    for spec in workspace_specs(platform):
+    for spec in workspaces:
         for dependency in spec.reads:
             assert order.index(dependency) < order.index(spec.name)
 
 
-def test_cdktf_dependencies_match_the_registry(synth, platform):
-    """`cdktf deploy --all` orders by the stack dependencies main.py adds from the registry."""
-    import json
-
+def test_cdktf_dependencies_are_the_reads(synth, platform):
+    """`cdktf deploy --all` orders by the stack dependencies main.py adds from the reads."""
     manifest = json.loads((synth.outdir / "manifest.json").read_text())["stacks"]
-    for spec in workspace_specs(platform):
-        assert sorted(manifest[spec.name]["dependencies"]) == sorted(spec.reads), spec.name
+    for spec in synth.workspaces(platform):
+        assert tuple(manifest[spec.name]["dependencies"]) == spec.reads, spec.name
 
 
 def test_a_cycle_or_unknown_read_is_refused(platform):
-    import pytest
-
-    from workspaces.registry import WorkspaceSpec
-
     with pytest.raises(ValueError, match="cycle: a -> b -> a"):
         deploy_order([WorkspaceSpec("a", "x:y", ("b",)), WorkspaceSpec("b", "x:y", ("a",))])
     with pytest.raises(ValueError, match="'a' reads 'ghost', which is not a workspace"):
         deploy_order([WorkspaceSpec("a", "x:y", ("ghost",))])
+
+
+class Reader(Workspace):
+    """Reads whatever the test names, through the same `read` every workspace uses."""
+
+    wanted: tuple[str, str] = ("storage", "kms_key_arn_logs")
+
+    def __init__(self, scope, spec, platform):
+        super().__init__(scope, spec, platform)
+        SsmParameter(self, "echo", name="echo", type="String", value=self.read(*self.wanted))
+
+
+@pytest.mark.parametrize("wanted, message", [
+    (("ghost", "anything"), "workspace 'reader' reads 'ghost', which is not a workspace"),
+    (("storage", "no_such_output"), "workspace 'reader' reads output 'no_such_output' of 'storage', which "
+                                    "'storage' does not publish"),
+])
+def test_a_read_of_an_unknown_workspace_or_output_stops_the_build(monkeypatch, platform, tmp_path, wanted, message):
+    import main
+    from workspaces import registry
+
+    monkeypatch.setattr(Reader, "wanted", wanted)
+    specs = registry.workspace_specs(platform)
+    monkeypatch.setattr(main, "workspace_specs", lambda _: [
+        s for s in specs if s.name in ("bootstrap", "storage")] + [WorkspaceSpec("reader", "tests.test_workspaces:Reader")])
+    with pytest.raises(ValueError, match=re.escape(message)):
+        main.build_app(platform, tmp_path)

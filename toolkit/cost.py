@@ -673,14 +673,14 @@ def cost_command(environment: str | None, workspaces: list[str], *, json_output:
     results = []
     for name in environments:
         platform = load_platform(environment=name)
-        try:
-            order = selected(platform, workspaces)
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
         outdir = REPO_ROOT / "cdktf.out" / "cost" / name   # beside, not over, the synth of `make synth`
         outdir.mkdir(parents=True, exist_ok=True)
         synthesized = synthesize(platform, outdir)
+        try:
+            order = selected(synthesized.workspaces(platform), workspaces)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         results.append((platform, estimate_stacks(synthesized.stacks, platform, order, prices)))
     if json_output:
         print(json.dumps({"currency": "USD", "region": base.region, "hours_per_month": HOURS_PER_MONTH,

@@ -352,6 +352,7 @@ class Project(_Strict):
     database: bool
     media: bool
     calls: list[Name] = []
+    launches: list[Name] = []
     frontend: Literal["static", "streamlit", "gradio"]
     services: list[Service] = Field(min_length=1)
 
@@ -433,6 +434,10 @@ class PlatformDefinition(_Strict):
                     raise ValueError(f"project {project.name!r} calls unknown project {callee!r} (known: {', '.join(names)})")
                 if self.project(callee).api is None:
                     raise ValueError(f"project {project.name!r} calls {callee!r}, which has no 'api' service")
+            for launched in project.launches:
+                if launched not in names or launched == project.name:
+                    raise ValueError(f"project {project.name!r} launches {launched!r}, which is not another project "
+                                     f"(known: {', '.join(names)})")
         return self
 
     def project(self, name: str) -> Project:

@@ -95,8 +95,8 @@ def drift_command(environment: str | None, workspaces: list[str], *, parallel: i
     platform = load_platform(environment=environment)
     say = (lambda line: print(line, file=sys.stderr, flush=True)) if as_json else (lambda line: print(line, flush=True))
     try:
-        names = selected(platform, workspaces)
         result = synthesize(platform, outdir, progress=say)
+        names = selected(result.workspaces(platform), workspaces)
         say(f"checking {len(names)} workspaces of {platform.environment} on {target_name(platform)} for drift, "
             f"{parallel} at a time")
         results = check(platform, result.outdir / "stacks", names, parallel=parallel, lock_timeout=lock_timeout,

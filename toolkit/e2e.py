@@ -639,18 +639,16 @@ def run_e2e(platform: Platform, outdir: Path, *, workspaces: list[str] | None = 
             step_timeout: float = 900, progress: Progress | None = None,
             while_applied: WhileApplied | None = None) -> E2EResult:
     """The whole run; `platform` is the plain definition (the emulator target is set here)."""
-    from workspaces.registry import deploy_order, workspace_specs
-
     progress = progress or Progress()
     started = time.perf_counter()
-    specs = deploy_order(workspace_specs(platform))
-    if workspaces:
-        specs = with_dependencies(specs, workspaces)
     shutil.rmtree(outdir / "stacks", ignore_errors=True)  # bootstrap's local state of an old emulator
     shutil.rmtree(outdir / "logs", ignore_errors=True)
     with emulator.Emulator(outdir / "emulator.log") as server:
         progress(f"emulator: moto_server on {server.url}")
         result, switched_off = synthesize_for_emulator(platform, server.url, outdir)
+        specs = result.workspaces(platform)  # in deploy order, with what each one read
+        if workspaces:
+            specs = with_dependencies(specs, workspaces)
         progress(f"synthesized {len(result.stacks)} workspaces for the emulator in {result.seconds:.1f} s "
                  f"-> {outdir}/stacks; running {len(specs)}, {workers} steps at a time: {', '.join(s.name for s in specs)}")
         print_switched_off(switched_off, progress)

@@ -48,11 +48,10 @@ def plan_workspace(runner: TerraformRunner, workspace: str, platform: Platform, 
     return review(workspace, plan, platform, prices, runner.stacks_dir / workspace / PLAN_FILE)
 
 
-def selected(platform: Platform, workspaces: list[str] | None) -> list[str]:
-    """The named workspaces (default: all) in deploy order; an unknown name is refused."""
-    from workspaces.registry import deploy_order, workspace_specs
-
-    order = [spec.name for spec in deploy_order(workspace_specs(platform))]
+def selected(specs: list, workspaces: list[str] | None) -> list[str]:
+    """The named workspaces (default: all) in the deploy order of `specs` (a synth result's
+    `workspaces(platform)`); an unknown name is refused."""
+    order = [spec.name for spec in specs]
     unknown = sorted(set(workspaces or ()) - set(order))
     if unknown:
         raise ValueError(f"no workspace named {', '.join(unknown)} (workspaces: {', '.join(order)})")
@@ -115,8 +114,8 @@ def plan_command(environment: str | None, workspaces: list[str], *, parallel: in
 
     platform = load_platform(environment=environment)
     try:
-        names = selected(platform, workspaces)
         result = synthesize(platform, outdir, progress=lambda line: print(line, flush=True))
+        names = selected(result.workspaces(platform), workspaces)
         print(f"planning {len(names)} workspaces of {platform.environment} against {target_name(platform)}, "
               f"{parallel} at a time", flush=True)
         started = time.perf_counter()

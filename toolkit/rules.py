@@ -1,6 +1,8 @@
 """The platform's own policy rules, cdk-nag style: small pure functions over the synthesized
-JSON, each with an id and the reason it exists. `make scan` runs them beside checkov; they
-check what checkov cannot know: this platform's spec.
+JSON and the platform definition, each with an id and the reason it exists. `make scan` runs
+them beside checkov and the IAM lint; they check what those cannot know (this platform's spec)
+or miss (IAM rules the grammar allows). A violation fails the scan unless a reviewed skip
+(toolkit/scan_skips.toml, toolkit/iam_skips.toml) covers it, as checkov's findings do.
 """
 from __future__ import annotations
 
@@ -8,7 +10,12 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from toolkit.definition import PlatformDefinition
+from toolkit.iam_documents import PolicyDocument, as_list, documents
+
 Stacks = dict[str, dict]
+# What a check yields: (workspace, resource, message), or with the IAM action it concerns.
+Found = tuple[str, str, str] | tuple[str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -17,13 +24,14 @@ class Violation:
     workspace: str
     resource: str
     message: str
+    action: str = ""         # the IAM action a violation concerns, for skips scoped to actions
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
     reason: str
-    check: Callable[[Stacks], Iterator[tuple[str, str, str]]]  # (workspace, resource, message)
+    check: Callable[[Stacks, PlatformDefinition], Iterator[Found]]
 
 
 RULES: list[Rule] = []
@@ -54,7 +62,7 @@ def _bucket_refs(stacks: Stacks, resource_type: str) -> set[tuple[str, str]]:
 
 @rule("ADW-S3-1", "Every bucket is private, encrypted, versioned and TLS-only (spec: Security "
                   "Considerations; a bucket missing one guard is the usual data leak).")
-def buckets_have_every_guard(stacks: Stacks):
+def buckets_have_every_guard(stacks: Stacks, definition: PlatformDefinition):
     guards = {t: _bucket_refs(stacks, t) for t in (
         "aws_s3_bucket_public_access_block", "aws_s3_bucket_server_side_encryption_configuration",
         "aws_s3_bucket_versioning", "aws_s3_bucket_policy", "aws_s3_bucket_ownership_controls")}
@@ -69,18 +77,19 @@ def buckets_have_every_guard(stacks: Stacks):
             yield workspace, resource, "bucket policy does not deny requests without TLS"
 
 
-@rule("ADW-LOG-1", "Log groups keep the spec's 7 days (Monitoring: log retention 7 days) and are "
-                   "encrypted with the platform's logs key.")
-def log_groups_follow_the_retention(stacks: Stacks):
+@rule("ADW-LOG-1", "Log groups keep the configured retention (monitoring.log_retention_days; the spec: "
+                   "7 days) and are encrypted with the platform's logs key.")
+def log_groups_follow_the_retention(stacks: Stacks, definition: PlatformDefinition):
+    retention = definition.monitoring.log_retention_days
     for workspace, resource, body in _resources(stacks, "aws_cloudwatch_log_group"):
-        if body.get("retention_in_days") != 7:
-            yield workspace, resource, f"retention_in_days is {body.get('retention_in_days')}, not 7"
+        if body.get("retention_in_days") != retention:
+            yield workspace, resource, f"retention_in_days is {body.get('retention_in_days')}, not {retention}"
         if not body.get("kms_key_id"):
             yield workspace, resource, "is not encrypted with a customer-managed key"
 
 
 @rule("ADW-SG-1", "Every security-group rule says why it exists (spec: each rule has a Description).")
-def security_group_rules_are_described(stacks: Stacks):
+def security_group_rules_are_described(stacks: Stacks, definition: PlatformDefinition):
     for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule"):
         for workspace, resource, body in _resources(stacks, kind):
             if not body.get("description"):
@@ -89,33 +98,111 @@ def security_group_rules_are_described(stacks: Stacks):
 
 @rule("ADW-SG-2", "Only the ALB faces the internet, and only on 80 and 443 (spec: alb-sg inbound "
                   "rules; every other group admits traffic from other groups only).")
-def only_the_alb_is_open_to_the_internet(stacks: Stacks):
+def only_the_alb_is_open_to_the_internet(stacks: Stacks, definition: PlatformDefinition):
     for workspace, resource, body in _resources(stacks, "aws_vpc_security_group_ingress_rule"):
         if body.get("cidr_ipv4") == "0.0.0.0/0" or body.get("cidr_ipv6") == "::/0":
             if body.get("from_port") not in (80, 443) or body.get("to_port") != body.get("from_port"):
                 yield workspace, resource, f"opens port {body.get('from_port')} to the internet"
 
 
+# --- IAM ---------------------------------------------------------------------------------
+
+ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML",
+                  "sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext")
+# IAM's access levels by the verb an action starts with: these only read. Anything else writes
+# (or manages permissions, or tags), which on "Resource": "*" reaches every resource of the account.
+READ_VERBS = ("Get", "List", "Describe", "BatchGet", "Head", "Search", "Lookup", "View", "Query", "Scan")
+
+
+def _allows(statement: dict) -> bool:
+    return statement.get("Effect") == "Allow"
+
+
+def _where(document: PolicyDocument) -> str:
+    return document.resource if document.attribute in ("policy", "json") else f"{document.resource}.{document.attribute}"
+
+
+def _documents(stacks: Stacks, *kinds: str) -> Iterator[PolicyDocument]:
+    return (d for d in documents(stacks) if not kinds or d.kind in kinds)
+
+
+@rule("ADW-IAM-0", "Every IAM document sits where the IAM lint knows what it is (trust, identity or a resource "
+                   "policy it can lint); a document in an attribute nobody named would go unlinted.")
+def iam_documents_are_known(stacks: Stacks, definition: PlatformDefinition):
+    from toolkit.iam_lint import carrier
+
+    for document in _documents(stacks):
+        if carrier(document) is None:
+            yield (document.workspace, _where(document),
+                   f"holds a {document.kind} policy in {document.attribute} that the IAM lint has no template for "
+                   "(add it to POLICY_ATTRIBUTES and CARRIERS)")
+
+
 @rule("ADW-IAM-1", "IAM policies name their actions; a wildcard action grants what nobody reviewed.")
-def no_wildcard_actions(stacks: Stacks):
-    for kind in ("aws_iam_policy", "aws_iam_role_policy"):
-        for workspace, resource, body in _resources(stacks, kind):
-            try:
-                document = json.loads(body.get("policy", "{}"))
-            except json.JSONDecodeError:
-                yield workspace, resource, "policy is not plain JSON (cannot be reviewed)"
-                continue
-            statements = document.get("Statement", [])
-            for statement in statements if isinstance(statements, list) else [statements]:
-                actions = statement.get("Action", [])
-                for action in [actions] if isinstance(actions, str) else actions:
-                    if statement.get("Effect") == "Allow" and (action == "*" or action.endswith(":*")):
-                        yield workspace, resource, f"allows {action}"
+def no_wildcard_actions(stacks: Stacks, definition: PlatformDefinition):
+    for document in _documents(stacks, "identity"):
+        for statement in document.statements():
+            for action in as_list(statement.get("Action")):
+                if _allows(statement) and (action == "*" or action.endswith(":*")):
+                    yield document.workspace, _where(document), f"allows {action}", action
+            if _allows(statement) and "NotAction" in statement:
+                yield document.workspace, _where(document), "allows everything but NotAction"
+
+
+@rule("ADW-IAM-2", "A trust policy names who may assume the role (a Principal, never everyone), lets them only "
+                   "assume it, and has no Resource: IAM refuses a trust policy with one (MalformedPolicyDocument), "
+                   "which the emulator accepts.")
+def trust_policies_are_trust_policies(stacks: Stacks, definition: PlatformDefinition):
+    for document in _documents(stacks, "trust"):
+        where = _where(document)
+        for index, statement in enumerate(document.statements()):
+            label = statement.get("Sid") or f"statement {index}"
+            for element in ("Resource", "NotResource", "NotPrincipal", "NotAction"):
+                if element in statement:
+                    yield document.workspace, where, f"{label} has {element}"
+            principal = statement.get("Principal")
+            if not principal:
+                yield document.workspace, where, f"{label} names no Principal"
+            elif principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))):
+                yield document.workspace, where, f"{label} lets anyone assume the role"
+            actions = as_list(statement.get("Action"))
+            if not actions:
+                yield document.workspace, where, f"{label} has no assume action"
+            for action in actions:
+                if action not in ASSUME_ACTIONS:
+                    yield document.workspace, where, f"{label} allows {action}, which is no assume action", action
+
+
+@rule("ADW-IAM-3", "No statement of any policy (identity, resource or trust) allows \"Action\": \"*\".")
+def no_statement_allows_every_action(stacks: Stacks, definition: PlatformDefinition):
+    for document in _documents(stacks):
+        for statement in document.statements():
+            if _allows(statement) and "*" in as_list(statement.get("Action")):
+                yield document.workspace, _where(document), "allows every action (\"*\")", "*"
+
+
+def _writes(action: str) -> bool:
+    """Whether the action (or any action a wildcard covers) writes: "s3:Get*" reads, "s3:*" writes."""
+    return not action.split(":", 1)[-1].startswith(READ_VERBS)
+
+
+@rule("ADW-IAM-4", "A write on \"Resource\": \"*\" reaches every resource of the account: scope it, unless AWS "
+                   "has no resource-level permission for the action (then the reviewed skip says so). Key policies "
+                   "are exempt: there \"*\" is the key itself.")
+def no_writes_on_every_resource(stacks: Stacks, definition: PlatformDefinition):
+    for document in _documents(stacks, "identity", "resource"):
+        if document.is_key_policy:
+            continue
+        for statement in document.statements():
+            if _allows(statement) and "*" in as_list(statement.get("Resource")):
+                for action in as_list(statement.get("Action")):
+                    if _writes(action):
+                        yield document.workspace, _where(document), f"allows {action} on every resource", action
 
 
 @rule("ADW-SECRET-1", "No secret value leaves a workspace as an output (spec: Secrets management "
                       "with Secrets Manager); outputs hand out ARNs, never values.")
-def outputs_carry_no_secret_values(stacks: Stacks):
+def outputs_carry_no_secret_values(stacks: Stacks, definition: PlatformDefinition):
     for workspace, stack in stacks.items():
         for name, output in stack.get("output", {}).items():
             value = json.dumps(output.get("value", ""))
@@ -125,7 +212,7 @@ def outputs_carry_no_secret_values(stacks: Stacks):
 
 @rule("ADW-ECS-1", "Containers run as a non-root user (spec-derived hardening; the images are built "
                    "non-root).")
-def containers_are_not_root(stacks: Stacks):
+def containers_are_not_root(stacks: Stacks, definition: PlatformDefinition):
     for workspace, resource, body in _resources(stacks, "aws_ecs_task_definition"):
         try:
             containers = json.loads(body.get("container_definitions", "[]"))
@@ -137,6 +224,5 @@ def containers_are_not_root(stacks: Stacks):
                 yield workspace, resource, f"container {container.get('name')} runs as root"
 
 
-def evaluate(stacks: Stacks, rules: list[Rule] | None = None) -> list[Violation]:
-    return [Violation(r.id, workspace, resource, message)
-            for r in (rules or RULES) for workspace, resource, message in r.check(stacks)]
+def evaluate(stacks: Stacks, definition: PlatformDefinition, rules: list[Rule] | None = None) -> list[Violation]:
+    return [Violation(r.id, *found) for r in (rules or RULES) for found in r.check(stacks, definition)]

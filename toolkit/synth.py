@@ -23,6 +23,7 @@ SOURCE_DIRS = ("building_blocks", "workspaces", "toolkit")
 SOURCE_FILES = ("main.py", "Pipfile.lock")
 ENV_INPUTS = ("APP_DW_ENV", "APP_DW_CONFIG", "APP_DW_EAGER_IMPORTS", "APP_DW_TARGET", "APP_DW_EMULATOR_URL")
 KEY_FILE = ".inputs.sha256"
+MANIFEST = "manifest.json"  # cdktf's: every stack with its dependencies
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,16 @@ class SynthResult:
     stacks: dict[str, dict]         # workspace name -> parsed cdk.tf.json
     seconds: float
     cached: bool
+    reads: dict[str, tuple[str, ...]]  # workspace name -> the workspaces it read (its stack dependencies)
 
     def stack(self, name: str) -> dict:
         return self.stacks[name]
+
+    def workspaces(self, platform: Platform) -> list:
+        """The registry's workspaces with what each one read, in deploy order."""
+        from workspaces.registry import with_reads, workspace_specs
+
+        return with_reads(workspace_specs(platform), self.reads)
 
 
 def input_key(platform: Platform) -> str:
@@ -57,14 +65,20 @@ def _stack_files(outdir: Path) -> dict[str, Path]:
 
 def _outputs_digest(outdir: Path) -> str:
     digest = hashlib.sha256()
-    for name, path in _stack_files(outdir).items():
+    for name, path in [*_stack_files(outdir).items(), (MANIFEST, outdir / MANIFEST)]:
         digest.update(name.encode())
-        digest.update(path.read_bytes())
+        digest.update(path.read_bytes() if path.exists() else b"<missing>")
     return digest.hexdigest()
 
 
 def _load(outdir: Path) -> dict[str, dict]:
     return {name: json.loads(path.read_text()) for name, path in _stack_files(outdir).items()}
+
+
+def _reads(outdir: Path) -> dict[str, tuple[str, ...]]:
+    """What each workspace read, as main.py recorded it in the stack dependencies."""
+    stacks = json.loads((outdir / MANIFEST).read_text())["stacks"]
+    return {name: tuple(stack.get("dependencies", [])) for name, stack in stacks.items()}
 
 
 def synthesize(platform: Platform, outdir: Path | str = REPO_ROOT / "cdktf.out", *, use_cache: bool = True,
@@ -77,13 +91,14 @@ def synthesize(platform: Platform, outdir: Path | str = REPO_ROOT / "cdktf.out",
     if use_cache and key_file.exists():
         recorded = json.loads(key_file.read_text())
         if recorded.get("inputs") == key and recorded.get("outputs") == _outputs_digest(outdir):
-            return SynthResult(outdir, _load(outdir), time.perf_counter() - started, cached=True)
+            return SynthResult(outdir, _load(outdir), time.perf_counter() - started, cached=True,
+                               reads=_reads(outdir))
     key_file.unlink(missing_ok=True)
     from main import build_app  # imports the provider bindings: only when we really synthesize
 
     build_app(platform, outdir, progress=progress).synth()
     key_file.write_text(json.dumps({"inputs": key, "outputs": _outputs_digest(outdir)}))
-    return SynthResult(outdir, _load(outdir), time.perf_counter() - started, cached=False)
+    return SynthResult(outdir, _load(outdir), time.perf_counter() - started, cached=False, reads=_reads(outdir))
 
 
 def count_blocks(stack: dict, kind: str) -> int:
@@ -91,10 +106,8 @@ def count_blocks(stack: dict, kind: str) -> int:
 
 
 def summary_rows(result: SynthResult, platform: Platform) -> list[list[object]]:
-    from workspaces.registry import deploy_order, workspace_specs
-
     rows = []
-    for spec in deploy_order(workspace_specs(platform)):
+    for spec in result.workspaces(platform):
         stack = result.stacks[spec.name]
         rows.append([spec.name, count_blocks(stack, "resource"), count_blocks(stack, "data"),
                      len(stack.get("output", {})), list(spec.reads)])

@@ -33,8 +33,9 @@ class Workspace(TerraformStack):
     """A TerraformStack that plans and applies on its own.
 
     Values from other workspaces come only through `read()` (an S3 remote-state data
-    source per workspace, declared in the registry); values for others go out through
-    `publish()`.
+    source per workspace read); each read is recorded (`reads`, `outputs_read`), and main.py
+    derives the deploy order and stack dependencies from those records. Values for others go
+    out through `publish()`.
     """
 
     def __init__(self, scope: Construct, spec: WorkspaceSpec, platform: Platform):
@@ -42,6 +43,7 @@ class Workspace(TerraformStack):
         self.spec = spec
         self.platform = platform
         self._remote_states: dict[str, DataTerraformRemoteStateS3] = {}
+        self.outputs_read: set[tuple[str, str]] = set()   # (workspace, output) of every read
         self.published: dict[str, TerraformOutput] = {}
         if spec.remote_state:
             backend = S3Backend(self, key=self.state_key(spec.name), encrypt=True, **self._state_location())
@@ -79,12 +81,15 @@ class Workspace(TerraformStack):
         """A resource name unique to platform and environment: app-dw-dev-<parts>."""
         return self.platform.resource_name(*parts)
 
-    def remote_state(self, workspace: str) -> DataTerraformRemoteStateS3:
-        if workspace not in self.spec.reads:
-            raise ValueError(
-                f"workspace {self.spec.name!r} reads outputs of {workspace!r} but the registry does not "
-                f"declare it (declared: {', '.join(self.spec.reads) or 'none'}); add it in workspaces/registry.py"
-            )
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The workspaces whose outputs this one read, in the order it first read them."""
+        return tuple(self._remote_states)
+
+    def remote_state(self, workspace: str, output: str) -> DataTerraformRemoteStateS3:
+        if workspace == self.spec.name:
+            raise ValueError(f"workspace {workspace!r} reads its own output {output!r}: use the value itself")
+        self.outputs_read.add((workspace, output))
         if workspace not in self._remote_states:
             self._remote_states[workspace] = DataTerraformRemoteStateS3(
                 self, f"remote-{workspace}", key=self.state_key(workspace), **self._state_location())
@@ -92,13 +97,16 @@ class Workspace(TerraformStack):
 
     def read(self, workspace: str, *output: str) -> str:
         """A string output of another workspace, e.g. read("network", "vpc_id")."""
-        return self.remote_state(workspace).get_string(output_key(*output))
+        key = output_key(*output)
+        return self.remote_state(workspace, key).get_string(key)
 
     def read_list(self, workspace: str, *output: str) -> list[str]:
-        return self.remote_state(workspace).get_list(output_key(*output))
+        key = output_key(*output)
+        return self.remote_state(workspace, key).get_list(key)
 
     def read_number(self, workspace: str, *output: str) -> float:
-        return self.remote_state(workspace).get_number(output_key(*output))
+        key = output_key(*output)
+        return self.remote_state(workspace, key).get_number(key)
 
     def publish(self, name: str, value: Any, description: str, *, sensitive: bool = False) -> TerraformOutput:
         """Declare an output other workspaces (or people) read."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from building_blocks.aurora_postgres import AuroraPostgres, AuroraPostgresProps
 from building_blocks.secret import Secret, SecretProps
 from workspaces.base import Workspace, output_key
+from workspaces.network import aurora_group, proxy_group
 
 
 class DatabaseWorkspace(Workspace):
@@ -24,8 +25,8 @@ class DatabaseWorkspace(Workspace):
                 instance_class=database.instance_class,
                 availability_zones=tuple(platform.platform.availability_zones),
                 subnet_ids=database_subnets,
-                security_group_id=self.read("network", "security_group_id", f"{project.name}-aurora-sg"),
-                proxy_security_group_id=self.read("network", "security_group_id", f"{project.name}-rds-proxy-sg"),
+                security_group_id=self.read("network", "security_group_id", aurora_group(project.name)),
+                proxy_security_group_id=self.read("network", "security_group_id", proxy_group(project.name)),
                 kms_key_arn=data_key,
                 logs_kms_key_arn=logs_key,
                 region=platform.region,

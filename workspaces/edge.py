@@ -19,6 +19,7 @@ from building_blocks.load_balancer import HealthCheck, LoadBalancer, LoadBalance
 from building_blocks.web_acl import WebAcl, WebAclProps
 from toolkit.definition import DefinitionError, Platform, Project, Service
 from workspaces.base import Workspace, output_key
+from workspaces.network import ALB_GROUP
 
 # The ALB path each routing kind owns on its project's host, in rule order (the spec lists
 # `/api/*` before `/*` for lang-portal and haiku).
@@ -82,7 +83,7 @@ class EdgeWorkspace(Workspace):
         alb = LoadBalancer(self, "alb", LoadBalancerProps(
             name=self.name("alb"),
             subnet_ids=self.read_list("network", "public_subnet_ids"),
-            security_group_ids=[self.read("network", "security_group_id", "alb-sg")],
+            security_group_ids=[self.read("network", "security_group_id", ALB_GROUP)],
             certificate_arn=certificate_arn,
             access_log_bucket=self.read("storage", "log_bucket_name"),
             access_log_prefix=settings.access_log_prefix,

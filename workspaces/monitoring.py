@@ -4,8 +4,10 @@ sidecars load, and Application Insights over the platform's resource group.
 
 What is alarmed per service comes from the project list (every ECS service; ALB metrics for
 the ALB-routed ones; database metrics for projects with a database), so a new project gets
-its alarms and dashboard from platform.toml alone. Names of ECS services and WAF ACLs are
-config; ARNs and identifiers of other workspaces' resources come through their outputs.
+its alarms and dashboard from platform.toml alone. Every metric comes from a reference to the
+resource it measures (ECS service, target group, load balancer, RDS Proxy, Aurora cluster, app
+client, web ACL), built from the owning workspace's outputs: the building block that owns the
+resource spells its namespace and dimensions, this workspace only picks statistics and periods.
 """
 from __future__ import annotations
 
@@ -24,15 +26,23 @@ from cdktf_cdktf_provider_aws.xray_group import XrayGroup, XrayGroupInsightsConf
 from cdktf_cdktf_provider_aws.xray_sampling_rule import XraySamplingRule
 
 from building_blocks.alarms import AlarmProps, Metric, MetricAlarm
+from building_blocks.aurora_postgres import AuroraClusterReference, DatabaseProxyReference
+from building_blocks.container_service import EcsServiceReference
 from building_blocks.dashboard import AlarmList, Dashboard, DashboardProps, Graph
+from building_blocks.ecs_cluster import ClusterReference
 from building_blocks.iam import Statement, policy_document
+from building_blocks.load_balancer import LoadBalancerReference, TargetGroupReference
 from building_blocks.log_group import LogGroup, LogGroupProps
-from building_blocks.web_acl import web_acl_dimensions
+from building_blocks.user_pool import AppClientReference
+from building_blocks.web_acl import WebAclReference
 from toolkit.definition import Platform, Project, Service
 from workspaces.base import Workspace
 from workspaces.edge import alb_services, web_acl_names
 
 GIB = 1024 ** 3
+# Where the collector sidecar takes OTLP from the app container (the task's localhost).
+COLLECTOR_OTLP_GRPC_PORT = 4317
+COLLECTOR_OTLP_HTTP_PORT = 4318
 # A task failed: it never started, its essential container exited, or ECS replaced it after
 # failed ELB or container health checks ("Task failed ... health checks"). Deployments,
 # scale-in and Spot interruptions stop tasks too, with other codes, and are not failures.
@@ -48,8 +58,8 @@ def otel_collector_config(platform: Platform, region: str) -> str:
                 {"key": "environment", "value": platform.environment, "action": "upsert"}]
     config = {
         "extensions": {"health_check": {"endpoint": "127.0.0.1:13133"}},
-        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:4317"},
-                                             "http": {"endpoint": "127.0.0.1:4318"}}}},
+        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": f"127.0.0.1:{COLLECTOR_OTLP_GRPC_PORT}"},
+                                             "http": {"endpoint": f"127.0.0.1:{COLLECTOR_OTLP_HTTP_PORT}"}}}},
         "processors": {
             "resourcedetection": {"detectors": ["env", "ecs"], "timeout": "2s", "override": False},
             "attributes/identity": {"actions": identity},
@@ -88,19 +98,19 @@ class MonitoringWorkspace(Workspace):
         SnsTopicSubscription(self, "alarm-email", topic_arn=self.topic.arn, protocol="email",
                              endpoint=platform.platform.alarm_email)
         self.alarms: list[MetricAlarm] = []
-        self.cluster_name = self.read("cluster", "ecs_cluster_name")
-        self.alb = self.read("edge", "alb_arn_suffix")
+        self.cluster = ClusterReference(name=self.read("cluster", "ecs_cluster_name"),
+                                        arn=self.read("cluster", "ecs_cluster_arn"))
+        self.alb = LoadBalancerReference(self.read("edge", "alb_arn_suffix"))
         self.failed_task_log = LogGroup(self, "task-failures", LogGroupProps(
             name=f"/aws/events/{self.name('ecs-task-failures')}", retention_days=self.settings.log_retention_days,
             kms_key_arn=logs_key))
         self._let_eventbridge_write(self.failed_task_log)
-        cluster_arn = self.read("cluster", "ecs_cluster_arn")
 
         dashboards = []
         for project in platform.projects:
             database = self._database_alarms(project) if project.database else None
             for service in project.services:
-                graphs = self._service_alarms(service, cluster_arn)
+                graphs = self._service_alarms(service)
                 dashboards.append(Dashboard(self, f"dashboard-{service.name}", DashboardProps(
                     name=self.name(service.name), region=platform.region,
                     widgets=tuple(graphs + (database or [])))))
@@ -136,12 +146,15 @@ class MonitoringWorkspace(Workspace):
         s = self.settings
         return {"evaluation_periods": s.alarm_evaluation_periods, "datapoints_to_alarm": s.alarm_datapoints_to_alarm}
 
-    def _service_alarms(self, service: Service, cluster_arn: str) -> list[Graph]:
+    def _target_group(self, service: Service) -> TargetGroupReference:
+        return TargetGroupReference(self.read("edge", "target_group_arn_suffix", service.name), self.alb)
+
+    def _service_alarms(self, service: Service) -> list[Graph]:
         """Alarms of one ECS service, and the graphs of its dashboard."""
         s, period, topic = self.settings, self.settings.alarm_period_seconds, (self.topic.arn,)
-        ecs = {"ClusterName": self.cluster_name, "ServiceName": service.name}
-        cpu = Metric("AWS/ECS", "CPUUtilization", ecs, "Average", period, "CPU %")
-        memory = Metric("AWS/ECS", "MemoryUtilization", ecs, "Average", period, "memory %")
+        ecs = EcsServiceReference(self.cluster, service.name)
+        cpu = ecs.metric("CPUUtilization", "Average", period, "CPU %")
+        memory = ecs.metric("MemoryUtilization", "Average", period, "memory %")
         for kind, metric in (("cpu", cpu), ("memory", memory)):
             self._alarm(f"{service.name}-{kind}", AlarmProps(
                 name=self.name(service.name, kind), comparison=">", threshold=s.utilization_alarm_percent,
@@ -153,7 +166,7 @@ class MonitoringWorkspace(Workspace):
             description=f"tasks of {service.name} that failed to start, crashed or failed health checks",
             event_pattern=json.dumps({
                 "source": ["aws.ecs"], "detail-type": ["ECS Task State Change"],
-                "detail": {"clusterArn": [cluster_arn], "group": [f"service:{service.name}"],
+                "detail": {"clusterArn": [self.cluster.arn], "group": [f"service:{service.name}"],
                            "lastStatus": ["STOPPED"], "$or": FAILED_TASK}}))
         CloudwatchEventTarget(self, f"{service.name}-task-failed-log", rule=rule.name, arn=self.failed_task_log.arn)
         failed = Metric("AWS/Events", "MatchedEvents", {"RuleName": rule.name}, "Sum", period, "failed tasks")
@@ -162,12 +175,11 @@ class MonitoringWorkspace(Workspace):
             description=f"{service.name}: a task failed (stopped reason in {self.failed_task_log.name})",
             metric=failed, actions=topic))
 
-        insights = {"ClusterName": self.cluster_name, "ServiceName": service.name}
         graphs = [
-            Graph("CPU utilization (%)", (cpu, Metric("AWS/ECS", "CPUUtilization", ecs, "Maximum", period, "CPU % max"))),
-            Graph("Memory utilization (%)", (memory, Metric("AWS/ECS", "MemoryUtilization", ecs, "Maximum", period, "memory % max"))),
-            Graph("Tasks", (Metric("ECS/ContainerInsights", "RunningTaskCount", insights, "Average", period, "running"),
-                            Metric("ECS/ContainerInsights", "DesiredTaskCount", insights, "Average", period, "desired"),
+            Graph("CPU utilization (%)", (cpu, ecs.metric("CPUUtilization", "Maximum", period, "CPU % max"))),
+            Graph("Memory utilization (%)", (memory, ecs.metric("MemoryUtilization", "Maximum", period, "memory % max"))),
+            Graph("Tasks", (ecs.insights_metric("RunningTaskCount", "Average", period, "running"),
+                            ecs.insights_metric("DesiredTaskCount", "Average", period, "desired"),
                             failed)),
         ]
         if service.on_load_balancer:
@@ -176,29 +188,27 @@ class MonitoringWorkspace(Workspace):
 
     def _load_balancer_alarms(self, service: Service) -> list[Graph]:
         s, topic = self.settings, (self.topic.arn,)
-        target = {"LoadBalancer": self.alb, "TargetGroup": self.read("edge", "target_group_arn_suffix", service.name)}
+        target = self._target_group(service)
         window = s.error_rate_window_seconds
-        errors = Metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", target, "Sum", window, "5xx")
-        requests = Metric("AWS/ApplicationELB", "RequestCount", target, "Sum", window, "requests")
+        errors = target.metric("HTTPCode_Target_5XX_Count", "Sum", window, "5xx")
+        requests = target.metric("RequestCount", "Sum", window, "requests")
         error_rate = "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)"
         self._alarm(f"{service.name}-5xx", AlarmProps(
             name=self.name(service.name, "5xx-rate"), comparison=">", threshold=s.error_rate_percent,
             description=f"{service.name}: 5xx above {s.error_rate_percent}% of requests in {window // 60} minutes",
             expression=error_rate, inputs={"errors": errors, "requests": requests}, actions=topic))
         period = s.alarm_period_seconds
-        latency = {stat: Metric("AWS/ApplicationELB", "TargetResponseTime", target, stat, period, f"{stat} (s)")
-                   for stat in ("p50", "p95")}
+        latency = {stat: target.metric("TargetResponseTime", stat, period, f"{stat} (s)") for stat in ("p50", "p95")}
         if service.routing == "api":  # the spec alarms on API latency; UIs hold long requests open
             self._alarm(f"{service.name}-latency", AlarmProps(
                 name=self.name(service.name, "latency-p95"), comparison=">", threshold=s.latency_p95_seconds,
                 description=f"{service.name}: p95 response time above {s.latency_p95_seconds} s",
                 metric=latency["p95"], actions=topic, **self._sustained()))
         return [
-            Graph("Requests", (Metric("AWS/ApplicationELB", "RequestCount", target, "Sum", period, "requests"),)),
-            Graph("Errors", (Metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", target, "Sum", period, "target 5xx"),
-                             Metric("AWS/ApplicationELB", "HTTPCode_Target_4XX_Count", target, "Sum", period, "target 4xx"),
-                             Metric("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", {"LoadBalancer": self.alb}, "Sum", period,
-                                    "ALB 5xx (all hosts)"))),
+            Graph("Requests", (target.metric("RequestCount", "Sum", period, "requests"),)),
+            Graph("Errors", (target.metric("HTTPCode_Target_5XX_Count", "Sum", period, "target 5xx"),
+                             target.metric("HTTPCode_Target_4XX_Count", "Sum", period, "target 4xx"),
+                             self.alb.metric("HTTPCode_ELB_5XX_Count", "Sum", period, "ALB 5xx (all hosts)"))),
             Graph("Latency (s)", (latency["p50"], latency["p95"])),
         ]
 
@@ -207,16 +217,16 @@ class MonitoringWorkspace(Workspace):
         proxy, whose pool is the part that runs out), and Aurora's local storage: the cluster
         volume grows by itself, the instance-local space for temp files and logs does not."""
         s, period, topic = self.settings, self.settings.alarm_period_seconds, (self.topic.arn,)
-        proxy = {"ProxyName": self.read("database", "db_proxy_name", project.name)}
-        cluster = {"DBClusterIdentifier": self.read("database", "db_cluster_identifier", project.name)}
-        connections = Metric("AWS/RDS", "DatabaseConnections", proxy, "Sum", period, "proxy to database")
-        ceiling = Metric("AWS/RDS", "MaxDatabaseConnectionsAllowed", proxy, "Sum", period, "allowed")
+        proxy = DatabaseProxyReference(self.read("database", "db_proxy_name", project.name))
+        cluster = AuroraClusterReference(self.read("database", "db_cluster_identifier", project.name))
+        connections = proxy.metric("DatabaseConnections", "Sum", period, "proxy to database")
+        ceiling = proxy.metric("MaxDatabaseConnectionsAllowed", "Sum", period, "allowed")
         self._alarm(f"{project.name}-db-connections", AlarmProps(
             name=self.name(project.name, "db-connections"), comparison=">", threshold=s.db_connections_alarm_percent,
             description=f"{project.name}: database connections above {s.db_connections_alarm_percent}% of the maximum",
             expression="100 * connections / allowed", inputs={"connections": connections, "allowed": ceiling},
             actions=topic, treat_missing_data="missing", **self._sustained()))
-        free = Metric("AWS/RDS", "FreeLocalStorage", cluster, "Minimum", period, "free local storage (bytes)")
+        free = cluster.metric("FreeLocalStorage", "Minimum", period, "free local storage (bytes)")
         floor = s.db_local_storage_gib * GIB * s.db_free_storage_alarm_percent / 100
         self._alarm(f"{project.name}-db-storage", AlarmProps(
             name=self.name(project.name, "db-free-storage"), comparison="<", threshold=floor,
@@ -225,8 +235,8 @@ class MonitoringWorkspace(Workspace):
             metric=free, actions=topic, treat_missing_data="missing", **self._sustained()))
         return [
             Graph("Database connections", (
-                Metric("AWS/RDS", "ClientConnections", proxy, "Sum", period, "apps to proxy"), connections, ceiling,
-                Metric("AWS/RDS", "DatabaseConnections", cluster, "Maximum", period, "Aurora (max instance)"))),
+                proxy.metric("ClientConnections", "Sum", period, "apps to proxy"), connections, ceiling,
+                cluster.metric("DatabaseConnections", "Maximum", period, "Aurora (max instance)"))),
             Graph("Database local storage (bytes)", (free,)),
         ]
 
@@ -236,8 +246,8 @@ class MonitoringWorkspace(Workspace):
         window = s.security_window_seconds
         blocked = []
         for acl_scope, acl_name in web_acl_names(platform).items():
-            metric = Metric("AWS/WAFV2", "BlockedRequests", web_acl_dimensions(acl_name, acl_scope, platform.region),
-                            "Sum", window, f"blocked ({acl_scope.lower()})")
+            acl = WebAclReference(acl_name, acl_scope, platform.region)
+            metric = acl.metric("BlockedRequests", "Sum", window, f"blocked ({acl_scope.lower()})")
             blocked.append(metric)
             self._alarm(f"waf-{acl_scope.lower()}-blocked", AlarmProps(
                 name=self.name("waf", acl_scope.lower(), "blocked-spike"), comparison=">",
@@ -249,9 +259,9 @@ class MonitoringWorkspace(Workspace):
         pool = self.read("auth", "user_pool_id")
         sign_ins = []
         for project in platform.projects:
-            client = {"UserPool": pool, "UserPoolClient": self.read("auth", "app_client_id", project.name)}
-            attempts = Metric("AWS/Cognito", "SignInSuccesses", client, "SampleCount", window, f"{project.name} attempts")
-            successes = Metric("AWS/Cognito", "SignInSuccesses", client, "Sum", window, f"{project.name} successes")
+            client = AppClientReference(pool, self.read("auth", "app_client_id", project.name))
+            attempts = client.metric("SignInSuccesses", "SampleCount", window, f"{project.name} attempts")
+            successes = client.metric("SignInSuccesses", "Sum", window, f"{project.name} successes")
             sign_ins += [attempts, successes]
             self._alarm(f"{project.name}-failed-sign-ins", AlarmProps(
                 name=self.name(project.name, "failed-sign-ins"), comparison=">", threshold=s.failed_sign_ins_threshold,
@@ -274,21 +284,19 @@ class MonitoringWorkspace(Workspace):
     def _overview_graphs(self) -> list[Graph]:
         platform, period = self.platform, self.settings.alarm_period_seconds
         routed = alb_services(platform)
-        target = {s.name: {"LoadBalancer": self.alb, "TargetGroup": self.read("edge", "target_group_arn_suffix", s.name)}
-                  for s in routed}
+        target = {s.name: self._target_group(s) for s in routed}
         services = [s for p in platform.projects for s in p.services]
-        ecs = {s.name: {"ClusterName": self.cluster_name, "ServiceName": s.name} for s in services}
+        ecs = {s.name: EcsServiceReference(self.cluster, s.name) for s in services}
+
+        def by_service(references: dict, metric: str, stat: str) -> tuple[Metric, ...]:
+            return tuple(reference.metric(metric, stat, period, name) for name, reference in references.items())
+
         return [
-            Graph("Requests by service", tuple(Metric("AWS/ApplicationELB", "RequestCount", target[s.name], "Sum", period, s.name)
-                                               for s in routed)),
-            Graph("5xx by service", tuple(Metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", target[s.name], "Sum",
-                                                 period, s.name) for s in routed)),
-            Graph("p95 latency by service (s)", tuple(Metric("AWS/ApplicationELB", "TargetResponseTime", target[s.name], "p95",
-                                                             period, s.name) for s in routed)),
-            Graph("CPU by service (%)", tuple(Metric("AWS/ECS", "CPUUtilization", ecs[s.name], "Average", period, s.name)
-                                              for s in services)),
-            Graph("Memory by service (%)", tuple(Metric("AWS/ECS", "MemoryUtilization", ecs[s.name], "Average", period, s.name)
-                                                 for s in services)),
+            Graph("Requests by service", by_service(target, "RequestCount", "Sum")),
+            Graph("5xx by service", by_service(target, "HTTPCode_Target_5XX_Count", "Sum")),
+            Graph("p95 latency by service (s)", by_service(target, "TargetResponseTime", "p95")),
+            Graph("CPU by service (%)", by_service(ecs, "CPUUtilization", "Average")),
+            Graph("Memory by service (%)", by_service(ecs, "MemoryUtilization", "Average")),
         ]
 
     # --- delivery, tracing, insights ------------------------------------------------------

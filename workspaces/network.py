@@ -1,22 +1,123 @@
 """network: the VPC, its subnets and routes, VPC endpoints, the database tier's network ACL,
-flow logs, and every security group of the spec (derived from the projects)."""
+flow logs, and every security group of the spec.
+
+The security groups are app-dw's policy, derived here from the platform definition:
+`derive_groups` and `derive_rules` are pure, they read the projects (their services' routing
+and ports, `calls`, `database`) and the database port, and return data, so a new project or a
+new `calls` entry changes the rules without anyone writing one by hand.
+"""
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 
 from building_blocks.flow_log import VpcFlowLog, VpcFlowLogProps
+from building_blocks.load_balancer import HTTP_PORT, HTTPS_PORT
 from building_blocks.network_acl import ServiceSubnetAcl, ServiceSubnetAclProps
-from building_blocks.security_groups import (
-    ENDPOINT_GROUP,
-    POSTGRES_PORT,
-    SecurityGroups,
-    SecurityGroupsProps,
-    derive_groups,
-    derive_rules,
-)
+from building_blocks.security_groups import ANYWHERE, Group, Rule, SecurityGroups, SecurityGroupsProps
 from building_blocks.vpc import Vpc, VpcProps
 from building_blocks.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
+from toolkit.definition import DefinitionError, PlatformDefinition, Project
 from workspaces.base import Workspace, output_key
+
+ALB_GROUP = "alb-sg"
+ENDPOINT_GROUP = "vpc-endpoint-sg"
+
+
+def aurora_group(project: str) -> str:
+    return f"{project}-aurora-sg"
+
+
+def proxy_group(project: str) -> str:
+    return f"{project}-rds-proxy-sg"
+
+
+def _title(name: str) -> str:
+    return name.replace("-", " ").title()
+
+
+def application_title(definition: PlatformDefinition, project: Project) -> str:
+    """The application's name in descriptions: "Vocab Generator", or the spec's own wording
+    where it differs from the project name ("Haiku Generator" for haiku)."""
+    return definition.network.application_titles.get(project.name, _title(project.name))
+
+
+def group_label(definition: PlatformDefinition, project: Project) -> str:
+    """How descriptions name a project's group: "Lang Portal API" when the group guards the API
+    alone, else the application ("Vocab Generator", whose group holds UI and backend)."""
+    title = application_title(definition, project)
+    return f"{title} API" if all(s.routing == "api" for s in project.services) else title
+
+
+def derive_groups(definition: PlatformDefinition) -> list[Group]:
+    groups = [Group(ALB_GROUP, "ALB Security Group")]
+    groups += [Group(p.security_group, f"{group_label(definition, p)} Security Group") for p in definition.projects]
+    for project in definition.projects:
+        if project.database:
+            groups.append(Group(aurora_group(project.name), f"{_title(project.name)} Aurora Security Group"))
+            groups.append(Group(proxy_group(project.name), f"{_title(project.name)} RDS Proxy Security Group"))
+    groups.append(Group(ENDPOINT_GROUP, "VPC Endpoint Security Group"))
+    return groups
+
+
+def _application_rules(definition: PlatformDefinition, project: Project) -> list[Rule]:
+    group = project.security_group
+    rules = []
+    for service in project.services:
+        if service.on_load_balancer:
+            # A group shared by several services says which one the ALB reaches.
+            which = (f" for {project.frontend.title() if service.routing == 'site' else 'API'}"
+                     if len(project.services) > 1 else "")
+            rules.append(Rule(group, "ingress", service.port, f"Allow traffic from ALB{which}", peer_group=ALB_GROUP))
+        else:
+            rules.append(Rule(group, "ingress", service.port, "Allow internal traffic between frontend and backend",
+                              peer_group=group))
+    for caller in definition.callers_of(project.name):
+        # The definition refuses a call to a project without an api service.
+        rules.append(Rule(group, "ingress", project.api.port, f"Allow traffic from {group_label(definition, caller)}",
+                          peer_group=caller.security_group))
+    rules.append(Rule(group, "egress", None, "Allow all outbound", peer_cidr=ANYWHERE))
+    return rules
+
+
+def _database_rules(definition: PlatformDefinition, project: Project, vpc_cidr: str) -> list[Rule]:
+    aurora, proxy, app = aurora_group(project.name), proxy_group(project.name), project.security_group
+    port = definition.database.port
+    from_app = f"Allow traffic from {group_label(definition, project)}"
+    return [
+        Rule(aurora, "ingress", port, from_app, peer_group=app),
+        # The spec's summary: "Aurora (inbound from ECS and RDS Proxy)"; the proxy's own
+        # egress rule below is useless unless Aurora also admits it.
+        Rule(aurora, "ingress", port, f"Allow traffic from {_title(project.name)} RDS Proxy",
+             peer_group=proxy),
+        Rule(aurora, "egress", None, "Allow all outbound within VPC", peer_cidr=vpc_cidr),
+        Rule(proxy, "ingress", port, from_app, peer_group=app),
+        Rule(proxy, "egress", port, f"Allow traffic to {_title(project.name)} Aurora", peer_group=aurora),
+    ]
+
+
+def derive_rules(definition: PlatformDefinition) -> list[Rule]:
+    """Every rule of every group; raises DefinitionError if two derivations collide."""
+    vpc_cidr = str(definition.network.vpc_cidr)
+    for titled in definition.network.application_titles:
+        if titled not in [p.name for p in definition.projects]:
+            raise DefinitionError(f"network.application_titles names unknown project {titled!r}")
+    rules = [
+        Rule(ALB_GROUP, "ingress", HTTPS_PORT, "Allow HTTPS from internet", peer_cidr=ANYWHERE),
+        Rule(ALB_GROUP, "ingress", HTTP_PORT, "Allow HTTP for redirect", peer_cidr=ANYWHERE),
+        Rule(ALB_GROUP, "egress", None, "Allow all outbound within VPC", peer_cidr=vpc_cidr),
+    ]
+    for project in definition.projects:
+        rules += _application_rules(definition, project)
+        if project.database:
+            rules += _database_rules(definition, project, vpc_cidr)
+    rules += [Rule(ENDPOINT_GROUP, "ingress", HTTPS_PORT, f"Allow HTTPS from {group_label(definition, p)}",
+                   peer_group=p.security_group) for p in definition.projects]
+    rules.append(Rule(ENDPOINT_GROUP, "egress", None, "Allow all outbound within VPC", peer_cidr=vpc_cidr))
+    ids = [rule.logical_id(vpc_cidr) for rule in rules]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise DefinitionError(f"security group rules derived twice: {repeated}")
+    return rules
 
 
 class NetworkWorkspace(Workspace):
@@ -44,7 +145,7 @@ class NetworkWorkspace(Workspace):
 
         ServiceSubnetAcl(self, "database-acl", ServiceSubnetAclProps(
             name=self.name("database"), vpc_id=vpc.vpc_id, subnet_ids=tuple(vpc.database_subnet_ids),
-            port=POSTGRES_PORT, client_cidrs=tuple(tiers["private"]), tier_cidrs=tuple(tiers["database"])))
+            port=platform.database.port, client_cidrs=tuple(tiers["private"]), tier_cidrs=tuple(tiers["database"])))
 
         VpcFlowLog(self, "flow-log", VpcFlowLogProps(
             vpc_id=vpc.vpc_id, log_group_name=f"/vpc/{prefix}/flow-logs", role_name=self.name("vpc-flow-logs"),

@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from building_blocks.container_image_repository import (
     ContainerImageRepository,
     ContainerImageRepositoryProps,
-    grant_push,
+    RepositoryReference,
 )
 from building_blocks.container_service import (
     ContainerService,
@@ -26,12 +26,16 @@ from building_blocks.container_service import (
     execution_role_name,
     task_role_name,
 )
+from building_blocks.ecs_cluster import ClusterReference
 from building_blocks.iam import Statement
+from building_blocks.log_group import LogGroupReference
 from building_blocks.pipeline import BuildStep, ComponentPipeline, ComponentPipelineProps, EcsDeployTarget
-from building_blocks.static_site import MediaOrigin, StaticSite, StaticSiteProps, grant_publish
+from building_blocks.secure_bucket import BucketReference
+from building_blocks.static_site import MediaOrigin, SiteReference, StaticSite, StaticSiteProps
 from toolkit.definition import Platform, Project, Service
 from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace, output_key
+from workspaces.monitoring import COLLECTOR_OTLP_GRPC_PORT
 from workspaces.storage import CLOUDFRONT_LOG_PREFIX, S3_ACCESS_LOG_PREFIX, media_prefix
 
 # Secret variable -> (workspace, output) of its Secrets Manager ARN; DATABASE_URL is per project.
@@ -44,7 +48,7 @@ SECRET_SOURCES = {
 AI_POLICIES = {"bedrock": "bedrock_policy_arn", "image-generation": "bedrock_image_policy_arn",
                "polly": "polly_policy_arn"}
 GUARDED = ("bedrock", "image-generation")  # calls that go through the guardrail
-OTLP_ENDPOINT = "http://localhost:4317"    # the collector sidecar
+OTLP_ENDPOINT = f"http://localhost:{COLLECTOR_OTLP_GRPC_PORT}"  # the collector sidecar
 IMAGE_TAG_EXPORT = "IMAGE_TAG"             # the container builds export the tag they pushed
 
 
@@ -106,7 +110,33 @@ class ProjectWorkspace(Workspace):
         super().__init__(scope, spec, platform)
         self.project: Project = spec.project
 
-    def deploy_service(self, service: Service, repository_url: str, repository_arn: str) -> ContainerService:
+    # References to what other workspaces made, built from their outputs.
+
+    def cluster(self) -> ClusterReference:
+        return ClusterReference(name=self.read("cluster", "ecs_cluster_name"), arn=self.read("cluster", "ecs_cluster_arn"))
+
+    def container_logs(self) -> LogGroupReference:
+        return LogGroupReference(name=self.read("cluster", "ecs_log_group_name"),
+                                 arn=self.read("cluster", "ecs_log_group_arn"))
+
+    def image_repository(self, service: Service) -> RepositoryReference:
+        backend = f"{self.project.name}-backend"
+        return RepositoryReference(url=self.read(backend, "ecr_repository_url", service.name),
+                                   arn=self.read(backend, "ecr_repository_arn", service.name))
+
+    def media_bucket(self) -> BucketReference:
+        return BucketReference(name=self.read("storage", "media_bucket_name"), arn=self.read("storage", "media_bucket_arn"),
+                               kms_key_arn=self.read("storage", "kms_key_arn_data"), region=self.platform.region)
+
+    def site(self) -> SiteReference:
+        frontend = f"{self.project.name}-frontend"
+        return SiteReference(
+            bucket_name=self.read(frontend, "site_bucket_name"), bucket_arn=self.read(frontend, "site_bucket_arn"),
+            key_arn=self.read(frontend, "site_kms_key_arn"),
+            distribution_id=self.read(frontend, "cloudfront_distribution_id"),
+            distribution_arn=self.read(frontend, "cloudfront_distribution_arn"))
+
+    def deploy_service(self, service: Service, repository: RepositoryReference) -> ContainerService:
         """One ContainerService for any container of the spec, from its definition entry."""
         platform, project = self.platform, self.project
         containers = platform.containers
@@ -122,15 +152,14 @@ class ProjectWorkspace(Workspace):
                             containers.scale_out_cooldown_seconds),
             deployment=RollingDeployment(containers.maximum_percent, containers.minimum_healthy_percent,
                                          containers.health_check_grace_seconds),
-            image_repository_url=repository_url, image_repository_arn=repository_arn,
+            image_repository=repository,
             image_tag_parameter_name=image_tag_parameter_name(platform, service),
-            cluster_arn=self.read("cluster", "ecs_cluster_arn"), cluster_name=self.read("cluster", "ecs_cluster_name"),
+            cluster=self.cluster(),
             subnet_ids=self.read_list("network", "private_subnet_ids"),
             security_group_ids=[self.read("network", "security_group_id", project.security_group)],
             namespace_id=self.read("cluster", "service_discovery_namespace_id"),
             dns_ttl_seconds=containers.service_discovery_ttl_seconds,
-            log_group_name=self.read("cluster", "ecs_log_group_name"),
-            log_group_arn=self.read("cluster", "ecs_log_group_arn"),
+            log_group=self.container_logs(),
             log_stream_prefix=containers.log_stream_prefix, region=platform.region,
             collector_image=containers.otel_collector_image,
             collector_config_parameter_arn=self.read("monitoring", "otel_config_parameter_arn"),
@@ -175,6 +204,10 @@ class ProjectWorkspace(Workspace):
                             "MEDIA_PREFIX": media_prefix(project)}
         if "DATABASE_URL" in service.secrets:
             environment["DB_IAM_AUTH"] = "true"  # the URL has no password: sign in with an IAM token
+        if service.routing == "api" and project.launches:
+            # The study activities the seed lists open at these addresses (local mode: the seed's local ones).
+            environment["STUDY_ACTIVITY_URLS"] = json.dumps(
+                {name: f"https://{platform.host(platform.project(name).subdomain)}" for name in project.launches})
         namespace = self.read("cluster", "service_discovery_namespace_name")
         for callee in callees(platform, project, service):
             environment[f"{env_name(callee.name)}_URL"] = f"http://{callee.name}.{namespace}:{callee.port}"
@@ -185,27 +218,14 @@ class ProjectWorkspace(Workspace):
         statements = [
             # The collector writes the apps' OTLP metrics as EMF into the containers' log group
             # (the monitoring workspace's collector config).
-            Statement(sid="CollectorMetrics",
-                      actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                      resources=[f"{self.read('cluster', 'ecs_log_group_arn')}:*"]),
+            self.container_logs().grant_write("CollectorMetrics", "logs:DescribeLogStreams"),
         ]
         if any(name in GUARDED for name in service.aws_services):
             statements.append(Statement(
                 sid="GuardrailMetric", actions=["cloudwatch:PutMetricData"], resources=["*"],
                 conditions={"StringEquals": {"cloudwatch:namespace": self.platform.monitoring.guardrail_metric_namespace}}))
         if "s3-media" in service.aws_services:
-            media_arn = self.read("storage", "media_bucket_arn")
-            prefix = media_prefix(self.project)
-            statements += [
-                Statement(sid="MediaObjects", actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                          resources=[f"{media_arn}/{prefix}*"]),
-                # Listing under the prefix lets HeadObject answer 404 instead of 403.
-                Statement(sid="MediaList", actions=["s3:ListBucket"], resources=[media_arn],
-                          conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}}),
-                Statement(sid="MediaKey", actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                          resources=[self.read("storage", "kms_key_arn_data")],
-                          conditions={"StringEquals": {"kms:ViaService": f"s3.{self.platform.region}.amazonaws.com"}}),
-            ]
+            statements += self.media_bucket().grant_read_write(media_prefix(self.project), sid="Media")
         if "DATABASE_URL" in service.secrets:
             statements.append(Statement(sid="DatabaseSignIn", actions=["rds-db:connect"],
                                         resources=[self.read("database", "db_iam_connect_arn", self.project.name)]))
@@ -223,14 +243,13 @@ class BackendWorkspace(ProjectWorkspace):
                 name=image_repository_name(platform, service),
                 kms_key_arn=self.read("storage", "kms_key_arn_artifacts"),
                 keep_images=platform.containers.ecr_keep_images))
-            repositories[service.name] = repository
+            repositories[service.name] = repository.reference
             self.publish(output_key("ecr_repository_url", service.name), repository.url,
                          f"ECR repository of the {service.name} image")
             self.publish(output_key("ecr_repository_arn", service.name), repository.arn,
                          f"ECR repository ARN of the {service.name} image")
         for service in self.project.services_of("backend"):
-            repository = repositories[service.name]
-            self.deploy_service(service, repository.url, repository.arn)
+            self.deploy_service(service, repositories[service.name])
 
 
 class FrontendWorkspace(ProjectWorkspace):
@@ -240,10 +259,8 @@ class FrontendWorkspace(ProjectWorkspace):
         super().__init__(scope, spec, platform)
         if self.project.frontend == "static":
             self._static_site()
-        backend = f"{self.project.name}-backend"
         for service in self.project.services_of("frontend"):
-            self.deploy_service(service, self.read(backend, "ecr_repository_url", service.name),
-                                self.read(backend, "ecr_repository_arn", service.name))
+            self.deploy_service(service, self.image_repository(service))
 
     def _static_site(self) -> None:
         platform, project = self.platform, self.project
@@ -338,22 +355,19 @@ class PipelineWorkspace(ProjectWorkspace):
                 integration_test=BuildStep(buildspec=buildspec(project, component, "smoke"), timeout_minutes=10,
                                            environment={"SMOKE_URL": smoke_url}))
         service = services[0]
-        backend = f"{project.name}-backend"
-        repository_url = self.read(backend, "ecr_repository_url", service.name)
-        repository_arn = self.read(backend, "ecr_repository_arn", service.name)
+        repository = self.image_repository(service)
         family = task_family(platform, service)
         tag_parameter = image_tag_parameter_name(platform, service)
         return ComponentPipelineProps(
             **common,
             build=BuildStep(
                 buildspec=buildspec(project, component), privileged=True,  # docker build
-                environment={"ECR_REPOSITORY_URL": repository_url, "CONTAINER_NAME": service.container},
-                statements=grant_push(repository_arn)),
+                environment={"ECR_REPOSITORY_URL": repository.url, "CONTAINER_NAME": service.container},
+                statements=repository.grant_push()),
             build_exports=[IMAGE_TAG_EXPORT],
             ecs_deploys=[EcsDeployTarget(
                 action_name=f"Deploy-{service.name}",
-                cluster_name=self.read("cluster", "ecs_cluster_name"),
-                cluster_arn=self.read("cluster", "ecs_cluster_arn"),
+                cluster=self.cluster(),
                 service_name=self.read(f"{project.name}-{component}", "ecs_service_name", service.name),
                 task_family=family,
                 role_arns=[f"arn:aws:iam::{self.account}:role/{execution_role_name(family)}",
@@ -368,7 +382,6 @@ class PipelineWorkspace(ProjectWorkspace):
 
     def _site_deploy(self, component: str) -> BuildStep:
         platform, project = self.platform, self.project
-        frontend = f"{project.name}-{component}"
         auth = platform.auth
         host = f"https://{platform.host(project.subdomain)}"
         # config.json beside index.html: one build serves every environment (src/config.ts).
@@ -382,10 +395,9 @@ class PipelineWorkspace(ProjectWorkspace):
                 "scopes": list(auth.oauth_scopes),
             },
         }
+        site = self.site()
         return BuildStep(
             buildspec=buildspec(project, component, "deploy"), timeout_minutes=15,
-            environment={"SITE_BUCKET": self.read(frontend, "site_bucket_name"),
-                         "DISTRIBUTION_ID": self.read(frontend, "cloudfront_distribution_id"),
+            environment={"SITE_BUCKET": site.bucket_name, "DISTRIBUTION_ID": site.distribution_id,
                          "SITE_CONFIG": json.dumps(site_config)},
-            statements=grant_publish(self.read(frontend, "site_bucket_arn"), self.read(frontend, "site_kms_key_arn"),
-                                     self.read(frontend, "cloudfront_distribution_arn")))
+            statements=site.grant_publish())

@@ -1,16 +1,20 @@
-"""Every workspace, in deploy order, and the workspaces whose outputs it reads.
+"""Every workspace of the platform, and the order they deploy in.
 
-This module is plain data (no provider bindings are imported), so commands that only need
-the order (validate, plan, e2e) stay fast. `Workspace.read` refuses a read that is not
-declared here, and the synth tests check each declared read names a real output.
+What a workspace reads is said once, by the workspace itself: each `Workspace.read()` is
+recorded while it is built, and main.py turns the records into `reads`, the deploy order and
+the cdktf stack dependencies (refusing a read of an unknown workspace or output, and cycles).
+The synthesized manifest keeps them, so commands that only need the order read it from the
+synth result (`SynthResult.workspaces`) without building anything again. This module is plain
+data (no provider bindings are imported).
 """
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from toolkit.definition import Platform, Project, Service
+from toolkit.definition import Platform, Project
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -22,7 +26,7 @@ if TYPE_CHECKING:
 class WorkspaceSpec:
     name: str
     factory: str                 # "module:Class"; the class takes (scope, spec, platform[, project])
-    reads: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()  # the workspaces whose outputs it read when built (`with_reads`)
     project: Project | None = None
     remote_state: bool = True    # False only for bootstrap, which creates the state bucket
 
@@ -32,64 +36,34 @@ class WorkspaceSpec:
         return workspace_class(scope, self, platform)
 
 
-def _service_reads(services: list[Service]) -> list[str]:
-    """What a workspace running these container services reads (workspaces/project.py)."""
-    if not services:
-        return []
-    reads = ["network", "cluster", "monitoring", "auth"]   # auth: every app verifies Cognito tokens
-    if any(s.secrets or "s3-media" in s.aws_services for s in services):
-        reads.append("storage")              # the key of the secrets; the media bucket
-    if any(s.on_load_balancer for s in services):
-        reads.append("edge")
-    if any(set(s.aws_services) - {"s3-media"} for s in services):   # Bedrock, Polly policies
-        reads.append("ai")
-    if any("DATABASE_URL" in s.secrets for s in services):
-        reads.append("database")
-    return reads
-
-
-def project_reads(platform: Platform, project: Project, component: str) -> tuple[str, ...]:
-    """What a project workspace reads follows from its manifest."""
-    if component == "pipeline":
-        reads = ["storage"]                  # artifact bucket and keys
-        if any(project.services_of(c) for c in project.components):
-            reads += ["cluster", f"{project.name}-backend"]
-        if project.frontend == "static":
-            reads.append("auth")             # the SPA's Cognito client id in its config.json
-        if project.frontend == "static" or project.services_of("frontend"):
-            reads.append(f"{project.name}-frontend")
-        return tuple(dict.fromkeys(reads))
-    services = project.services_of(component)
-    if component == "backend":
-        reads = ["storage"] + _service_reads(services)   # storage: the image repositories' key
-    else:
-        reads = ["storage", "edge"] if project.frontend == "static" else []
-        reads += _service_reads(services)
-        if services:
-            reads.append(f"{project.name}-backend")      # the UI images' repositories
-    return tuple(dict.fromkeys(reads))
-
-
 def workspace_specs(platform: Platform) -> list[WorkspaceSpec]:
+    """Every workspace, without its reads (those come from building it: `with_reads`)."""
     shared = [
         WorkspaceSpec("bootstrap", "workspaces.bootstrap:BootstrapWorkspace", remote_state=False),
         WorkspaceSpec("storage", "workspaces.storage:StorageWorkspace"),
-        WorkspaceSpec("network", "workspaces.network:NetworkWorkspace", ("storage",)),
-        WorkspaceSpec("edge", "workspaces.edge:EdgeWorkspace", ("network", "storage")),
-        WorkspaceSpec("auth", "workspaces.auth:AuthWorkspace", ("edge", "storage")),
-        WorkspaceSpec("database", "workspaces.database:DatabaseWorkspace", ("network", "storage")),
-        WorkspaceSpec("cluster", "workspaces.cluster:ClusterWorkspace", ("network", "storage")),
+        WorkspaceSpec("network", "workspaces.network:NetworkWorkspace"),
+        WorkspaceSpec("edge", "workspaces.edge:EdgeWorkspace"),
+        WorkspaceSpec("auth", "workspaces.auth:AuthWorkspace"),
+        WorkspaceSpec("database", "workspaces.database:DatabaseWorkspace"),
+        WorkspaceSpec("cluster", "workspaces.cluster:ClusterWorkspace"),
         WorkspaceSpec("ai", "workspaces.ai:AiWorkspace"),
-        WorkspaceSpec("monitoring", "workspaces.monitoring:MonitoringWorkspace",
-                      ("storage", "edge", "auth", "database", "cluster")),
+        WorkspaceSpec("monitoring", "workspaces.monitoring:MonitoringWorkspace"),
     ]
     per_project = [
         WorkspaceSpec(f"{project.name}-{component}", f"workspaces.project:{component.title()}Workspace",
-                      project_reads(platform, project, component), project=project)
+                      project=project)
         for project in platform.projects
         for component in ("backend", "frontend", "pipeline")
     ]
     return shared + per_project
+
+
+def with_reads(specs: list[WorkspaceSpec], reads: Mapping[str, Sequence[str]]) -> list[WorkspaceSpec]:
+    """The specs with what each workspace read when it was built (in the order of `specs`),
+    in deploy order."""
+    position = {spec.name: index for index, spec in enumerate(specs)}
+    return deploy_order([replace(spec, reads=tuple(sorted(reads.get(spec.name, ()), key=lambda n: position.get(n, -1))))
+                         for spec in specs])
 
 
 def deploy_order(specs: list[WorkspaceSpec]) -> list[WorkspaceSpec]:

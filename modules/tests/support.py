@@ -72,23 +72,43 @@ class LocalServer:
 
 
 class JwksServer(LocalServer):
-    """Serves {"keys": [...]} at /jwks.json on a free 127.0.0.1 port; counts fetches; keys can change."""
+    """Serves {"keys": [...]} at /jwks.json on a free 127.0.0.1 port; counts fetches; keys can change.
+    `hold()` makes the answers wait (`fetch_arrived` is set when one does) until `release()`."""
 
     def __init__(self, keys: list[SigningKey]) -> None:
         self.keys = keys
         self.fetches = 0
+        self.fetch_arrived = threading.Event()
+        self._open = threading.Event()
+        self._open.set()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.fetches += 1
-                send_json(self, 200, {"keys": [key.jwk for key in server.keys]})
+                server.fetch_arrived.set()
+                server._open.wait(10)
+                try:
+                    send_json(self, 200, {"keys": [key.jwk for key in server.keys]})
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (what the timeout tests make it do)
 
             def log_message(self, *args: object) -> None:
                 pass
 
         super().__init__(Handler)
         self.url = f"{self.origin}/jwks.json"
+
+    def hold(self) -> None:
+        self.fetch_arrived.clear()
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+        super().__exit__(*exc)
 
 
 USAGE = {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15}

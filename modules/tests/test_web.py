@@ -1,10 +1,12 @@
-"""Request ids and JSON logs, the body size limit, health responses and the JSON error handlers."""
+"""Request ids and JSON logs, the body size limit, health responses and the JSON error handlers, in the app
+every API starts from (modules.webapp)."""
 from __future__ import annotations
 
 import asyncio
 import io
 import json
 import logging
+import sys
 import time
 
 import pytest
@@ -13,17 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from modules.aws import AwsFeatureDisabled, AwsThrottled, AwsUnavailable, GuardrailBlocked
-from modules.errors import install_error_handlers
 from modules.health import database_check, health_response
-from modules.json_logging import RequestIdMiddleware, configure_logging
-from modules.limits import BodySizeLimitMiddleware
+from modules.settings import AppSettings
+from modules.webapp import create_web_app
 
 
 def build_app() -> FastAPI:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=1024)
-    app.add_middleware(RequestIdMiddleware)
+    app = create_web_app(AppSettings(local_mode=True, max_request_bytes=1024, service_name="test-service"),
+                         title="test", version="1")
 
     @app.get("/log")
     def log() -> dict:
@@ -51,16 +50,12 @@ def client():
 
 
 @pytest.fixture
-def json_logs():
-    """configure_logging as the apps call it, for one test; yields a reader of the JSON lines."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    configure_logging("INFO", "test-service")
+def json_logs(client):
+    """The JSON lines the app (configured by create_web_app) logs during one test, as a reader."""
     output = io.StringIO()
-    root.handlers[0].setStream(output)
+    logging.getLogger().handlers[0].setStream(output)
     yield lambda: [json.loads(line) for line in output.getvalue().splitlines()]
-    root.handlers[:], level = saved
-    root.setLevel(level)
+    logging.getLogger().handlers[0].setStream(sys.stdout)
 
 
 def test_request_id_is_generated_returned_and_logged(client, json_logs):

@@ -10,20 +10,21 @@ import psycopg
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.types import Scope
 
-from modules.auth import Authenticator, credentials
+from modules.auth import credentials
 from modules.aws import AwsClients
-from modules.errors import database_unavailable, install_error_handlers
-from modules.json_logging import RequestIdMiddleware, configure_logging
-from modules.limits import BodySizeLimitMiddleware
+from modules.errors import database_unavailable
 from modules.response_cache import (Invalidation, LocalInvalidation, PostgresInvalidation, ResponseCache,
                                     ResponseCacheMiddleware)
 from modules.runtime import startup_objects_frozen
 from modules.settings import load_settings
+from modules.webapp import create_web_app
 from projects.lang_portal.backend.db import AsyncConnections, connect_async, create_db_engine
-from projects.lang_portal.backend.routers import (assist, dashboard, groups, health, resets, study_activities,
-                                                  study_sessions, words)
-from projects.lang_portal.backend.seed import prepare_database
+from projects.lang_portal.backend.routers import (assist, capabilities, dashboard, groups, health, resets,
+                                                  study_activities, study_sessions, words)
+from projects.lang_portal.backend.seed import activity_urls, prepare_database
 from projects.lang_portal.backend.settings import LangPortalSettings
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ UNCACHED_PATHS = frozenset({"/api/health"})  # must ask the database every time
 def create_app(settings: LangPortalSettings | None = None, engine: Engine | None = None,
                aws_clients: AwsClients | None = None) -> FastAPI:
     settings = settings or load_settings(LangPortalSettings)
-    configure_logging(settings.log_level, settings.service_name)
     engine = engine or create_db_engine(settings)
+    urls = activity_urls(settings.study_activity_urls)  # a missing address stops the start here, clearly
     cache = ResponseCache(settings.response_cache_bytes)
     postgres = engine.dialect.name == "postgresql"
     invalidation: Invalidation = (
@@ -47,11 +48,14 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_startup:
-            await run_in_threadpool(prepare_database, engine)
+            await run_in_threadpool(prepare_database, engine, urls)
         if caching:
             await invalidation.start()
         logger.info("lang portal API ready", extra={"database": engine.url.render_as_string(hide_password=True),
                                                      "local_mode": settings.local_mode, "response_cache": caching})
+        for feature, state in capabilities.feature_report(app.state.aws_clients).items():
+            if state != "available":  # learners are told only that it is unavailable; the why is here
+                logger.warning("feature unavailable", extra={"feature": feature, "state": state})
         with startup_objects_frozen():
             yield
         await invalidation.stop()
@@ -59,11 +63,12 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
             await async_connections.close()
         engine.dispose()
 
-    app = FastAPI(title="Lang Portal API", version="1.0.0", lifespan=lifespan,
-                  description="Vocabulary inventory, learning record store and study activity launchpad.")
-    app.state.settings = settings
+    cache_middleware = [Middleware(ResponseCacheMiddleware, cache=cache, invalidation=invalidation,
+                                   owner_of=_known_caller, cacheable=_cacheable)] if caching else []
+    app = create_web_app(settings, title="Lang Portal API", version="1.0.0", lifespan=lifespan,
+                         description="Vocabulary inventory, learning record store and study activity launchpad.",
+                         api_key=settings.api_key, middleware=cache_middleware)
     app.state.engine = engine
-    app.state.authenticator = Authenticator.from_settings(settings, settings.api_key)
     app.state.aws_clients = aws_clients or AwsClients(settings)
     app.state.response_cache = cache
     # Writes record their changes here even with the cache off, so tasks that cache stay exact.
@@ -71,21 +76,15 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     app.state.async_connections = async_connections
     app.state.review_batches = (study_sessions.review_batches(async_connections, settings.db_pool_size)
                                 if async_connections is not None else None)
-    for router in (health.router, dashboard.router, study_activities.router, words.router, groups.router,
-                   study_sessions.router, resets.router, assist.router):
+    for router in (health.router, capabilities.router, dashboard.router, study_activities.router, words.router,
+                   groups.router, study_sessions.router, resets.router, assist.router):
         app.include_router(router)
-    install_error_handlers(app)
     app.add_exception_handler(psycopg.OperationalError, database_unavailable)  # from AsyncConnections
-    if caching:
-        app.add_middleware(ResponseCacheMiddleware, cache=cache, invalidation=invalidation,
-                           owner_of=partial(_known_caller, app), cacheable=_cacheable)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
-    app.add_middleware(RequestIdMiddleware)
     return app
 
 
-def _known_caller(app: FastAPI, scope) -> str | None:
-    principal = app.state.authenticator.known_principal(*credentials(scope))
+def _known_caller(scope: Scope) -> str | None:
+    principal = scope["app"].state.authenticator.known_principal(*credentials(scope))
     return principal.sub if principal else None
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from uvicorn.config import STARTUP_FAILURE
+
 from modules.settings import SettingsError
 from projects.lang_portal.backend.app import create_app
 
@@ -10,4 +12,5 @@ try:
     app = create_app()
 except SettingsError as error:
     print(f"lang portal API cannot start: {error}", file=sys.stderr)
-    raise SystemExit(2) from None
+    # uvicorn's code for a startup failure: its supervisor then stops instead of restarting the worker forever.
+    raise SystemExit(STARTUP_FAILURE) from None

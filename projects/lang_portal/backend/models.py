@@ -38,8 +38,10 @@ class Word(SQLModel, table=True):
     __tablename__ = "words"
     id: int | None = Field(default=None, primary_key=True)
     japanese: str = Field(max_length=100)
+    kana: str = Field(max_length=200)  # the reading, for furigana (modules/japanese.py fills in a missing one)
     romaji: str = Field(max_length=200)
     english: str = Field(max_length=200)
+    english_sort: str = Field(max_length=200)  # vocabulary.english_sort_key(english)
     parts: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     owner_sub: str | None = Field(default=None, max_length=128)
 

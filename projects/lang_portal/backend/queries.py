@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Literal
 
+import jaconv
 from fastapi import HTTPException, Query
 from sqlalchemy import ColumnElement, Result, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -53,6 +54,24 @@ def own_session(session: Session, session_id: int, sub: str) -> StudySession:
 
 
 WordSort = Literal["japanese", "romaji", "english", "correct_count", "wrong_count"]
+_WORD_COLUMNS = (Word.id, Word.japanese, Word.kana, Word.romaji, Word.english)
+# The English column sorts by its key: "(my) father" under "father" (vocabulary.english_sort_key).
+_WORD_SORT_COLUMNS = {"japanese": Word.japanese, "romaji": Word.romaji, "english": Word.english_sort}
+_SEARCHED = (Word.japanese, Word.kana, Word.romaji, Word.english)
+
+WordSearch = Query(None, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$",
+                   description="Only words whose Japanese, kana, romaji or English contain this (any case; "
+                               "kana in either hiragana or katakana)")
+
+
+def matching_words(text: str | None) -> tuple[ColumnElement[bool], ...]:
+    """The condition for a search (none for an empty one): a substring of any of the four fields."""
+    text = (text or "").strip()
+    if not text:
+        return ()
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    variants = {escaped, jaconv.kata2hira(escaped), jaconv.hira2kata(escaped)}
+    return (or_(*(column.ilike(f"%{variant}%", escape="\\") for column in _SEARCHED for variant in variants)),)
 
 
 def _review_counts(word_id: ColumnElement, reviews: tuple[ColumnElement[bool], ...]):
@@ -67,8 +86,7 @@ def _review_counts(word_id: ColumnElement, reviews: tuple[ColumnElement[bool], .
 
 def word_row(word_id: int, reviews: tuple[ColumnElement[bool], ...]) -> Select:
     """One word with its review counts."""
-    return select(Word.id, Word.japanese, Word.romaji, Word.english, *_review_counts(Word.id, reviews)).where(
-        Word.id == word_id)
+    return select(*_WORD_COLUMNS, *_review_counts(Word.id, reviews)).where(Word.id == word_id)
 
 
 def word_page(session: Session, conditions: tuple[ColumnElement[bool], ...],
@@ -78,29 +96,33 @@ def word_page(session: Session, conditions: tuple[ColumnElement[bool], ...],
     and only its 100 words are counted; sorted by a count, every matching word has to be counted."""
     total = _count(session, select(Word.id).where(*conditions))
     offset = (page - 1) * PAGE_SIZE
-    if sort_by in ("japanese", "romaji", "english"):
-        chosen = (select(Word.id, Word.japanese, Word.romaji, Word.english).where(*conditions)
-                  .order_by(*_ordering(getattr(Word, sort_by), Word.id, order)).limit(PAGE_SIZE).offset(offset)
+    if sort_by in _WORD_SORT_COLUMNS:
+        sort_column = _WORD_SORT_COLUMNS[sort_by]
+        chosen = (select(*_WORD_COLUMNS, sort_column.label("sort_key")).where(*conditions)
+                  .order_by(*_ordering(sort_column, Word.id, order)).limit(PAGE_SIZE).offset(offset)
                   .subquery())
-        statement = (select(chosen, *_review_counts(chosen.c.id, reviews))
-                     .order_by(*_ordering(chosen.c[sort_by], chosen.c.id, order)))
+        statement = (select(*(chosen.c[column.key] for column in _WORD_COLUMNS), *_review_counts(chosen.c.id, reviews))
+                     .order_by(*_ordering(chosen.c.sort_key, chosen.c.id, order)))
     else:
         counts = dict(zip(("correct_count", "wrong_count"), _review_counts(Word.id, reviews)))
-        statement = (select(Word.id, Word.japanese, Word.romaji, Word.english, *counts.values()).where(*conditions)
+        statement = (select(*_WORD_COLUMNS, *counts.values()).where(*conditions)
                      .order_by(*_ordering(counts[sort_by], Word.id, order)).limit(PAGE_SIZE).offset(offset))
     return _dicts(session.execute(statement)), _pagination(page, total)
 
 
 def session_items(*conditions: ColumnElement[bool]) -> tuple[Select, dict]:
-    """Study session rows (activity and group names, review count, last review as end time)."""
+    """Study session rows (activity and group names, review and correct counts, last review as end time)."""
     review_count = (select(func.count(WordReviewItem.id))
                     .where(WordReviewItem.study_session_id == StudySession.id).scalar_subquery()
                     .label("review_items_count"))
+    correct_count = (select(func.count(WordReviewItem.id))
+                     .where(WordReviewItem.study_session_id == StudySession.id, WordReviewItem.correct)
+                     .scalar_subquery().label("correct_count"))
     last_review = (select(func.max(WordReviewItem.created_at))
                    .where(WordReviewItem.study_session_id == StudySession.id).scalar_subquery())
     end_time = func.coalesce(last_review, StudySession.created_at).label("end_time")
     statement = (select(StudySession.id, StudyActivity.name.label("activity_name"), Group.name.label("group_name"),
-                        StudySession.created_at.label("start_time"), end_time, review_count,
+                        StudySession.created_at.label("start_time"), end_time, review_count, correct_count,
                         StudySession.group_id, StudySession.study_activity_id)
                  .join(StudyActivity, StudyActivity.id == StudySession.study_activity_id)
                  .join(Group, Group.id == StudySession.group_id)

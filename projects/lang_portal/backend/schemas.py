@@ -31,6 +31,7 @@ class Success(BaseModel):
 class WordItem(BaseModel):
     id: int
     japanese: str
+    kana: str = Field(description="The reading in kana, for furigana over the kanji")
     romaji: str
     english: str
     correct_count: int
@@ -50,6 +51,7 @@ class GroupRef(BaseModel):
 class WordDetail(BaseModel):
     id: int
     japanese: str
+    kana: str
     romaji: str
     english: str
     stats: WordStats
@@ -59,6 +61,7 @@ class WordDetail(BaseModel):
 class RawWord(BaseModel):
     id: int
     japanese: str
+    kana: str
     romaji: str
     english: str
     parts: dict[str, Any]
@@ -111,6 +114,7 @@ class StudySessionItem(BaseModel):
     start_time: datetime
     end_time: datetime
     review_items_count: int
+    correct_count: int = Field(description="How many of the reviews were correct")
 
 
 class StudySessionDetail(StudySessionItem):
@@ -135,6 +139,7 @@ class LastStudySession(BaseModel):
     group_id: int
     group_name: str
     study_activity_id: int
+    activity_name: str
     created_at: datetime
 
 
@@ -144,7 +149,8 @@ class StudyProgress(BaseModel):
 
 
 class QuickStats(BaseModel):
-    success_rate: float = Field(description="Percent of the caller's reviews that were correct, 0-100")
+    success_rate: float | None = Field(description="Percent of the caller's reviews that were correct, 0-100; "
+                                                   "null before the first review")
     total_study_sessions: int
     total_active_groups: int
     study_streak_days: int
@@ -162,11 +168,20 @@ def _printable(value: str) -> str:
 
 
 PrintableText = Annotated[str, AfterValidator(_printable)]
+_KANA_TEXT = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff\s]+$")  # hiragana, katakana, ー, spaces
+
+
+def _kana_only(value: str | None) -> str | None:
+    if value is not None and not _KANA_TEXT.match(value):
+        raise ValueError("must be written in hiragana or katakana")
+    return value
 
 
 class ImportWord(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
     japanese: PrintableText = Field(min_length=1, max_length=100)
+    kana: Annotated[str | None, AfterValidator(_kana_only)] = Field(
+        None, min_length=1, max_length=200, description="The reading; worked out from japanese and romaji when absent")
     romaji: PrintableText = Field(min_length=1, max_length=200)
     english: PrintableText = Field(min_length=1, max_length=200)
     parts: dict[str, Any] = Field(default_factory=dict)
@@ -213,3 +228,13 @@ class ExampleSentence(BaseModel):
     japanese: str
     romaji: str
     english: str
+
+
+class FeatureFlags(BaseModel):
+    word_audio: bool = Field(description="Pronunciation audio of a word (Polly)")
+    word_picture: bool = Field(description="A picture of a word (Bedrock image model)")
+    example_sentence: bool = Field(description="An example sentence with a word (Bedrock, behind the guardrail)")
+
+
+class Capabilities(BaseModel):
+    features: FeatureFlags

@@ -26,13 +26,33 @@ SEED_DIR = Path(__file__).parent / "seed_data"
 logger = logging.getLogger(__name__)
 
 
-def load_seed(engine: Engine, seed_dir: Path = SEED_DIR) -> None:
+def _seed_activities(seed_dir: Path) -> list[dict]:
+    return json.loads((seed_dir / "study_activities.json").read_text(encoding="utf-8"))
+
+
+def activity_urls(configured: dict[str, str] | None, seed_dir: Path = SEED_DIR) -> dict[str, str]:
+    """The address of each seeded study activity (by name): its project's entry in STUDY_ACTIVITY_URLS, or
+    without that setting the seed's local address. A configured set that misses a project stops the start."""
+    activities = _seed_activities(seed_dir)
+    if configured is None:
+        return {activity["name"]: activity["local_url"] for activity in activities}
+    missing = [activity["project"] for activity in activities if activity["project"] not in configured]
+    if missing:
+        raise SettingsError(f"STUDY_ACTIVITY_URLS has no address for {', '.join(missing)} "
+                            f"(it names {', '.join(configured) or 'nothing'})")
+    return {activity["name"]: configured[activity["project"]] for activity in activities}
+
+
+def load_seed(engine: Engine, urls: dict[str, str] | None = None, seed_dir: Path = SEED_DIR) -> None:
+    """`urls`: each activity's address by name (`activity_urls`); the local ones when None."""
     groups = [GroupImport.model_validate_json(path.read_text(encoding="utf-8"))
               for path in sorted((seed_dir / "groups").glob("*.json"))]
-    activities = json.loads((seed_dir / "study_activities.json").read_text(encoding="utf-8"))
+    urls = urls or activity_urls(None, seed_dir)
+    activities = [{"name": activity["name"], "url": urls[activity["name"]], "thumbnail_url": activity["thumbnail_url"],
+                   "description": activity["description"]} for activity in _seed_activities(seed_dir)]
     with Session(engine) as session, session.begin():
         for group in groups:
-            add_group(session, group, owner_sub=None, update_parts=True)
+            add_group(session, group, owner_sub=None, refresh_own=True)
         existing = {a.name: a for a in session.execute(select(StudyActivity)).scalars()}
         for activity in activities:
             row = existing.get(activity["name"])
@@ -46,22 +66,23 @@ def load_seed(engine: Engine, seed_dir: Path = SEED_DIR) -> None:
     logger.info("seed loaded", extra={"groups": len(groups), "study_activities": len(activities)})
 
 
-def prepare_database(engine: Engine) -> None:
+def prepare_database(engine: Engine, urls: dict[str, str] | None = None) -> None:
     """Migrate to head and load the seed, holding the lock so concurrent starters take turns."""
     with exclusive(engine):
         upgrade(engine)
-        load_seed(engine)
+        load_seed(engine, urls)
 
 
 def main() -> None:
     try:
         settings = load_settings(LangPortalSettings)
+        urls = activity_urls(settings.study_activity_urls)
     except SettingsError as error:
         raise SystemExit(str(error)) from None
     configure_logging(settings.log_level, settings.service_name)
     engine = create_db_engine(settings)
     try:
-        prepare_database(engine)
+        prepare_database(engine, urls)
     finally:
         engine.dispose()
 

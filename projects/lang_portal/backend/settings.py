@@ -22,9 +22,11 @@ class LangPortalSettings(AppSettings):
     # The key service callers (Vocab Generator, Writing Practice) send in X-Api-Key.
     lang_portal_api_key: SecretStr | None = None
     migrate_on_startup: bool = True
-    max_request_bytes: int = Field(1_048_576, ge=1024)  # bounds the import endpoint's body
     # Per worker: bodies of cached read answers (modules/response_cache.py); 0 turns the cache off.
     response_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)
+    # Where each study activity's app lives, by project ({"writing-practice": "https://writing.app-dw.net"});
+    # the deployment sets it from platform.toml. Unset: the seed's local addresses (apps on this machine).
+    study_activity_urls: dict[str, str] | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -33,6 +35,14 @@ class LangPortalSettings(AppSettings):
             if value.startswith(prefix):
                 return driver + value[len(prefix):]
         raise ValueError("must be a sqlite:/// or postgresql:// URL")
+
+    @field_validator("study_activity_urls")
+    @classmethod
+    def _web_addresses(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for project, url in (value or {}).items():
+            if not url.startswith(("https://", "http://")):
+                raise ValueError(f"{project}: {url!r} is not an http(s):// address")
+        return value
 
     @field_validator("lang_portal_api_key")
     @classmethod

@@ -5,11 +5,13 @@ english), so sending the same group again changes nothing and creates no duplica
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from modules.japanese import kana_for
 from projects.lang_portal.backend.models import Group, Word, WordGroup
 from projects.lang_portal.backend.queries import owned_by, visible_to
 from projects.lang_portal.backend.schemas import GroupImport
@@ -23,9 +25,10 @@ class ImportResult:
     word_count: int
 
 
-def add_group(session: Session, payload: GroupImport, owner_sub: str | None, *, update_parts: bool = False
+def add_group(session: Session, payload: GroupImport, owner_sub: str | None, *, refresh_own: bool = False
               ) -> ImportResult:
-    """Find or create the group and its words and link them; the caller commits (one transaction)."""
+    """Find or create the group and its words and link them; the caller commits (one transaction).
+    `refresh_own`: the owner's existing words take the parts and reading sent (the seed's corrections)."""
     group = session.execute(select(Group).where(Group.name == payload.group_name,
                                                 owned_by(Group.owner_sub, owner_sub))).scalar_one_or_none()
     created = group is None
@@ -40,11 +43,15 @@ def add_group(session: Session, payload: GroupImport, owner_sub: str | None, *, 
         word = words.get(identity)
         if word is None:
             word = Word(japanese=incoming.japanese, romaji=incoming.romaji, english=incoming.english,
-                        parts=incoming.parts, owner_sub=owner_sub)
+                        kana=incoming.kana or reading_of(incoming.japanese, incoming.romaji),
+                        english_sort=english_sort_key(incoming.english), parts=incoming.parts, owner_sub=owner_sub)
             session.add(word)
             words[identity] = word
-        elif update_parts and word.owner_sub == owner_sub and word.parts != incoming.parts:
-            word.parts = incoming.parts
+        elif refresh_own and word.owner_sub == owner_sub:
+            if word.parts != incoming.parts:
+                word.parts = incoming.parts
+            if incoming.kana and word.kana != incoming.kana:
+                word.kana = incoming.kana
     session.flush()
 
     linked = set(session.execute(select(WordGroup.word_id).where(WordGroup.group_id == group.id)).scalars())
@@ -53,6 +60,19 @@ def add_group(session: Session, payload: GroupImport, owner_sub: str | None, *, 
     session.flush()
     word_count = session.execute(select(func.count()).where(WordGroup.group_id == group.id)).scalar_one()
     return ImportResult(group=group, created=created, words_added=len(new_links), word_count=word_count)
+
+
+def reading_of(japanese: str, romaji: str) -> str:
+    """The kana reading of a word that arrives without one: the reading its romaji spells."""
+    return kana_for(japanese, romaji)[:200] or japanese[:200]
+
+
+_QUALIFIERS = re.compile(r"^(\([^)]*\)\s*)+")
+
+
+def english_sort_key(english: str) -> str:
+    """Where a meaning sorts: without leading qualifiers ("(my) father" under "father"), case-folded."""
+    return (_QUALIFIERS.sub("", english).strip() or english).casefold()[:200]
 
 
 def _existing_words(session: Session, wanted: dict, owner_sub: str | None) -> dict[tuple[str, str, str], Word]:

@@ -10,7 +10,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, DbSession
-from projects.lang_portal.backend.models import Group, StudySession, Word, WordReviewItem
+from projects.lang_portal.backend.models import Group, StudyActivity, StudySession, Word, WordReviewItem
 from projects.lang_portal.backend.queries import visible_to
 from projects.lang_portal.backend.schemas import LastStudySession, QuickStats, StudyProgress
 
@@ -39,8 +39,10 @@ def _utc_date_sqlite(element, compiler, **kw) -> str:
 def last_study_session(db: DbSession, caller: Caller):
     """The caller's most recent study session, or null before the first one."""
     return db.execute(select(StudySession.id, StudySession.group_id, Group.name.label("group_name"),
-                             StudySession.study_activity_id, StudySession.created_at)
+                             StudySession.study_activity_id, StudyActivity.name.label("activity_name"),
+                             StudySession.created_at)
                       .join(Group, Group.id == StudySession.group_id)
+                      .join(StudyActivity, StudyActivity.id == StudySession.study_activity_id)
                       .where(StudySession.user_sub == caller.sub)
                       .order_by(StudySession.created_at.desc(), StudySession.id.desc()).limit(1)).one_or_none()
 
@@ -63,7 +65,7 @@ def quick_stats(db: DbSession, caller: Caller) -> dict:
         select(func.count(StudySession.id)).where(sessions).scalar_subquery().label("sessions"),
         select(func.count(func.distinct(StudySession.group_id))).where(sessions).scalar_subquery().label("groups"),
     )).one()
-    return {"success_rate": round(100 * totals.correct / totals.reviews, 1) if totals.reviews else 0.0,
+    return {"success_rate": round(100 * totals.correct / totals.reviews, 1) if totals.reviews else None,
             "total_study_sessions": totals.sessions, "total_active_groups": totals.groups,
             "study_streak_days": study_streak_days(db, caller.sub)}
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, DbSession, ResourceId
 from projects.lang_portal.backend.models import Group, Word, WordGroup, WordReviewItem
-from projects.lang_portal.backend.queries import (PageNumber, SortOrder, WordSort, visible_to, visible_word,
-                                                  word_page, word_row)
+from projects.lang_portal.backend.queries import (PageNumber, SortOrder, WordSearch, WordSort, matching_words,
+                                                  visible_to, visible_word, word_page, word_row)
 from projects.lang_portal.backend.schemas import GroupRef, Page, WordDetail, WordItem, WordStats
 
 router = APIRouter(prefix="/api/words", tags=["words"], route_class=ThreadedEndpointRoute)
@@ -15,8 +15,8 @@ router = APIRouter(prefix="/api/words", tags=["words"], route_class=ThreadedEndp
 
 @router.get("", response_model=Page[WordItem])
 def list_words(db: DbSession, caller: Caller, page: int = PageNumber, sort_by: WordSort = "japanese",
-               order: SortOrder = "asc") -> dict:
-    rows, pagination = word_page(db, (visible_to(Word.owner_sub, caller.sub),),
+               order: SortOrder = "asc", q: str | None = WordSearch) -> dict:
+    rows, pagination = word_page(db, (visible_to(Word.owner_sub, caller.sub), *matching_words(q)),
                                  (WordReviewItem.user_sub == caller.sub,), page, sort_by, order)
     return {"items": rows, "pagination": pagination}
 
@@ -28,6 +28,6 @@ def get_word(word_id: ResourceId, db: DbSession, caller: Caller) -> dict:
     groups = db.execute(select(Group.id, Group.name).join(WordGroup, WordGroup.group_id == Group.id)
                         .where(WordGroup.word_id == word.id, visible_to(Group.owner_sub, caller.sub))
                         .order_by(Group.name)).all()
-    return {"id": word.id, "japanese": word.japanese, "romaji": word.romaji, "english": word.english,
+    return {"id": word.id, "japanese": word.japanese, "kana": word.kana, "romaji": word.romaji, "english": word.english,
             "stats": WordStats(correct_count=row.correct_count, wrong_count=row.wrong_count),
             "groups": [GroupRef(id=g.id, name=g.name) for g in groups]}

@@ -104,8 +104,9 @@ def _no_app_environment(monkeypatch):
 
 
 def settings_for(db_url: str, **overrides: object) -> LangPortalSettings:
+    """Local mode unless `overrides` configure Cognito (cognito_issuer=...)."""
     return LangPortalSettings(database_url=db_url, migrate_on_startup=False, log_level="WARNING",
-                              lang_portal_api_key=API_KEY, **overrides)
+                              lang_portal_api_key=API_KEY, local_mode="cognito_issuer" not in overrides, **overrides)
 
 
 class UsersByToken(Authenticator):
@@ -122,7 +123,7 @@ class UsersByToken(Authenticator):
     def known_principal(self, bearer_token: str | None, api_key: str | None) -> Principal | None:
         if api_key is not None:
             return super().known_principal(None, api_key)
-        return Principal(sub=bearer_token or "alice")
+        return Principal.user(bearer_token or "alice")
 
 
 def with_test_users(application: FastAPI) -> FastAPI:

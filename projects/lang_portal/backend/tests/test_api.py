@@ -5,6 +5,7 @@ import gc
 from datetime import datetime
 
 from projects.lang_portal.backend.tests.conftest import as_user
+from projects.lang_portal.backend.vocabulary import english_sort_key
 from projects.lang_portal.backend.tests.helpers import (COLORS, GREETINGS, HAIKU, SEED_GROUPS, SEED_WORDS,
                                                         WRITING_PRACTICE, generated_group, group_word_ids,
                                                         import_group, review, start_session)
@@ -14,7 +15,10 @@ def test_health_endpoints(client):
     for path in ("/health", "/api/health"):
         response = client.get(path)
         assert response.status_code == 200
-        assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+        assert response.json() == {"status": "ok", "checks": {"database": "ok"}, "features": {
+            "word_audio": "off: set AWS_DEFAULT_REGION, MEDIA_BUCKET",
+            "word_picture": "off: set AWS_DEFAULT_REGION, GUARDRAIL_ID, GUARDRAIL_VERSION, MEDIA_BUCKET",
+            "example_sentence": "off: set AWS_DEFAULT_REGION, GUARDRAIL_ID, GUARDRAIL_VERSION"}}
 
 
 def test_words_list_shape_and_default_sort(client):
@@ -22,7 +26,7 @@ def test_words_list_shape_and_default_sort(client):
     assert body["pagination"] == {"current_page": 1, "total_pages": 1, "total_items": SEED_WORDS,
                                   "items_per_page": 100}
     first = body["items"][0]
-    assert set(first) == {"id", "japanese", "romaji", "english", "correct_count", "wrong_count"}
+    assert set(first) == {"id", "japanese", "kana", "romaji", "english", "correct_count", "wrong_count"}
     japanese = [item["japanese"] for item in body["items"]]
     assert japanese == sorted(japanese)
 
@@ -46,7 +50,11 @@ def test_pagination_edges(client):
 
 def test_sorting_and_its_validation(client):
     descending = [w["english"] for w in client.get("/api/words?sort_by=english&order=desc").json()["items"]]
-    assert descending == sorted(descending, reverse=True)
+    assert descending == sorted(descending, key=english_sort_key, reverse=True)
+    ascending = [w["english"] for w in client.get("/api/words?sort_by=english").json()["items"]]
+    # Qualifiers in parentheses do not decide the place: "(my) father" is among the f's.
+    assert ascending[:3] == ["black", "blue", "bread"]
+    assert ascending.index("(my) father") == ascending.index("family") + 1
     session_id = start_session(client)
     word_id = group_word_ids(client)[3]
     review(client, session_id, word_id, True)
@@ -57,6 +65,10 @@ def test_sorting_and_its_validation(client):
         response = client.get(f"/api/words?{query}")
         assert response.status_code == 422
         assert response.json()["detail"][0]["msg"].startswith("Input should be")
+    for query in ("q=" + "x" * 101, "q=a%00b", "q=%0a"):
+        response = client.get(f"/api/words?{query}")
+        assert response.status_code == 422, query
+        assert response.json()["detail"][0]["loc"] == ["query", "q"]
 
 
 def test_word_detail(client):
@@ -66,7 +78,8 @@ def test_word_detail(client):
     review(client, session_id, word_id, False)
     review(client, session_id, word_id, False)
     body = client.get(f"/api/words/{word_id}").json()
-    assert body == {"id": word_id, "japanese": "こんにちは", "romaji": "konnichiwa", "english": "hello",
+    assert body == {"id": word_id, "japanese": "こんにちは", "kana": "こんにちは", "romaji": "konnichiwa",
+                    "english": "hello",
                     "stats": {"correct_count": 1, "wrong_count": 2},
                     "groups": [{"id": GREETINGS, "name": "Basic Greetings"}]}
     assert client.get(f"/api/words/{word_id}", headers=as_user("bob")).json()["stats"] == {
@@ -103,8 +116,8 @@ def test_group_words_paginated_and_raw(client):
     assert [w["romaji"] for w in listed["items"]] == sorted(w["romaji"] for w in listed["items"])
     raw = client.get(f"/api/groups/{COLORS}/words/raw").json()
     assert (raw["group_id"], raw["group_name"], len(raw["items"])) == (COLORS, "Colors", 7)
-    assert raw["items"][0] == {"id": raw["items"][0]["id"], "japanese": "赤い", "romaji": "akai", "english": "red",
-                               "parts": {"type": "i-adjective", "formality": "neutral"}}
+    assert raw["items"][0] == {"id": raw["items"][0]["id"], "japanese": "赤い", "kana": "あかい", "romaji": "akai",
+                               "english": "red", "parts": {"type": "i-adjective", "formality": "neutral"}}
 
 
 def test_study_activities(client):
@@ -112,7 +125,7 @@ def test_study_activities(client):
     assert [a["name"] for a in body["items"]] == ["Writing Practice", "Haiku Generator"]
     assert body["pagination"]["total_items"] == 2
     assert client.get(f"/api/study_activities/{HAIKU}").json() == {
-        "id": HAIKU, "name": "Haiku Generator", "url": "https://haiku.app-dw.net",
+        "id": HAIKU, "name": "Haiku Generator", "url": "http://127.0.0.1:5174",  # local mode: the seed's address
         "thumbnail_url": "/thumbnails/haiku-generator.png",
         "description": "Agree on a haiku with the assistant, then see it in Japanese with pictures and audio."}
 
@@ -160,9 +173,10 @@ def test_study_sessions_lists_and_detail(client):
     listed = client.get("/api/study_sessions").json()
     assert [s["id"] for s in listed["items"]] == [second, first]  # newest first
     item = listed["items"][1]
-    assert set(item) == {"id", "activity_name", "group_name", "start_time", "end_time", "review_items_count"}
-    assert (item["activity_name"], item["group_name"], item["review_items_count"]) == (
-        "Writing Practice", "Basic Greetings", 4)
+    assert set(item) == {"id", "activity_name", "group_name", "start_time", "end_time", "review_items_count",
+                         "correct_count"}
+    assert (item["activity_name"], item["group_name"], item["review_items_count"], item["correct_count"]) == (
+        "Writing Practice", "Basic Greetings", 4, 2)
     assert item["end_time"] >= item["start_time"]
     by_reviews = client.get("/api/study_sessions?sort_by=review_items_count&order=desc").json()["items"]
     assert [s["id"] for s in by_reviews] == [first, second]
@@ -185,7 +199,7 @@ def test_dashboard_before_and_after_studying(client):
     assert client.get("/api/dashboard/last_study_session").json() is None
     assert client.get("/api/dashboard/study_progress").json() == {"total_words_studied": 0,
                                                                   "total_available_words": SEED_WORDS}
-    assert client.get("/api/dashboard/quick-stats").json() == {"success_rate": 0.0, "total_study_sessions": 0,
+    assert client.get("/api/dashboard/quick-stats").json() == {"success_rate": None, "total_study_sessions": 0,
                                                                "total_active_groups": 0, "study_streak_days": 0}
     start_session(client, GREETINGS)
     latest = start_session(client, COLORS, HAIKU)
@@ -196,8 +210,8 @@ def test_dashboard_before_and_after_studying(client):
         review(client, latest, word_id, correct)
 
     last = client.get("/api/dashboard/last_study_session").json()
-    assert set(last) == {"id", "group_id", "group_name", "study_activity_id", "created_at"}
-    assert last["id"] == latest + 1 and last["group_name"] == "Colors"
+    assert set(last) == {"id", "group_id", "group_name", "study_activity_id", "activity_name", "created_at"}
+    assert last["id"] == latest + 1 and (last["group_name"], last["activity_name"]) == ("Colors", "Writing Practice")
     assert client.get("/api/dashboard/study_progress").json() == {"total_words_studied": 3,
                                                                   "total_available_words": SEED_WORDS}
     assert client.get("/api/dashboard/quick-stats").json() == {"success_rate": 66.7, "total_study_sessions": 3,

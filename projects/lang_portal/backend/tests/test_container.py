@@ -77,7 +77,8 @@ def test_the_image_command_serves_health(tmp_path):
     assert int(command[command.index("--workers") + 1]) >= 2
     port = free_port()
     local = local_command(command, port)
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/image.sqlite3", "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/image.sqlite3", "PYTHONPATH": str(REPO),
+           "LOCAL_MODE": "true"}
     process = subprocess.Popen(local, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         response = wait_for_health(f"http://127.0.0.1:{port}/health", process)
@@ -91,6 +92,17 @@ def test_the_image_command_serves_health(tmp_path):
 
 
 @pytest.mark.slow
+def test_the_image_command_without_authentication_settings_stops_at_once_naming_both_ways_out(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/image.sqlite3", "PYTHONPATH": str(REPO)}
+    result = subprocess.run(local_command(image_command(DOCKERFILE), free_port()), cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3, result.stdout[-2000:] + result.stderr[-2000:]  # not restarting its workers
+    assert "no authentication is configured: set COGNITO_ISSUER" in result.stderr
+    assert "or LOCAL_MODE=true to run without authentication" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.slow
 def test_make_run_lang_portal_serves_a_migrated_seeded_sqlite_in_local_mode(tmp_path):
     port = free_port()
     env = {**os.environ, "PORT": str(port), "PYTHONPATH": str(REPO)}
@@ -99,11 +111,15 @@ def test_make_run_lang_portal_serves_a_migrated_seeded_sqlite_in_local_mode(tmp_
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert wait_for_health(f"http://127.0.0.1:{port}/api/health", process).status_code == 200
-        words = httpx.get(f"http://127.0.0.1:{port}/api/words", timeout=5).json()
+        words = httpx.get(f"http://127.0.0.1:{port}/api/words?page=1&sort_by=english", timeout=5).json()
         assert words["pagination"]["total_items"] == 54
     finally:
         output = stop_process(process, signal.SIGINT, timeout=20)
     assert (tmp_path / "lang_portal.sqlite3").exists()
-    warnings = [json.loads(line) for line in output.splitlines()
-                if line.startswith("{") and '"WARNING"' in line and "LOCAL MODE" in line]
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    warnings = [line for line in lines if line["level"] == "WARNING" and "LOCAL MODE" in line["message"]]
     assert warnings and "local-user" in warnings[0]["message"]
+    # One access line per request, the app's own: uvicorn's duplicate is off.
+    words_lines = [line for line in lines if "/api/words" in json.dumps(line)]
+    assert [(line["logger"], line["path"], line["query"], line["status"]) for line in words_lines] == [
+        ("access", "/api/words", "page=1&sort_by=english", 200)]

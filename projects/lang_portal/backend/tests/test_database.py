@@ -15,7 +15,7 @@ from projects.lang_portal.backend.app import create_app
 from projects.lang_portal.backend.db import connect_async, create_db_engine
 from projects.lang_portal.backend.migrate import downgrade, upgrade
 from projects.lang_portal.backend.models import Group, StudyActivity, Word, WordGroup
-from projects.lang_portal.backend.seed import load_seed
+from projects.lang_portal.backend.seed import activity_urls, load_seed
 from projects.lang_portal.backend.settings import LangPortalSettings
 from modules.tests.postgres import free_port
 from projects.lang_portal.backend.tests.conftest import settings_for
@@ -76,7 +76,7 @@ def test_a_bad_database_url_is_a_clear_startup_error(tmp_path):
     env = {**os.environ, "DATABASE_URL": "mysql://nope", "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-c", "import projects.lang_portal.backend.main"], env=env,
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2
+    assert result.returncode == 3  # uvicorn's startup failure: its supervisor stops
     assert "DATABASE_URL: Value error, must be a sqlite:/// or postgresql:// URL" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -117,7 +117,8 @@ def test_health_is_503_when_the_database_is_down():
         for path in ("/health", "/api/health"):
             response = client.get(path)
             assert response.status_code == 503
-            assert response.json() == {"status": "unavailable", "checks": {"database": "failed: OperationalError"}}
+            body = response.json()
+            assert (body["status"], body["checks"]) == ("unavailable", {"database": "failed: OperationalError"})
     app.state.engine.dispose()
 
 
@@ -131,3 +132,33 @@ def test_reads_and_the_async_review_are_503_when_the_database_is_down():
         assert response.json() == {"detail": "the database is unavailable; try again shortly"}
         assert not app.state.response_cache.enabled  # no listener: nothing is cached
     app.state.engine.dispose()
+
+
+def test_study_activity_addresses_come_from_the_configuration(db_url):
+    configured = {"writing-practice": "https://writing.example.test", "haiku": "https://haiku.example.test/start"}
+    engine = create_engine(db_url)
+    try:
+        load_seed(engine, activity_urls(configured))
+        with Session(engine) as db:
+            urls = dict(db.execute(select(StudyActivity.name, StudyActivity.url)).all())
+        assert urls == {"Writing Practice": "https://writing.example.test",
+                        "Haiku Generator": "https://haiku.example.test/start"}
+        load_seed(engine)  # unconfigured (local mode): the apps on this machine, at their local ports
+        with Session(engine) as db:
+            urls = dict(db.execute(select(StudyActivity.name, StudyActivity.url)).all())
+        assert urls == {"Writing Practice": "http://127.0.0.1:7860", "Haiku Generator": "http://127.0.0.1:5174"}
+    finally:
+        engine.dispose()
+
+
+def test_a_configuration_missing_an_activity_or_with_a_bad_address_stops_the_start(tmp_path):
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           "STUDY_ACTIVITY_URLS": '{"haiku": "https://haiku.app-dw.net"}'}
+    for urls, message in (('{"haiku": "https://haiku.app-dw.net"}',
+                           "STUDY_ACTIVITY_URLS has no address for writing-practice (it names haiku)"),
+                          ('{"haiku": "haiku.app-dw.net", "writing-practice": "https://w"}',
+                           "STUDY_ACTIVITY_URLS: Value error, haiku: 'haiku.app-dw.net' is not an http(s):// address")):
+        started = subprocess.run([sys.executable, "-c", "import projects.lang_portal.backend.main"], cwd=REPO,
+                                 env={**env, "STUDY_ACTIVITY_URLS": urls}, capture_output=True, text=True, timeout=60)
+        assert started.returncode == 3  # uvicorn's startup failure: its supervisor stops
+        assert message in started.stderr and "Traceback" not in started.stderr

@@ -65,6 +65,9 @@ def test_a_hit_answers_the_same_bytes_without_the_database(db_url):
         assert hit.content == miss.content
         assert hit.headers["content-type"] == miss.headers["content-type"] == "application/json"
         assert hit.headers["x-request-id"] != miss.headers["x-request-id"]  # per request, not cached
+        for answer in (miss, hit):  # the security headers once each, on hits too (added outside the cache)
+            assert answer.headers.get_list("x-content-type-options") == ["nosniff"]
+            assert answer.headers.get_list("cache-control") == ["no-store"]
 
 
 def test_errors_and_health_are_not_cached(db_url):

@@ -22,7 +22,7 @@ def test_no_server_errors(db_url):
     schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(
         path_regex=r"/(audio|picture|example_sentence)$")
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 23
+    assert len(operations) == 24
     try:
         for operation in operations:
             @given(case=operation.as_strategy())

@@ -1,17 +1,12 @@
 """End-to-end fixtures: the built SPA and the real Lang Portal API (SQLite, seed data) behind one small
 static + proxy server on 127.0.0.1, as CloudFront and the ALB serve them in AWS, driven by Debian's
-Chromium through Playwright. Twice: in local mode, and in Cognito mode against fake_cognito.py."""
+Chromium through Playwright. Twice: in local mode, and in Cognito mode against modules/tests/fake_cognito.py."""
 from __future__ import annotations
 
 import http.client
 import mimetypes
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from fake_cognito import FakeCognito
-from modules.tests.support import LocalServer, send_json, stop_process
+from modules.tests.accessibility import VIEWPORTS, AccessibilityAudit
+from modules.tests.fake_cognito import FakeCognito
+from modules.tests.support import LocalServer, send_json
+from page_helpers import settled
+from projects.lang_portal.backend.tests.api_process import running_api
 
 FRONTEND = Path(__file__).resolve().parent.parent
 REPO = FRONTEND.parent.parent.parent
@@ -39,12 +37,6 @@ CHROMIUM_ARGS = [
     # Every host but this machine resolves to nothing: the browser can reach only 127.0.0.1.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _newest_mtime(paths: list[Path]) -> float:
@@ -69,47 +61,15 @@ def spa_dist() -> Path:
     return DIST
 
 
-@contextmanager
-def running_api(tmp_path_factory, name: str, settings: dict[str, str]) -> Iterator[str]:
-    """The real API under uvicorn on a free port, migrated and seeded into a fresh SQLite file, with
-    only `settings` (environment variables) configured; yields its origin and stops it."""
-    if not (REPO / "projects" / "lang_portal" / "backend" / "main.py").exists():
-        pytest.fail("the Lang Portal API (projects/lang_portal/backend/main.py) is not there yet", pytrace=False)
-    port = free_port()
-    database = tmp_path_factory.mktemp(name) / "lang_portal.sqlite3"
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "PYTHONPATH": str(REPO),
-           "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING", **settings}
-    log = (tmp_path_factory.getbasetemp() / f"{name}.log").open("w+")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "projects.lang_portal.backend.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"the API exited with {server.returncode}:\n{log.read()[-4000:]}", pytrace=False)
-            try:
-                with urllib.request.urlopen(f"{origin}/api/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the API did not become healthy within 60 s", pytrace=False)
-            time.sleep(0.2)
-        yield origin
-    finally:
-        stop_process(server, timeout=10)
-        log.close()
+# The activity apps at addresses the browser stubs (_stub_activity_app), as STUDY_ACTIVITY_URLS sets them in AWS.
+ACTIVITY_URLS = '{"writing-practice": "https://writing.app-dw.net", "haiku": "https://haiku.app-dw.net"}'
 
 
 @pytest.fixture(scope="session")
 def api_origin(tmp_path_factory) -> Iterator[str]:
-    """The API with nothing configured (no Cognito, no AWS): local mode, as `make run-lang-portal` runs it."""
-    with running_api(tmp_path_factory, "lang-portal-api", {}) as origin:
+    """The API in local mode (LOCAL_MODE=true, no Cognito, no AWS), as `make run-lang-portal` runs it."""
+    with running_api(tmp_path_factory, "lang-portal-api",
+                     {"LOCAL_MODE": "true", "STUDY_ACTIVITY_URLS": ACTIVITY_URLS}) as origin:
         yield origin
 
 
@@ -197,7 +157,8 @@ def fake_cognito() -> Iterator[FakeCognito]:
 @pytest.fixture(scope="session")
 def cognito_api_origin(tmp_path_factory, fake_cognito: FakeCognito) -> Iterator[str]:
     """The API as in AWS: it trusts the pool's issuer and the portal's app client, nothing else."""
-    settings = {"COGNITO_ISSUER": fake_cognito.issuer, "COGNITO_CLIENT_IDS": fake_cognito.client_id}
+    settings = {"COGNITO_ISSUER": fake_cognito.issuer, "COGNITO_CLIENT_IDS": fake_cognito.client_id,
+                "STUDY_ACTIVITY_URLS": ACTIVITY_URLS}
     with running_api(tmp_path_factory, "lang-portal-api-cognito", settings) as origin:
         yield origin
 
@@ -261,7 +222,7 @@ def open_context(browser, console_errors: ConsoleErrors) -> Iterator[Callable[[s
         page.on("pageerror", lambda error: console_errors.seen.append(f"uncaught: {error}"))
 
     def open_(base_url: str):
-        ctx = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+        ctx = browser.new_context(base_url=base_url, viewport=VIEWPORTS["desktop"])
         ctx.route(lambda url: not url.startswith("http://127.0.0.1"), _stub_activity_app)
         ctx.on("page", watch)
         opened.append(ctx)
@@ -273,10 +234,20 @@ def open_context(browser, console_errors: ConsoleErrors) -> Iterator[Callable[[s
     assert console_errors.unexpected() == [], "the browser console logged errors"
 
 
+@pytest.fixture(scope="session")
+def accessibility() -> AccessibilityAudit:
+    """axe-core over every address the local-mode tests visit, once per session (modules/tests/accessibility.py)."""
+    return AccessibilityAudit(settle=settled)
+
+
 @pytest.fixture
-def context(open_context, portal_url: str):
-    """A fresh browser profile on the local-mode site."""
-    return open_context(portal_url)
+def context(open_context, portal_url: str, accessibility: AccessibilityAudit, browser):
+    """A fresh browser profile on the local-mode site; after the test, each address its pages showed is
+    audited for accessibility (both colour schemes, desktop and phone) unless audited before."""
+    ctx = open_context(portal_url)
+    ctx.on("page", lambda page: accessibility.watch(page, portal_url))
+    yield ctx
+    accessibility.check_visited(browser)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Cognito sign-in in a real browser: the built SPA with a config.json naming a fake Cognito hosted UI
-(fake_cognito.py) and the real API checking that pool's RS256 tokens. Authorization code + PKCE, the
+(modules/tests/fake_cognito.py) and the real API checking that pool's RS256 tokens. Authorization code + PKCE, the
 refused callback, tokens kept out of storage, refresh before expiry, refresh and retry on a 401, and
 sign-out through /logout."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from fake_cognito import FakeCognito, OAuthError, s256
+from modules.tests.fake_cognito import FakeCognito, OAuthError, s256
 from page_helpers import settled
 from portal_api import call_api, seed_ids
 
@@ -124,7 +124,7 @@ def test_sign_in_with_pkce_and_each_user_sees_their_own_data(cognito: FakeCognit
         assert len(exchanges) == 1, "the code + verifier was not exchanged exactly once"
 
         last_session = page.get_by_role("region", name="Last study session")
-        expect(last_session.get_by_role("link", name=group["name"])).to_be_visible()
+        expect(last_session.get_by_role("link", name=group["name"], exact=True)).to_be_visible()
         assert api_calls, "the dashboard made no API call"
         assert {(call.bearer, call.status) for call in api_calls} == {(exchanges[0].issued["access_token"], 200)}
 

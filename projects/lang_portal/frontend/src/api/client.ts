@@ -23,6 +23,8 @@ export interface PageQuery {
   page?: number;
   sort_by?: string;
   order?: SortOrder;
+  /** A search, where the list offers one (words: Japanese, kana, romaji or English). */
+  q?: string;
 }
 
 export type TokenProvider = (options?: TokenOptions) => Promise<string | null>;

@@ -1,6 +1,7 @@
 /** Every Lang Portal API call the pages make, typed. */
 import type { ApiClient, PageQuery } from "./client";
 import type {
+  Capabilities,
   ExampleSentence,
   GroupDetail,
   GroupListItem,
@@ -11,6 +12,7 @@ import type {
   StartedStudySession,
   StudyActivity,
   StudyProgress,
+  StudySessionDetail,
   StudySessionListItem,
   WordDetail,
   WordListItem,
@@ -20,6 +22,8 @@ type Signal = AbortSignal | undefined;
 
 export function createLangPortalApi(client: ApiClient) {
   return {
+    /** Which optional features this deployment offers (the same for every page: asked once). */
+    capabilities: (signal?: Signal) => client.get<Capabilities>("/capabilities", { signal }),
     dashboard: {
       /** null until the user has studied at least once. */
       lastStudySession: (signal?: Signal) =>
@@ -59,7 +63,7 @@ export function createLangPortalApi(client: ApiClient) {
     studySessions: {
       list: (query: PageQuery, signal?: Signal) =>
         client.getPage<StudySessionListItem>("/study_sessions", query, signal),
-      get: (id: number, signal?: Signal) => client.get<StudySessionListItem>(`/study_sessions/${id}`, { signal }),
+      get: (id: number, signal?: Signal) => client.get<StudySessionDetail>(`/study_sessions/${id}`, { signal }),
       words: (id: number, query: PageQuery, signal?: Signal) =>
         client.getPage<WordListItem>(`/study_sessions/${id}/words`, query, signal),
     },

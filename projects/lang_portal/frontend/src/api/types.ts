@@ -5,6 +5,7 @@ export interface LastStudySession {
   group_id: number;
   group_name: string;
   study_activity_id: number;
+  activity_name: string;
   created_at: string;
 }
 
@@ -14,8 +15,8 @@ export interface StudyProgress {
 }
 
 export interface QuickStats {
-  /** Percentage of correct reviews, 0-100. */
-  success_rate: number;
+  /** Percentage of correct reviews, 0-100; null before the first review. */
+  success_rate: number | null;
   total_study_sessions: number;
   total_active_groups: number;
   study_streak_days: number;
@@ -38,6 +39,8 @@ export interface StartedStudySession {
 export interface WordListItem {
   id: number;
   japanese: string;
+  /** The reading in kana (furigana over the kanji). */
+  kana: string;
   romaji: string;
   english: string;
   correct_count: number;
@@ -52,6 +55,7 @@ export interface GroupRef {
 export interface WordDetail {
   id: number;
   japanese: string;
+  kana: string;
   romaji: string;
   english: string;
   stats: { correct_count: number; wrong_count: number };
@@ -78,6 +82,13 @@ export interface StudySessionListItem {
   /** The last review's time; the start time while there is none. */
   end_time: string;
   review_items_count: number;
+  /** How many of the reviews were correct. */
+  correct_count: number;
+}
+
+export interface StudySessionDetail extends StudySessionListItem {
+  group_id: number;
+  study_activity_id: number;
 }
 
 export interface ResetResult {
@@ -98,4 +109,9 @@ export interface ExampleSentence {
   japanese: string;
   romaji: string;
   english: string;
+}
+
+/** The optional (AWS-backed) features and whether this deployment offers each. */
+export interface Capabilities {
+  features: { word_audio: boolean; word_picture: boolean; example_sentence: boolean };
 }

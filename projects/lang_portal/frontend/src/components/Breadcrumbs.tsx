@@ -4,6 +4,7 @@ export interface Crumb {
   label: string;
   /** Omitted for the current page, which is the last crumb. */
   to?: string;
+  lang?: string;
 }
 
 export function Breadcrumbs({ crumbs }: { crumbs: Crumb[] }) {
@@ -18,7 +19,7 @@ export function Breadcrumbs({ crumbs }: { crumbs: Crumb[] }) {
                 {crumb.label}
               </Link>
             ) : (
-              <span aria-current="page" className="font-medium text-foreground">
+              <span aria-current="page" lang={crumb.lang} className="font-medium text-foreground">
                 {crumb.label}
               </span>
             )}

@@ -1,5 +1,5 @@
 import { screen, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { pageOf, renderApp } from "../test/renderApp";
 
 describe("layout", () => {
@@ -24,7 +24,7 @@ describe("layout", () => {
     const crumbs = screen.getByRole("navigation", { name: "Breadcrumb" });
     expect(await within(crumbs).findByText("Food")).toHaveAttribute("aria-current", "page");
     expect(within(crumbs).getByRole("link", { name: "Word Groups" })).toHaveAttribute("href", "/groups");
-    expect(document.title).toBe("Food · Lang Portal");
+    await vi.waitFor(() => expect(document.title).toBe("Food · Lang Portal"));
   });
 
   it("opens and closes the menu on narrow screens with a labelled button", async () => {
@@ -33,6 +33,25 @@ describe("layout", () => {
     expect(toggle).toHaveAttribute("aria-expanded", "false");
     await user.click(toggle);
     expect(screen.getByRole("button", { name: "Close menu" })).toHaveAttribute("aria-expanded", "true");
+  });
+
+  it("closes the narrow-screen menu on Escape and gives the focus back to its button", async () => {
+    const { user } = await renderApp("/settings", {});
+    await user.click(screen.getByRole("button", { name: "Menu" }));
+    await user.tab();
+    await user.keyboard("{Escape}");
+    const toggle = screen.getByRole("button", { name: "Menu" });
+    expect(toggle).toHaveAttribute("aria-expanded", "false");
+    expect(toggle).toHaveFocus();
+  });
+
+  it("moves the focus to the new page's heading after a navigation, not on the first page", async () => {
+    const { user } = await renderApp("/settings", {});
+    expect(screen.getByRole("heading", { level: 1, name: "Settings" })).not.toHaveFocus();
+    await user.click(
+      within(screen.getByRole("navigation", { name: "Main" })).getByRole("link", { name: "Word Groups" }),
+    );
+    expect(await screen.findByRole("heading", { level: 1, name: "Word Groups" })).toHaveFocus();
   });
 
   it("sends / to the dashboard", async () => {

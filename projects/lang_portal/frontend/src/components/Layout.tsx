@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router";
 import { cn } from "../lib/cn";
 import { useAuth } from "../services";
@@ -32,10 +32,32 @@ function UserBox() {
   );
 }
 
+/** After a move to another page (not the first one), focus goes to its heading: a screen reader reads where
+ * the learner is, and the next Tab starts from the page's content rather than from the top. */
+function useFocusHeadingOnNavigation(pathname: string) {
+  const firstPage = useRef(true);
+  useEffect(() => {
+    if (firstPage.current) {
+      firstPage.current = false;
+      return;
+    }
+    document.querySelector<HTMLElement>("main h1")?.focus();
+  }, [pathname]);
+}
+
 export function Layout() {
   const [menuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   const { pathname } = useLocation();
   useEffect(() => setMenuOpen(false), [pathname]);
+  useFocusHeadingOnNavigation(pathname);
+
+  const closeMenuOnEscape = (event: KeyboardEvent) => {
+    if (event.key === "Escape" && menuOpen) {
+      setMenuOpen(false);
+      menuButton.current?.focus();
+    }
+  };
 
   return (
     <div className="min-h-screen">
@@ -45,7 +67,7 @@ export function Layout() {
       >
         Skip to content
       </a>
-      <header className="sticky top-0 z-40 border-b bg-card/95 backdrop-blur">
+      <header className="sticky top-0 z-40 border-b bg-card/95 backdrop-blur" onKeyDown={closeMenuOnEscape}>
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
           <Link to="/dashboard" className="flex items-center gap-2 rounded text-lg font-bold">
             <span
@@ -58,6 +80,7 @@ export function Layout() {
             Lang Portal
           </Link>
           <Button
+            ref={menuButton}
             variant="ghost"
             size="sm"
             className="ml-auto md:hidden"
@@ -81,7 +104,7 @@ export function Layout() {
                       cn(
                         "block rounded-md px-3 py-2 text-sm font-medium",
                         isActive
-                          ? "bg-accent text-primary"
+                          ? "bg-accent text-accent-foreground"
                           : "text-muted-foreground hover:bg-muted hover:text-foreground",
                       )
                     }

@@ -17,15 +17,23 @@ const columns: Column<StudySessionListItem>[] = [
   { header: "Group", sortKey: "group_name", cell: (session) => session.group_name, className: "hidden sm:table-cell" },
   { header: "Started", sortKey: "start_time", cell: (session) => formatDateTime(session.start_time) },
   {
-    header: "Ended",
+    header: "Last answer",
     sortKey: "end_time",
-    cell: (session) => formatDateTime(session.end_time),
+    // Without answers the API's end time repeats the start: nothing to show.
+    cell: (session) => (session.review_items_count > 0 ? formatDateTime(session.end_time) : "—"),
     className: "hidden lg:table-cell",
   },
   {
-    header: "Reviews",
+    header: "Answers",
     sortKey: "review_items_count",
-    cell: (session) => session.review_items_count,
+    cell: (session) => (
+      <>
+        {session.review_items_count}
+        {session.review_items_count > 0 && (
+          <span className="text-muted-foreground whitespace-nowrap"> · {session.correct_count} correct</span>
+        )}
+      </>
+    ),
     className: "text-right",
   },
 ];

@@ -11,10 +11,10 @@ const columns: Column<WordListItem>[] = [
     cell: (word) => (
       <Link
         to={`/words/${word.id}`}
-        className="rounded hover:underline"
-        aria-label={`${word.japanese} (${word.romaji})`}
+        className="rounded text-primary underline decoration-primary/40 underline-offset-4 hover:decoration-primary"
       >
-        <JapaneseWord japanese={word.japanese} romaji={word.romaji} />
+        {/* The romaji column stands beside it from md up; below, the romaji goes under the word. */}
+        <JapaneseWord japanese={word.japanese} kana={word.kana} romaji={word.romaji} romajiClassName="md:hidden" />
       </Link>
     ),
   },
@@ -34,7 +34,10 @@ const columns: Column<WordListItem>[] = [
   },
 ];
 
-type WordsTableProps = Pick<PagedTableProps<WordListItem>, "listKey" | "load" | "caption" | "empty" | "paramPrefix">;
+type WordsTableProps = Pick<
+  PagedTableProps<WordListItem>,
+  "listKey" | "load" | "caption" | "empty" | "paramPrefix" | "search"
+>;
 
 export function WordsTable(props: WordsTableProps) {
   return <PagedTable columns={columns} rowKey={(word) => word.id} {...props} />;

@@ -5,6 +5,18 @@ import { renderApp } from "../test/renderApp";
 const STATS = { success_rate: 80, total_study_sessions: 4, total_active_groups: 2, study_streak_days: 1 };
 
 describe("dashboard", () => {
+  it("shows no success rate before the first answer", async () => {
+    await renderApp("/dashboard", {
+      "GET /api/dashboard/last_study_session": null,
+      "GET /api/dashboard/study_progress": { total_words_studied: 0, total_available_words: 12 },
+      "GET /api/dashboard/quick-stats": { ...STATS, success_rate: null },
+    });
+    const stats = await screen.findByRole("region", { name: "Quick stats" });
+    expect(await within(stats).findByText("Success rate")).toBeInTheDocument();
+    expect(within(stats).getByText("—")).toBeInTheDocument();
+    expect(within(stats).queryByText("0%")).not.toBeInTheDocument();
+  });
+
   it("shows the last session, progress and quick stats", async () => {
     await renderApp("/dashboard", {
       "GET /api/dashboard/last_study_session": {
@@ -12,6 +24,7 @@ describe("dashboard", () => {
         group_id: 1,
         group_name: "Basic Greetings",
         study_activity_id: 4,
+        activity_name: "Writing Practice",
         created_at: "2025-03-01T10:00:00Z",
       },
       "GET /api/dashboard/study_progress": { total_words_studied: 3, total_available_words: 12 },
@@ -20,6 +33,12 @@ describe("dashboard", () => {
 
     expect(await screen.findByRole("link", { name: "Basic Greetings" })).toHaveAttribute("href", "/groups/1");
     expect(screen.getByRole("link", { name: /View session #9/ })).toHaveAttribute("href", "/study_sessions/9");
+    expect(screen.getByRole("link", { name: "Writing Practice" })).toHaveAttribute("href", "/study_activities/4");
+    // Continue: the same activity, launched on the same group.
+    expect(screen.getByRole("link", { name: "Continue with Basic Greetings" })).toHaveAttribute(
+      "href",
+      "/study_activities/4/launch?group_id=1",
+    );
     const progress = await screen.findByRole("progressbar", { name: "Words studied" });
     expect(progress).toHaveAttribute("aria-valuenow", "3");
     expect(progress).toHaveAttribute("aria-valuemax", "12");
@@ -52,7 +71,9 @@ describe("dashboard", () => {
     });
 
     const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent("database unavailable");
+    // The learner gets advice, not the API's operator-facing detail.
+    expect(alert).toHaveTextContent("The Lang Portal could not answer just now. Try again in a moment.");
+    expect(alert).not.toHaveTextContent("database unavailable");
     await user.click(within(alert).getByRole("button", { name: "Try again" }));
     expect(await screen.findByText("50% of the vocabulary studied")).toBeInTheDocument();
   });

@@ -1,9 +1,10 @@
+import { Link } from "react-router";
 import { AsyncContent } from "../components/AsyncContent";
 import { PageHeader } from "../components/PageHeader";
 import { SessionsTable } from "../components/SessionsTable";
 import { WordsTable } from "../components/WordsTable";
 import { ButtonLink } from "../components/ui/button";
-import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card";
+import { TitledCard } from "../components/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useNumericParam } from "../hooks/useNumericParam";
 import { plural } from "../lib/format";
@@ -19,21 +20,31 @@ function GroupDetails({ id }: { id: number }) {
           { label: "Dashboard", to: "/dashboard" },
           { label: "Word Groups", to: "/groups" },
         ]}
-        actions={<ButtonLink to="/study_activities">Study this group</ButtonLink>}
+        actions={
+          data.status === "ready" && <ButtonLink to={`/study_activities?group_id=${id}`}>Study this group</ButtonLink>
+        }
       />
       <div className="mb-4">
-        <AsyncContent data={data} loadingRows={1}>
+        <AsyncContent
+          data={data}
+          loadingRows={1}
+          notFound={
+            <p>
+              There is no word group {id}: it may have been removed, for example by a full reset.{" "}
+              <Link to="/groups" className="font-medium text-primary underline">
+                See all word groups
+              </Link>
+            </p>
+          }
+        >
           {(group) => (
             <p className="text-muted-foreground">{plural(group.stats.total_word_count, "word")} in this group.</p>
           )}
         </AsyncContent>
       </div>
-      <div className="flex flex-col gap-6">
-        <Card aria-labelledby="group-words-title">
-          <CardHeader>
-            <CardTitle id="group-words-title">Words</CardTitle>
-          </CardHeader>
-          <CardContent>
+      {data.status !== "error" && (
+        <div className="flex flex-col gap-6">
+          <TitledCard title="Words">
             <WordsTable
               listKey={`groups/${id}/words`}
               load={(api, query, signal) => api.groups.words(id, query, signal)}
@@ -41,13 +52,8 @@ function GroupDetails({ id }: { id: number }) {
               empty="This group has no words."
               paramPrefix="words_"
             />
-          </CardContent>
-        </Card>
-        <Card aria-labelledby="group-sessions-title">
-          <CardHeader>
-            <CardTitle id="group-sessions-title">Study sessions</CardTitle>
-          </CardHeader>
-          <CardContent>
+          </TitledCard>
+          <TitledCard title="Study sessions">
             <SessionsTable
               listKey={`groups/${id}/study_sessions`}
               load={(api, query, signal) => api.groups.sessions(id, query, signal)}
@@ -55,9 +61,9 @@ function GroupDetails({ id }: { id: number }) {
               empty="This group has not been studied yet."
               paramPrefix="sessions_"
             />
-          </CardContent>
-        </Card>
-      </div>
+          </TitledCard>
+        </div>
+      )}
     </>
   );
 }

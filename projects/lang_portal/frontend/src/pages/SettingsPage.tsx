@@ -3,7 +3,7 @@ import type { ResetResult } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
 import { Alert } from "../components/ui/alert";
 import { Button } from "../components/ui/button";
-import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card";
+import { Card, CardContent, TitledCard } from "../components/ui/card";
 import { ConfirmDialog } from "../components/ui/dialog";
 import { cn } from "../lib/cn";
 import { useApi } from "../services";
@@ -88,41 +88,36 @@ function ResetCard() {
   };
 
   return (
-    <Card aria-labelledby="reset-title">
-      <CardHeader>
-        <CardTitle id="reset-title">Reset data</CardTitle>
-      </CardHeader>
-      <CardContent className="flex flex-col gap-4">
-        {(Object.keys(RESETS) as ResetKind[]).map((kind) => (
-          <div key={kind} className="flex flex-col gap-2 sm:flex-row sm:items-center sm:justify-between">
-            <div>
-              <h3 className="font-medium">{RESETS[kind].title}</h3>
-              <p className="text-sm text-muted-foreground">{RESETS[kind].description}</p>
-            </div>
-            <Button
-              variant="destructive"
-              onClick={() => {
-                setOutcome(null);
-                setPending(kind);
-              }}
-            >
-              {RESETS[kind].button}
-            </Button>
+    <TitledCard title="Reset data" contentClassName="flex flex-col gap-4">
+      {(Object.keys(RESETS) as ResetKind[]).map((kind) => (
+        <div key={kind} className="flex flex-col gap-2 sm:flex-row sm:items-center sm:justify-between">
+          <div>
+            <h3 className="font-medium">{RESETS[kind].title}</h3>
+            <p className="text-sm text-muted-foreground">{RESETS[kind].description}</p>
           </div>
-        ))}
-        {outcome && <Alert tone={outcome.tone}>{outcome.message}</Alert>}
-        <ConfirmDialog
-          open={pending !== null}
-          title={pending ? `${RESETS[pending].title}?` : ""}
-          confirmLabel={pending ? RESETS[pending].button : ""}
-          busy={busy}
-          onConfirm={() => pending && void run(pending)}
-          onCancel={() => setPending(null)}
-        >
-          {pending && RESETS[pending].confirm}
-        </ConfirmDialog>
-      </CardContent>
-    </Card>
+          <Button
+            variant="destructive"
+            onClick={() => {
+              setOutcome(null);
+              setPending(kind);
+            }}
+          >
+            {RESETS[kind].button}
+          </Button>
+        </div>
+      ))}
+      {outcome && <Alert tone={outcome.tone}>{outcome.message}</Alert>}
+      <ConfirmDialog
+        open={pending !== null}
+        title={pending ? `${RESETS[pending].title}?` : ""}
+        confirmLabel={pending ? RESETS[pending].button : ""}
+        busy={busy}
+        onConfirm={() => pending && void run(pending)}
+        onCancel={() => setPending(null)}
+      >
+        {pending && RESETS[pending].confirm}
+      </ConfirmDialog>
+    </TitledCard>
   );
 }
 

@@ -28,6 +28,27 @@ describe("study activities", () => {
     expect(await within(card).findByText("W")).toBeInTheDocument();
   });
 
+  it("carries the group chosen with “Study this group” on to the launch, which preselects it", async () => {
+    await renderApp("/study_activities?group_id=2", {
+      "GET /api/study_activities": pageOf([ACTIVITY]),
+      "GET /api/groups/2": { id: 2, name: "Food", stats: { total_word_count: 30 } },
+    });
+    expect(await screen.findByText("Food")).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Launch Writing Practice" })).toHaveAttribute(
+      "href",
+      "/study_activities/4/launch?group_id=2",
+    );
+  });
+
+  it("preselects the group named in the launch address", async () => {
+    await renderApp("/study_activities/4/launch?group_id=2", {
+      "GET /api/study_activities/4": ACTIVITY,
+      "GET /api/groups": pageOf(GROUPS),
+    });
+    expect(await screen.findByRole("combobox", { name: "Word group" })).toHaveValue("2");
+    expect(screen.getByRole("button", { name: "Launch now" })).toBeEnabled();
+  });
+
   it("says so when there are none", async () => {
     await renderApp("/study_activities", { "GET /api/study_activities": pageOf([]) });
     expect(await screen.findByText("No study activities are available yet.")).toBeInTheDocument();

@@ -1,19 +1,38 @@
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { ActivityThumbnail } from "../components/ActivityThumbnail";
 import { AsyncContent } from "../components/AsyncContent";
 import { Pagination } from "../components/DataTable";
 import { PageHeader } from "../components/PageHeader";
 import { ButtonLink } from "../components/ui/button";
+import { Alert } from "../components/ui/alert";
 import { Card, CardContent } from "../components/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useListQuery } from "../hooks/useListQuery";
 
+/** "Study this group" comes here with ?group_id=: the group the learner chose, carried on to the launch. */
+function useChosenGroup(): { groupId: string | null; name: string | null } {
+  const groupId = useSearchParams()[0].get("group_id");
+  const valid = groupId !== null && /^\d+$/.test(groupId) ? groupId : null;
+  const group = useApiData(
+    (api, signal) => (valid ? api.groups.get(Number(valid), signal) : Promise.resolve(null)),
+    [valid],
+  );
+  return { groupId: valid, name: group.status === "ready" && group.data ? group.data.name : null };
+}
+
 export function StudyActivitiesPage() {
   const { page, setPage } = useListQuery();
+  const chosen = useChosenGroup();
+  const launchQuery = chosen.groupId ? `?group_id=${chosen.groupId}` : "";
   const data = useApiData((api, signal) => api.studyActivities.list({ page }, signal), [page]);
   return (
     <>
       <PageHeader title="Study Activities" trail={[{ label: "Dashboard", to: "/dashboard" }]} />
+      {chosen.name && (
+        <Alert className="mb-4">
+          Choose an activity to study <span className="font-semibold">{chosen.name}</span>.
+        </Alert>
+      )}
       <AsyncContent
         data={data}
         isEmpty={(result) => result.items.length === 0}
@@ -37,7 +56,7 @@ export function StudyActivitiesPage() {
                       )}
                       <div className="mt-auto flex gap-2">
                         <ButtonLink
-                          to={`/study_activities/${activity.id}/launch`}
+                          to={`/study_activities/${activity.id}/launch${launchQuery}`}
                           aria-label={`Launch ${activity.name}`}
                         >
                           Launch
@@ -55,7 +74,9 @@ export function StudyActivitiesPage() {
                 </li>
               ))}
             </ul>
-            {result.pagination.total_pages > 1 && <Pagination pagination={result.pagination} onPageChange={setPage} />}
+            {result.pagination.total_pages > 1 && (
+              <Pagination pagination={result.pagination} onPageChange={setPage} label="Study activities" />
+            )}
           </>
         )}
       </AsyncContent>

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { useNavigate } from "react-router";
+import { useNavigate, useSearchParams } from "react-router";
 import type { StudyActivity } from "../api/types";
 import { AsyncContent } from "../components/AsyncContent";
 import { PageHeader } from "../components/PageHeader";
@@ -9,6 +9,7 @@ import { Card, CardContent } from "../components/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useNumericParam } from "../hooks/useNumericParam";
 import { activityLaunchUrl } from "../lib/activityUrl";
+import { learnerMessage } from "../lib/errors";
 import { useApi } from "../services";
 import { NotFoundPage } from "./NotFoundPage";
 
@@ -22,7 +23,8 @@ function LaunchForm({ activity }: { activity: StudyActivity }) {
   const api = useApi();
   const navigate = useNavigate();
   const groups = useApiData((client, signal) => client.groups.listAll(signal), []);
-  const [groupId, setGroupId] = useState("");
+  // A group chosen before (?group_id=, from "Study this group" or "Continue") is preselected.
+  const [groupId, setGroupId] = useState(useSearchParams()[0].get("group_id") ?? "");
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -37,54 +39,57 @@ function LaunchForm({ activity }: { activity: StudyActivity }) {
       const state: LaunchedState = { launchedUrl, activityName: activity.name };
       navigate(`/study_sessions/${session.id}`, { state });
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(caught instanceof Error ? learnerMessage(caught) : String(caught));
       setSubmitting(false);
     }
   };
 
   return (
     <AsyncContent data={groups} isEmpty={(items) => items.length === 0} empty="There are no word groups to study yet.">
-      {(items) => (
-        <form onSubmit={launch} className="flex max-w-md flex-col gap-4">
-          <div className="flex flex-col gap-1">
-            <label htmlFor="launch-group" className="text-sm font-medium">
-              Word group
-            </label>
-            <select
-              id="launch-group"
-              required
-              value={groupId}
-              onChange={(event) => setGroupId(event.target.value)}
-              className="h-10 rounded-md border bg-card px-3"
-            >
-              <option value="" disabled>
-                Choose a group…
-              </option>
-              {items.map((group) => (
-                <option key={group.id} value={group.id}>
-                  {group.name} ({group.word_count} words)
+      {(items) => {
+        const chosen = items.some((group) => String(group.id) === groupId) ? groupId : "";
+        return (
+          <form onSubmit={launch} className="flex max-w-md flex-col gap-4">
+            <div className="flex flex-col gap-1">
+              <label htmlFor="launch-group" className="text-sm font-medium">
+                Word group
+              </label>
+              <select
+                id="launch-group"
+                required
+                value={chosen}
+                onChange={(event) => setGroupId(event.target.value)}
+                className="h-10 rounded-md border bg-card px-3"
+              >
+                <option value="" disabled>
+                  Choose a group…
                 </option>
-              ))}
-            </select>
-          </div>
-          {error && (
-            <Alert tone="error" title="The session could not be started">
-              {error}
-            </Alert>
-          )}
-          <div className="flex flex-wrap gap-2">
-            <Button type="submit" disabled={submitting || groupId === ""}>
-              {submitting ? "Starting…" : "Launch now"}
-            </Button>
-            <ButtonLink variant="outline" to={`/study_activities/${activity.id}`}>
-              Cancel
-            </ButtonLink>
-          </div>
-          <p className="text-sm text-muted-foreground">
-            {activity.name} opens in a new tab; this tab shows the new study session.
-          </p>
-        </form>
-      )}
+                {items.map((group) => (
+                  <option key={group.id} value={group.id}>
+                    {group.name} ({group.word_count} words)
+                  </option>
+                ))}
+              </select>
+            </div>
+            {error && (
+              <Alert tone="error" title="The session could not be started">
+                {error}
+              </Alert>
+            )}
+            <div className="flex flex-wrap gap-2">
+              <Button type="submit" disabled={submitting || chosen === ""}>
+                {submitting ? "Starting…" : "Launch now"}
+              </Button>
+              <ButtonLink variant="outline" to={`/study_activities/${activity.id}`}>
+                Cancel
+              </ButtonLink>
+            </div>
+            <p className="text-sm text-muted-foreground">
+              {activity.name} opens in a new tab; this tab shows the new study session.
+            </p>
+          </form>
+        );
+      }}
     </AsyncContent>
   );
 }

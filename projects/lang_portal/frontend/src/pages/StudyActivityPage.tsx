@@ -3,7 +3,7 @@ import { AsyncContent } from "../components/AsyncContent";
 import { PageHeader } from "../components/PageHeader";
 import { SessionsTable } from "../components/SessionsTable";
 import { ButtonLink } from "../components/ui/button";
-import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card";
+import { Card, CardContent, TitledCard } from "../components/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useNumericParam } from "../hooks/useNumericParam";
 import { NotFoundPage } from "./NotFoundPage";
@@ -38,19 +38,14 @@ function StudyActivityDetails({ id }: { id: number }) {
           </Card>
         )}
       </AsyncContent>
-      <Card aria-labelledby="activity-sessions-title">
-        <CardHeader>
-          <CardTitle id="activity-sessions-title">Study sessions</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <SessionsTable
-            listKey={`study_activities/${id}/study_sessions`}
-            load={(api, query, signal) => api.studyActivities.sessions(id, query, signal)}
-            caption="Study sessions of this activity"
-            empty="No sessions with this activity yet."
-          />
-        </CardContent>
-      </Card>
+      <TitledCard title="Study sessions">
+        <SessionsTable
+          listKey={`study_activities/${id}/study_sessions`}
+          load={(api, query, signal) => api.studyActivities.sessions(id, query, signal)}
+          caption="Study sessions of this activity"
+          empty="No sessions with this activity yet."
+        />
+      </TitledCard>
     </>
   );
 }

@@ -1,12 +1,13 @@
-import { useLocation } from "react-router";
+import { Link, useLocation } from "react-router";
 import { AsyncContent } from "../components/AsyncContent";
 import { PageHeader } from "../components/PageHeader";
 import { WordsTable } from "../components/WordsTable";
 import { Alert } from "../components/ui/alert";
-import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card";
+import { TitledCard } from "../components/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useNumericParam } from "../hooks/useNumericParam";
 import { formatDateTime } from "../lib/format";
+import type { ReactNode } from "react";
 import { NotFoundPage } from "./NotFoundPage";
 import type { LaunchedState } from "./StudyActivityLaunchPage";
 
@@ -42,44 +43,61 @@ function StudySessionDetails({ id }: { id: number }) {
         ]}
       />
       {launched?.launchedUrl && <LaunchedNotice state={launched} />}
-      <Card className="mb-6" aria-labelledby="session-details-title">
-        <CardHeader>
-          <CardTitle id="session-details-title">Details</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <AsyncContent data={data}>
-            {(session) => (
+      <TitledCard title="Details" className="mb-6">
+        <AsyncContent
+          data={data}
+          notFound={
+            <p>
+              There is no study session {id}: it may have been removed by a reset.{" "}
+              <Link to="/study_sessions" className="font-medium text-primary underline">
+                See your study sessions
+              </Link>
+            </p>
+          }
+        >
+          {(session) => {
+            const answered = session.review_items_count > 0;
+            const details: [string, ReactNode][] = [
+              [
+                "Activity",
+                <Link to={`/study_activities/${session.study_activity_id}`} className="text-primary hover:underline">
+                  {session.activity_name}
+                </Link>,
+              ],
+              [
+                "Group",
+                <Link to={`/groups/${session.group_id}`} className="text-primary hover:underline">
+                  {session.group_name}
+                </Link>,
+              ],
+              ["Score", answered ? `${session.correct_count}/${session.review_items_count} correct` : "No answers yet"],
+              ["Started", formatDateTime(session.start_time)],
+              // The API's end time is the last answer's; with none yet it would just repeat the start.
+              ["Last answer", answered ? formatDateTime(session.end_time) : "—"],
+            ];
+            return (
               <dl className="grid gap-3 text-sm sm:grid-cols-3">
-                {[
-                  ["Activity", session.activity_name],
-                  ["Group", session.group_name],
-                  ["Reviews", String(session.review_items_count)],
-                  ["Started", formatDateTime(session.start_time)],
-                  ["Ended", formatDateTime(session.end_time)],
-                ].map(([label, value]) => (
+                {details.map(([label, value]) => (
                   <div key={label}>
                     <dt className="text-muted-foreground">{label}</dt>
                     <dd className="font-medium">{value}</dd>
                   </div>
                 ))}
               </dl>
-            )}
-          </AsyncContent>
-        </CardContent>
-      </Card>
-      <Card aria-labelledby="session-words-title">
-        <CardHeader>
-          <CardTitle id="session-words-title">Words reviewed</CardTitle>
-        </CardHeader>
-        <CardContent>
+            );
+          }}
+        </AsyncContent>
+      </TitledCard>
+      {data.status !== "error" && (
+        <TitledCard title="Words reviewed">
           <WordsTable
             listKey={`study_sessions/${id}/words`}
             load={(api, query, signal) => api.studySessions.words(id, query, signal)}
             caption="Words reviewed in this session"
             empty="No words reviewed in this session yet."
           />
-        </CardContent>
-      </Card>
+        </TitledCard>
+      )}
     </>
   );
 }

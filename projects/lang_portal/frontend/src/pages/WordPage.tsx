@@ -4,7 +4,7 @@ import { JapaneseWord } from "../components/JapaneseWord";
 import { PageHeader } from "../components/PageHeader";
 import { WordAssist } from "../components/WordAssist";
 import { Badge } from "../components/ui/badge";
-import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card";
+import { Card, CardContent, TitledCard } from "../components/ui/card";
 import { useApiData } from "../hooks/useApiData";
 import { useNumericParam } from "../hooks/useNumericParam";
 import { formatPercent } from "../lib/format";
@@ -16,12 +16,23 @@ function WordDetails({ id }: { id: number }) {
     <>
       <PageHeader
         title={data.status === "ready" ? data.data.japanese : "Word"}
+        lang={data.status === "ready" ? "ja" : undefined}
         trail={[
           { label: "Dashboard", to: "/dashboard" },
           { label: "Words", to: "/words" },
         ]}
       />
-      <AsyncContent data={data}>
+      <AsyncContent
+        data={data}
+        notFound={
+          <p>
+            There is no word {id}: it may have been removed, for example by a full reset.{" "}
+            <Link to="/words" className="font-medium text-primary underline">
+              See all words
+            </Link>
+          </p>
+        }
+      >
         {(word) => {
           const { correct_count: correct, wrong_count: wrong } = word.stats;
           const reviews = correct + wrong;
@@ -29,54 +40,44 @@ function WordDetails({ id }: { id: number }) {
             <div className="grid gap-4 md:grid-cols-2">
               <Card className="md:col-span-2">
                 <CardContent className="flex flex-col gap-4 pt-4 sm:pt-5">
-                  <JapaneseWord japanese={word.japanese} romaji={word.romaji} size="xl" />
+                  <JapaneseWord japanese={word.japanese} kana={word.kana} romaji={word.romaji} size="xl" />
                   <p className="text-xl">{word.english}</p>
                   <WordAssist wordId={word.id} english={word.english} />
                 </CardContent>
               </Card>
-              <Card aria-labelledby="word-stats-title">
-                <CardHeader>
-                  <CardTitle id="word-stats-title">Study statistics</CardTitle>
-                </CardHeader>
-                <CardContent>
-                  <dl className="grid grid-cols-3 gap-3 text-center">
-                    <div className="rounded-md border p-3">
-                      <dt className="text-xs text-muted-foreground">Correct</dt>
-                      <dd className="text-2xl font-semibold text-success">{correct}</dd>
-                    </div>
-                    <div className="rounded-md border p-3">
-                      <dt className="text-xs text-muted-foreground">Wrong</dt>
-                      <dd className="text-2xl font-semibold text-destructive">{wrong}</dd>
-                    </div>
-                    <div className="rounded-md border p-3">
-                      <dt className="text-xs text-muted-foreground">Success rate</dt>
-                      <dd className="text-2xl font-semibold">
-                        {reviews > 0 ? formatPercent((correct / reviews) * 100) : "—"}
-                      </dd>
-                    </div>
-                  </dl>
-                </CardContent>
-              </Card>
-              <Card aria-labelledby="word-groups-title">
-                <CardHeader>
-                  <CardTitle id="word-groups-title">Word groups</CardTitle>
-                </CardHeader>
-                <CardContent>
-                  {word.groups.length === 0 ? (
-                    <p className="text-sm text-muted-foreground">This word is in no group.</p>
-                  ) : (
-                    <ul className="flex flex-wrap gap-2">
-                      {word.groups.map((group) => (
-                        <li key={group.id}>
-                          <Link to={`/groups/${group.id}`} className="rounded-full">
-                            <Badge className="text-sm hover:bg-accent">{group.name}</Badge>
-                          </Link>
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                </CardContent>
-              </Card>
+              <TitledCard title="Study statistics">
+                <dl className="grid grid-cols-3 gap-3 text-center">
+                  <div className="rounded-md border p-3">
+                    <dt className="text-xs text-muted-foreground">Correct</dt>
+                    <dd className="text-2xl font-semibold text-success">{correct}</dd>
+                  </div>
+                  <div className="rounded-md border p-3">
+                    <dt className="text-xs text-muted-foreground">Wrong</dt>
+                    <dd className="text-2xl font-semibold text-destructive">{wrong}</dd>
+                  </div>
+                  <div className="rounded-md border p-3">
+                    <dt className="text-xs text-muted-foreground">Success rate</dt>
+                    <dd className="text-2xl font-semibold">
+                      {reviews > 0 ? formatPercent((correct / reviews) * 100) : "—"}
+                    </dd>
+                  </div>
+                </dl>
+              </TitledCard>
+              <TitledCard title="Word groups">
+                {word.groups.length === 0 ? (
+                  <p className="text-sm text-muted-foreground">This word is in no group.</p>
+                ) : (
+                  <ul className="flex flex-wrap gap-2">
+                    {word.groups.map((group) => (
+                      <li key={group.id}>
+                        <Link to={`/groups/${group.id}`} className="rounded-full">
+                          <Badge className="text-sm hover:bg-accent">{group.name}</Badge>
+                        </Link>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </TitledCard>
             </div>
           );
         }}

@@ -6,6 +6,7 @@ import { pageOf, renderApp } from "../test/renderApp";
 const WORD_DETAIL = {
   id: 1,
   japanese: "こんにちは",
+  kana: "こんにちは",
   romaji: "konnichiwa",
   english: "hello",
   stats: { correct_count: 3, wrong_count: 1 },
@@ -13,14 +14,74 @@ const WORD_DETAIL = {
 };
 
 describe("words", () => {
-  it("lists words with the Japanese large, in Japanese, and its romaji", async () => {
-    await renderApp("/words", { "GET /api/words": pageOf(WORDS) });
-    const link = await screen.findByRole("link", { name: "こんにちは (konnichiwa)" });
-    expect(link).toHaveAttribute("href", "/words/1");
-    const japanese = within(link).getByText("こんにちは");
-    expect(japanese).toHaveAttribute("lang", "ja");
-    expect(japanese).toHaveClass("sm:text-2xl");
-    expect(within(link).getByText("konnichiwa")).toBeInTheDocument();
+  it("lists words as links with furigana over the kanji and the romaji once", async () => {
+    const meat = { ...WORDS[0], id: 3, japanese: "黄色い", kana: "きいろい", romaji: "kiiroi", english: "yellow" };
+    await renderApp("/words", { "GET /api/words": pageOf([meat]) });
+    // The link's name is its visible text (no aria-label that could differ from it).
+    const link = await screen.findByRole("link", { name: /黄色/ });
+    expect(link).toHaveAttribute("href", "/words/3");
+    expect(link).not.toHaveAttribute("aria-label");
+    const ruby = link.querySelector("ruby")!;
+    expect(ruby.closest("[lang=ja]")).not.toBeNull();
+    expect(ruby.firstChild?.textContent).toBe("黄色");
+    expect(ruby.querySelector("rt")).toHaveTextContent("きいろ");
+    // The romaji sits under the word only where the romaji column is hidden (below md).
+    expect(within(link).getByText("kiiroi")).toHaveClass("md:hidden");
+    expect(screen.getAllByText("kiiroi")).toHaveLength(2);
+  });
+
+  it("searches on the server as the learner types, from page 1, keeping the search in the address", async () => {
+    const { user, requests } = await renderApp("/words?page=2", {
+      "GET /api/words": ({ query }: { query: Record<string, string> }) =>
+        query.q === "zzz" ? pageOf([]) : pageOf(query.q ? [WORDS[1]] : WORDS, { totalPages: 3, totalItems: 201 }),
+    });
+    await screen.findByText("ありがとう");
+    await user.type(screen.getByRole("searchbox", { name: "Search words" }), "arig");
+    await vi.waitFor(() => expect(requests.at(-1)?.query).toEqual({ page: "1", q: "arig" }));
+    await vi.waitFor(() => expect(screen.queryByText("こんにちは")).not.toBeInTheDocument());
+    expect(screen.getByRole("searchbox", { name: "Search words" })).toHaveFocus();
+
+    await user.clear(screen.getByRole("searchbox", { name: "Search words" }));
+    await user.type(screen.getByRole("searchbox", { name: "Search words" }), "zzz{Enter}");
+    expect(await screen.findByText(/No word matches “zzz”/)).toBeInTheDocument();
+  });
+
+  it("keeps the table and the focus on the sort button while a new sort loads", async () => {
+    let release: (() => void) | null = null;
+    const { user } = await renderApp("/words", {
+      "GET /api/words": ({ query }: { query: Record<string, string> }) =>
+        query.sort_by
+          ? new Promise((resolve) => {
+              release = () => resolve(pageOf([WORDS[1], WORDS[0]]));
+            })
+          : pageOf(WORDS),
+    });
+    const sort = await screen.findByRole("button", { name: /English/ });
+    await user.click(sort);
+    expect(screen.getByRole("table")).toHaveAttribute("aria-busy", "true");
+    expect(screen.getByRole("button", { name: /English/ })).toHaveFocus();
+    expect(screen.getByText("こんにちは")).toBeInTheDocument(); // the old rows, until the new ones arrive
+    release!();
+    await vi.waitFor(() => expect(screen.getByRole("table")).not.toHaveAttribute("aria-busy"));
+    expect(screen.getByRole("button", { name: /English/ })).toHaveFocus();
+  });
+
+  it("ignores a sort the table does not offer instead of showing the API's validation message", async () => {
+    const { requests } = await renderApp("/words?sort_by=kanji&order=up", { "GET /api/words": pageOf(WORDS) });
+    await screen.findByText("ありがとう");
+    expect(requests.at(-1)?.query).toEqual({ page: "1" });
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("offers the last page for a page past the end instead of an empty table", async () => {
+    const { user } = await renderApp("/words?page=2", {
+      "GET /api/words": ({ query }: { query: Record<string, string> }) =>
+        query.page === "2" ? pageOf([], { page: 2, totalItems: 54 }) : pageOf(WORDS, { totalItems: 54 }),
+    });
+    expect(await screen.findByText(/There is no page 2: this list has one page/)).toBeInTheDocument();
+    expect(screen.queryByRole("table")).not.toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Go to page 1" }));
+    expect(await screen.findByText("ありがとう")).toBeInTheDocument();
   });
 
   it("pages through the list with the API's pagination", async () => {
@@ -74,31 +135,77 @@ describe("words", () => {
     expect(screen.getByRole("link", { name: "Basic Greetings" })).toHaveAttribute("href", "/groups/1");
   });
 
-  it("shows the API's message for a word that does not exist", async () => {
+  it("says a missing word is not there, with the way back and no pointless retry", async () => {
     await renderApp("/words/404", {
       "GET /api/words/404": Response.json({ detail: "word 404 not found" }, { status: 404 }),
     });
-    expect(await screen.findByRole("alert")).toHaveTextContent("word 404 not found");
+    const notice = (await screen.findByText(/There is no word 404/)).closest("[role=status]") as HTMLElement;
+    expect(notice).toHaveTextContent("Not found");
+    expect(within(notice).getByRole("link", { name: "See all words" })).toHaveAttribute("href", "/words");
+    expect(screen.queryByRole("button", { name: "Try again" })).not.toBeInTheDocument();
+    expect(screen.queryByText("Something went wrong")).not.toBeInTheDocument();
+  });
+
+  it("shows the word's reading as furigana in its title, marked as Japanese", async () => {
+    await renderApp("/words/7", {
+      "GET /api/words/7": { ...WORD_DETAIL, id: 7, japanese: "果物", kana: "くだもの", romaji: "kudamono" },
+    });
+    const title = await screen.findByRole("heading", { level: 1, name: "果物" });
+    expect(title).toHaveAttribute("lang", "ja");
+    expect(document.querySelector("main ruby rt")).toHaveTextContent("くだもの");
   });
 });
 
 describe("a word's audio, picture and example sentence", () => {
-  it("explains inline when AWS features are off (503) instead of failing", async () => {
+  it("offers only the features this Lang Portal has, in a learner's words", async () => {
+    const { requests } = await renderApp("/words/1", {
+      "GET /api/words/1": WORD_DETAIL,
+      "GET /api/capabilities": { features: { word_audio: false, word_picture: false, example_sentence: false } },
+    });
+    expect(
+      await screen.findByText(
+        "Pronunciation audio, pictures and example sentences are not offered on this Lang Portal.",
+      ),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Play pronunciation|Show picture|Example sentence/ })).toBeNull();
+    expect(requests.filter((request) => request.method === "POST")).toEqual([]);
+  });
+
+  it("says plainly when an offered feature fails, without the API's operator detail", async () => {
     const { user } = await renderApp("/words/1", {
       "GET /api/words/1": WORD_DETAIL,
-      "POST /api/words/1/audio": Response.json(
-        { detail: "word audio is not available: set AWS_DEFAULT_REGION, MEDIA_BUCKET to enable it" },
-        { status: 503 },
-      ),
-      "POST /api/words/1/picture": Response.json({ detail: "word pictures is not available" }, { status: 503 }),
+      "GET /api/capabilities": { features: { word_audio: true, word_picture: true, example_sentence: false } },
+      "POST /api/words/1/audio": Response.json({ detail: "Polly failed: InternalFailure" }, { status: 503 }),
+      "POST /api/words/1/picture": Response.json({ detail: "Bedrock is rate limiting" }, { status: 429 }),
     });
+    expect(await screen.findByText("Example sentences are not offered on this Lang Portal.")).toBeInTheDocument();
     await user.click(await screen.findByRole("button", { name: /Play pronunciation/ }));
-    const notice = await screen.findByText("Pronunciation audio is not available right now");
-    expect(notice.closest("[role=status]")).toHaveTextContent("set AWS_DEFAULT_REGION, MEDIA_BUCKET to enable it");
+    const notice = await screen.findByText("The pronunciation audio is not available right now");
+    expect(notice.closest("[role=status]")).toHaveTextContent("Try again in a little while.");
+    expect(document.body).not.toHaveTextContent("Polly");
 
     await user.click(screen.getByRole("button", { name: "Show picture" }));
-    expect(await screen.findByText("The picture is not available right now")).toBeInTheDocument();
-    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(await screen.findByRole("alert")).toHaveTextContent("Wait a few seconds and try again.");
+  });
+
+  it("keeps the focus on an assist button while its request runs", async () => {
+    let release: (() => void) | null = null;
+    const { user } = await renderApp("/words/1", {
+      "GET /api/words/1": WORD_DETAIL,
+      "GET /api/capabilities": { features: { word_audio: true, word_picture: true, example_sentence: true } },
+      "POST /api/words/1/example_sentence": () =>
+        new Promise((resolve) => {
+          release = () =>
+            resolve({ word_id: 1, japanese: "例文です。", romaji: "reibun desu.", english: "An example." });
+        }),
+    });
+    await user.click(await screen.findByRole("button", { name: "Example sentence" }));
+    const busy = screen.getByRole("button", { name: "Writing example…" });
+    expect(busy).toHaveFocus();
+    expect(busy).toHaveAttribute("aria-disabled", "true");
+    release!();
+    expect(await screen.findByText("例文です。")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Example sentence" })).toHaveFocus();
   });
 
   it("plays the audio from the presigned URL and shows the picture and an example", async () => {
@@ -131,7 +238,7 @@ describe("a word's audio, picture and example sentence", () => {
     expect(screen.getByText("Hello, how are you?")).toBeInTheDocument();
   });
 
-  it("reports a guardrail refusal as an error", async () => {
+  it("tells the learner when the content filter held an example back", async () => {
     const { user } = await renderApp("/words/1", {
       "GET /api/words/1": WORD_DETAIL,
       "POST /api/words/1/example_sentence": Response.json(
@@ -140,6 +247,7 @@ describe("a word's audio, picture and example sentence", () => {
       ),
     });
     await user.click(await screen.findByRole("button", { name: "Example sentence" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("the request was blocked by the content guardrail");
+    expect(await screen.findByText("No example sentence for this word")).toBeInTheDocument();
+    expect(screen.getByText(/The content filter held the example sentence back/)).toBeInTheDocument();
   });
 });

@@ -10,6 +10,11 @@ export function WordsPage() {
         load={(api, query, signal) => api.words.list(query, signal)}
         caption="All words"
         empty="There are no words yet."
+        search={{
+          label: "Search words",
+          placeholder: "Japanese, kana, romaji or English",
+          noMatch: (text) => `No word matches “${text}”. Try fewer letters, or kana instead of kanji.`,
+        }}
       />
     </>
   );

@@ -1,8 +1,24 @@
 import type { GroupListItem, StudyActivity, StudySessionListItem, WordListItem } from "../api/types";
 
 export const WORDS: WordListItem[] = [
-  { id: 1, japanese: "こんにちは", romaji: "konnichiwa", english: "hello", correct_count: 3, wrong_count: 1 },
-  { id: 2, japanese: "ありがとう", romaji: "arigatou", english: "thank you", correct_count: 0, wrong_count: 2 },
+  {
+    id: 1,
+    japanese: "こんにちは",
+    kana: "こんにちは",
+    romaji: "konnichiwa",
+    english: "hello",
+    correct_count: 3,
+    wrong_count: 1,
+  },
+  {
+    id: 2,
+    japanese: "ありがとう",
+    kana: "ありがとう",
+    romaji: "arigatou",
+    english: "thank you",
+    correct_count: 0,
+    wrong_count: 2,
+  },
 ];
 
 export const GROUPS: GroupListItem[] = [
@@ -25,4 +41,5 @@ export const SESSION: StudySessionListItem = {
   start_time: "2025-03-01T10:00:00Z",
   end_time: "2025-03-01T10:20:00Z",
   review_items_count: 6,
+  correct_count: 4,
 };

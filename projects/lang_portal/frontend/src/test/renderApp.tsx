@@ -9,7 +9,7 @@ import { AuthSession } from "../auth/session";
 import { ServicesProvider } from "../services";
 import { ThemeProvider } from "../theme";
 
-/** What a route answers: a JSON body (200), or a Response for anything else. */
+/** What a route answers: a JSON body (200), or a Response for anything else (or a Promise of either). */
 export type RouteReply = unknown | Response | ((request: SentRequest) => unknown | Response);
 
 export interface SentRequest {
@@ -36,7 +36,7 @@ export function fakeApi(routes: Record<string, RouteReply>) {
     requests.push(request);
     const route = routes[`${request.method} ${request.path}`];
     if (route === undefined) return Response.json({ detail: "Not Found" }, { status: 404 });
-    const reply = typeof route === "function" ? route(request) : route;
+    const reply = await (typeof route === "function" ? route(request) : route); // a Promise: a slow answer
     return reply instanceof Response ? reply : Response.json(reply);
   });
   return { fetchMock, requests };

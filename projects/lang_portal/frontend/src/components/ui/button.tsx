@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes } from "react";
+import type { ButtonHTMLAttributes, Ref } from "react";
 import { Link, type LinkProps } from "react-router";
 import { cn } from "../../lib/cn";
 
@@ -9,7 +9,7 @@ const variants: Record<Variant, string> = {
   primary: "bg-primary text-primary-foreground hover:opacity-90",
   outline: "border bg-card hover:bg-muted",
   ghost: "hover:bg-muted",
-  destructive: "bg-destructive text-white hover:opacity-90",
+  destructive: "bg-destructive-strong text-destructive-foreground hover:opacity-90",
 };
 
 const sizes: Record<Size, string> = {
@@ -38,7 +38,7 @@ export function Button({
   className,
   type = "button",
   ...props
-}: ButtonHTMLAttributes<HTMLButtonElement> & Styled) {
+}: ButtonHTMLAttributes<HTMLButtonElement> & Styled & { ref?: Ref<HTMLButtonElement> }) {
   return <button type={type} className={buttonClasses(variant, size, className)} {...props} />;
 }
 

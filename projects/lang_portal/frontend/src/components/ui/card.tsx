@@ -1,4 +1,4 @@
-import type { HTMLAttributes } from "react";
+import { useId, type HTMLAttributes, type ReactNode } from "react";
 import { cn } from "../../lib/cn";
 
 export function Card({ className, ...props }: HTMLAttributes<HTMLElement>) {
@@ -15,4 +15,27 @@ export function CardTitle({ className, ...props }: HTMLAttributes<HTMLHeadingEle
 
 export function CardContent({ className, ...props }: HTMLAttributes<HTMLDivElement>) {
   return <div className={cn("p-4 pt-2 sm:p-5 sm:pt-2", className)} {...props} />;
+}
+
+/** A card that is a named region: its title is its heading and names it for screen readers. */
+export function TitledCard({
+  title,
+  className,
+  contentClassName,
+  children,
+}: {
+  title: ReactNode;
+  className?: string;
+  contentClassName?: string;
+  children: ReactNode;
+}) {
+  const titleId = useId();
+  return (
+    <Card aria-labelledby={titleId} className={className}>
+      <CardHeader>
+        <CardTitle id={titleId}>{title}</CardTitle>
+      </CardHeader>
+      <CardContent className={contentClassName}>{children}</CardContent>
+    </Card>
+  );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef, type KeyboardEvent, type ReactNode } from "react";
 import { Button } from "./button";
 
 interface ConfirmDialogProps {
@@ -12,8 +12,8 @@ interface ConfirmDialogProps {
 }
 
 /**
- * A modal confirmation on the native <dialog>: the browser traps focus, makes the page
- * behind it inert and closes it on Escape.
+ * A modal confirmation on the native <dialog>: the browser makes the page behind it inert and closes
+ * it on Escape; Tab goes round its buttons, and the focus goes back to the opener when it closes.
  */
 export function ConfirmDialog({
   open,
@@ -25,18 +25,41 @@ export function ConfirmDialog({
   onCancel,
 }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
 
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
+    if (open && !dialog.open) {
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      dialog.showModal();
+    }
+    if (!open && dialog.open) {
+      dialog.close();
+      opener.current?.focus(); // back to the button that opened it
+    }
   }, [open]);
+
+  // The modal dialog makes the page inert, but Tab would still leave it for the document; keep it going round.
+  const keepFocusInside = (event: KeyboardEvent<HTMLDialogElement>) => {
+    if (event.key !== "Tab") return;
+    const focusable = Array.from(event.currentTarget.querySelectorAll<HTMLElement>("button:not(:disabled)"));
+    const [first, last] = [focusable[0], focusable.at(-1)];
+    if (!first || !last) return;
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  };
 
   return (
     <dialog
       ref={ref}
       aria-labelledby="confirm-dialog-title"
+      onKeyDown={keepFocusInside}
       onCancel={(event) => {
         event.preventDefault();
         if (!busy) onCancel();
