@@ -378,6 +378,45 @@ def test_a_held_state_lock_fails_the_second_apply_clearly_and_leaves_the_state_i
 
 
 @pytest.mark.slow
+def test_the_emulator_answers_one_request_at_a_time_on_the_port_it_bound(server):
+    """toolkit/moto_launcher.py: moto's backends have no locks, so concurrent requests (two
+    Aurora clusters adding readers in the same millisecond) must not run side by side; and the
+    port is the one the launcher bound and announced, not one picked before and taken since."""
+    server.reset()
+    assert emulator.announced_port(server.log_path) == server.port
+    rds = server.client("rds")
+    rds.create_db_cluster(DBClusterIdentifier="app-dw-test", Engine="aurora-postgresql",
+                          MasterUsername="admin_user", MasterUserPassword="not-a-real-password")
+    log_before = server.log_path.read_text().count("\n")
+    failures: list[Exception] = []
+
+    def add_instance(number: int) -> None:
+        try:
+            rds.create_db_instance(DBInstanceIdentifier=f"app-dw-test-{number}", DBClusterIdentifier="app-dw-test",
+                                   DBInstanceClass="db.r6g.large", Engine="aurora-postgresql")
+        except Exception as error:   # noqa: BLE001 - every failure is the finding
+            failures.append(error)
+
+    threads = [threading.Thread(target=add_instance, args=(number,)) for number in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    members = rds.describe_db_clusters(DBClusterIdentifier="app-dw-test")["DBClusters"][0]["DBClusterMembers"]
+    assert sorted(m["IsClusterWriter"] for m in members) == [False] * 11 + [True]   # one writer, decided once
+
+    spans = []   # (start, end) of each CreateDBInstance as the request log has it
+    for line in server.log_path.read_text().splitlines()[log_before:]:
+        if line.startswith("request ") and " CreateDBInstance " in line:
+            fields = line.split()
+            spans.append((float(fields[1]), float(fields[1]) + float(fields[-1].removesuffix("ms")) / 1000))
+    assert len(spans) == 12
+    spans.sort()
+    assert all(end <= next_start + 0.0015 for (_, end), (next_start, _) in zip(spans, spans[1:]))   # log rounding
+
+
+@pytest.mark.slow
 def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     """toolkit/moto_launcher.py: the TLS-only bucket policy, logging set before the target's
     policy, a Cloud Map namespace's hosted zone, query logging to a log group's ARN, a Cognito

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -204,10 +204,10 @@ def stop_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return probe.getsockname()[1]
+def announced_port(log_path: Path) -> int:
+    """The port the launcher bound, from its `listening on <host>:<port>` line; 0 until then."""
+    found = re.search(rf"^listening on {re.escape(LOOPBACK)}:(\d+)$", log_path.read_text(errors="replace"), re.M)
+    return int(found.group(1)) if found else 0
 
 
 class Emulator:
@@ -234,20 +234,21 @@ class Emulator:
 
     def start(self) -> "Emulator":
         command = self.command()
-        self.port = free_port()
         env = dict(os.environ, **SERVER_SETTINGS)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "w") as log:
             # Own session: Ctrl-C reaches us, and we stop the server ourselves; should we be
-            # killed outright, the kernel stops it (Linux parent-death signal).
+            # killed outright, the kernel stops it (Linux parent-death signal). The server binds
+            # a free port itself and says which (toolkit/moto_launcher.py).
             self.process = subprocess.Popen(
-                [*command, "-H", LOOPBACK, "-p", str(self.port)], env=env,
+                [*command, "-H", LOOPBACK, "-p", "0"], env=env,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=stop_with_parent)
         deadline = time.monotonic() + self.startup_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise EmulatorError(f"moto_server exited with {self.process.returncode} on start; see {self.log_path}")
-            if self.ready():
+            self.port = self.port or announced_port(self.log_path)
+            if self.port and self.ready():
                 return self
             time.sleep(0.2)
         self.stop()

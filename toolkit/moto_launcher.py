@@ -46,9 +46,26 @@ AWS does.
 The request log: one line per request in the emulator's log (time, thread, the API action and
 the identifier it names, status, milliseconds), so a failure in a Terraform log can be matched
 to what the emulator was asked and answered at that moment.
+
+One request at a time. moto's backends are plain dicts and lists with no locking (its docs say
+it is not safe for concurrent access), and moto_server answers each connection in a thread of
+its own, so two workspaces applying side by side reach one backend at once. A request moto has
+stored but then fails to answer (an error raised after the store, a 500) is retried by the AWS
+SDK in the provider, and the retry meets the resource the first attempt made: a create that
+answers "already exists" (the DBInstanceAlreadyExists of a run where both Aurora clusters
+created their readers in the same millisecond). The launcher serializes the application: each
+request runs alone, as on one AWS API endpoint's consistent view. Requests take milliseconds and
+the run's time is the provider's polling, so this costs nothing measurable.
+
+Its own port. The launcher binds port 0 and writes `listening on <host>:<port>` as its first
+line; the toolkit reads the port from there. Picking a free port first and binding it later
+left a moment in which another process (another run's emulator on this shared machine) could
+take it, and the readiness probe would then have found that other emulator.
 """
 import io
 import json
+import os
+import signal
 import sys
 import threading
 import time
@@ -195,11 +212,19 @@ def action_of(environ: dict, body: bytes) -> str:
     return f"{environ.get('REQUEST_METHOD', '?')} {environ.get('PATH_INFO', '')[:80]}"
 
 
+ONE_AT_A_TIME = threading.Lock()
+
+
 def log_requests(application_class, out) -> None:
-    """Wrap moto's WSGI application: one line per request, written once it is answered."""
+    """Wrap moto's WSGI application: one request at a time (see above), one line each, written
+    once it is answered."""
     answer = application_class.__call__
 
     def logged(self, environ, start_response):
+        with ONE_AT_A_TIME:
+            return answer_and_log(self, environ, start_response)
+
+    def answer_and_log(self, environ, start_response):
         started = time.time()
         length = environ.get("CONTENT_LENGTH") or "0"
         body = environ["wsgi.input"].read(int(length)) if length.isdigit() and 0 < int(length) <= 1 << 20 else b""
@@ -212,13 +237,46 @@ def log_requests(application_class, out) -> None:
             return start_response(line, headers, exc_info)
 
         try:
-            return answer(self, environ, start)
+            answered = answer(self, environ, start)
+            try:   # read inside the lock too: moto's answer may be an iterator it fills lazily
+                return [b"".join(answered)]
+            finally:
+                getattr(answered, "close", lambda: None)()
         finally:
             out.write(f"request {started:.3f} thread={threading.get_ident()} {action_of(environ, body)} "
                       f"{status[0]} {1000 * (time.time() - started):.0f}ms\n")
             out.flush()
 
     application_class.__call__ = logged
+
+
+def parse_arguments(argv: list[str]) -> tuple[str, int]:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="moto_server with app-dw's corrections")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=0, help="0 (the default): any free port")
+    arguments = parser.parse_args(argv)
+    return arguments.host, arguments.port
+
+
+def serve(host: str, port: int) -> None:
+    """moto_server's application on `host`:`port` (0: a free one, bound here), announced on stdout."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    log_requests(DomainDispatcherApplication, sys.stderr)
+    application: list = []   # made once the port is known: moto builds some URLs with MOTO_PORT
+    server = make_server(host, port, lambda environ, start: application[0](environ, start), threaded=True,
+                         request_handler=MotoRequestHandler)
+    bound = server.server_address[1]
+    os.environ["MOTO_PORT"] = str(bound)
+    application.append(DomainDispatcherApplication(create_backend_app))
+    application[0].debug = True   # as moto_server: errors are answered with their traceback
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda signum, frame: sys.exit(0))
+    print(f"listening on {host}:{bound}", flush=True)
+    server.serve_forever()
 
 
 if __name__ == "__main__":
@@ -233,8 +291,4 @@ if __name__ == "__main__":
     correct_codebuild_location_checks()
     correct_codebuild_deletion_by_arn()
     correct_security_group_rule_description()
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-    from moto.server import main
-
-    log_requests(DomainDispatcherApplication, sys.stderr)
-    sys.exit(main())
+    serve(*parse_arguments(sys.argv[1:]))
