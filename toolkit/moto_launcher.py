@@ -52,8 +52,8 @@ it is not safe for concurrent access), and moto_server answers each connection i
 its own, so two workspaces applying side by side reach one backend at once. A request moto has
 stored but then fails to answer (an error raised after the store, a 500) is retried by the AWS
 SDK in the provider, and the retry meets the resource the first attempt made: a create that
-answers "already exists" (the DBInstanceAlreadyExists of a run where both Aurora clusters
-created their readers in the same millisecond). The launcher serializes the application: each
+answers "already exists" (the likeliest cause of the DBInstanceAlreadyExists of a run where both
+Aurora clusters created their readers in the same millisecond; docs/e2e.md). The launcher serializes the application: each
 request runs alone, as on one AWS API endpoint's consistent view. Requests take milliseconds and
 the run's time is the provider's polling, so this costs nothing measurable.
 
