@@ -11,29 +11,12 @@ export PIPENV_VENV_IN_PROJECT := 1
 setup:
 	@bash scripts/setup.sh
 
-synth: setup
-	@$(PY) -m toolkit synth
-
-validate: setup
-	@$(PY) -m toolkit validate
-
-scan: setup
-	@$(PY) -m toolkit scan
-
-plan: setup
-	@$(PY) -m toolkit plan
-
-cost: setup
-	@$(PY) -m toolkit cost
-
-drift: setup
-	@$(PY) -m toolkit drift
+# The verbs that are the toolkit command of the same name (python -m toolkit --help).
+synth validate scan plan cost drift bench: setup
+	@$(PY) -m toolkit $@
 
 test: setup
 	@$(PY) -m pytest
-
-bench: setup
-	@$(PY) -m toolkit bench
 
 e2e: setup
 	@$(PY) -m toolkit e2e
