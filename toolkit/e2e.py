@@ -44,7 +44,7 @@ from toolkit.cost import load_prices
 from toolkit.definition import REPO_ROOT, Platform
 from toolkit.plan import review
 from toolkit.report import table
-from toolkit.state import state_bucket, state_object
+from toolkit.state import state_object
 from toolkit.terraform import StepResult, TerraformRunner
 
 DEFAULT_OUTDIR = REPO_ROOT / "cdktf.out-e2e"
@@ -368,14 +368,16 @@ def inventory(emulator_server: "emulator.Emulator") -> tuple[list[tuple[str, str
     return found, unlisted
 
 
+def local_state(stack_dir: Path) -> dict:
+    """bootstrap's state: it keeps it on local disk (the bucket it makes cannot hold it)."""
+    state_file = stack_dir / "terraform.tfstate"
+    return json.loads(state_file.read_text()) if state_file.exists() else {}
+
+
 def bootstrap_identifiers(stack_dir: Path) -> set[str]:
     """Every id, name and ARN in bootstrap's local state: its resources are kept until last."""
-    state_file = stack_dir / "terraform.tfstate"
-    if not state_file.exists():
-        return set()
-    state = json.loads(state_file.read_text())
     values = set()
-    for resource in state.get("resources", []):
+    for resource in local_state(stack_dir).get("resources", []):
         for instance in resource.get("instances", []):
             attributes = instance.get("attributes", {})
             values.update(str(attributes[k]) for k in ("id", "arn", "name", "bucket", "key_id") if attributes.get(k))
@@ -383,14 +385,19 @@ def bootstrap_identifiers(stack_dir: Path) -> set[str]:
 
 
 def empty_bucket(emulator_server: "emulator.Emulator", bucket: str) -> int:
-    """Delete every version of every object; returns how many there were."""
+    """Delete every version of every object, listing from the start again after each page (moto
+    loses its place in a listing whose earlier page was deleted: a paginated run emptied only the
+    first 1000 of the state bucket's access logs); returns how many there were."""
     s3 = emulator_server.client("s3")
     deleted = 0
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
-            s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
-            deleted += 1
-    return deleted
+    while True:
+        page = s3.list_object_versions(Bucket=bucket)
+        items = [{"Key": item["Key"], "VersionId": item["VersionId"]}
+                 for item in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if not items:
+            return deleted
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": items, "Quiet": True})
+        deleted += len(items)
 
 
 def workspace_state(emulator_server: "emulator.Emulator", stack: dict) -> dict:
@@ -406,7 +413,7 @@ def managed(state: dict, resource_type: str) -> list[dict]:
             for instance in resource.get("instances", [])]
 
 
-def prepare_destroy(emulator_server: "emulator.Emulator", stack: dict) -> str:
+def prepare_destroy(emulator_server: "emulator.Emulator", stack: dict, state: dict | None = None) -> str:
     """Do what an operator retiring the workspace does first; returns what was done.
 
     The platform guards its data: buckets that hold what the services wrote (access logs) are
@@ -415,7 +422,7 @@ def prepare_destroy(emulator_server: "emulator.Emulator", stack: dict) -> str:
     empty the buckets, lift deletion protection.
     """
     try:
-        state = workspace_state(emulator_server, stack)
+        state = workspace_state(emulator_server, stack) if state is None else state
     except Exception as error:  # no state to read: the apply failed before writing one
         return f"not prepared ({type(error).__name__})"
     done = []
@@ -551,7 +558,9 @@ def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: i
     def destroy(name: str) -> bool:
         if "apply" not in runs[name].steps:   # skipped or stopped before applying: nothing to destroy
             return True
-        prepared = prepare_destroy(server, runner.stack(name)) if name != "bootstrap" else ""
+        # bootstrap last: the state bucket and its access-log bucket, emptied like any other's.
+        prepared = prepare_destroy(server, runner.stack(name),
+                                   local_state(runner.stacks_dir / name) if name == "bootstrap" else None)
         result = runner.destroy(name)
         result.summary = "; ".join(filter(None, [prepared, result.summary]))
         return record(runs[name], result)
@@ -597,11 +606,6 @@ def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: i
     found, unlisted = inventory(server)
     leftovers = [(what, ident) for what, ident in found if ident not in keep]
     if "apply" in runs["bootstrap"].steps:
-        bucket = state_bucket({name: runner.stack(name) for name in names})
-        try:
-            empty_bucket(server, bucket)
-        except Exception as error:  # no bucket: bootstrap's apply failed before creating it
-            progress(f"state bucket not emptied: {type(error).__name__}: {error}")
         destroy("bootstrap")
         found, unlisted = inventory(server)
         leftovers = sorted(set(leftovers) | set(found))
