@@ -76,7 +76,8 @@ def test_aurora_multi_az_cluster_by_hand(stacks, platform, price):
                    + 2 * 2 * HOURS * price("rds_proxy_vcpu_hour")             # the proxy: 2 instances x 2 vCPU
                    + 2 * (usage.log_ingestion_gb_per_group * price("logs_ingestion_gb")   # postgresql + proxy logs
                           + usage.log_ingestion_gb_per_group * 7 / (HOURS / 24) * price("logs_storage_gb_month"))
-                   + price("secret_month") + usage.secret_reads_per_month / 1e4 * price("secret_10k_api_calls"))
+                   # two secrets: the database URL (master user) and the API's own role
+                   + 2 * (price("secret_month") + usage.secret_reads_per_month / 1e4 * price("secret_10k_api_calls")))
     assert database.total == pytest.approx(2 * per_cluster)
     (proxy,) = lines_of(database, "aws_db_proxy.lang-portal")
     assert proxy.quantity == 4 * HOURS and "4 vCPUs of 2 instances" in proxy.dimension

@@ -444,6 +444,7 @@ FREE = frozenset({
     # identity and access
     "aws_iam_role", "aws_iam_policy", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
     "aws_cognito_user_pool_client", "aws_cognito_user_pool_domain", "aws_cognito_identity_pool",
+    "aws_cognito_user_group",
     "aws_codestarconnections_connection",
     # network plumbing; gateway endpoints are decided in _vpc_endpoint
     "aws_vpc", "aws_subnet", "aws_route_table", "aws_route_table_association", "aws_route", "aws_internet_gateway",
