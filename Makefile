@@ -5,35 +5,31 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.cache/jsii
 export PIPENV_VENV_IN_PROJECT := 1
 
-.PHONY: setup synth validate scan test bench e2e run-lang-portal run-haiku run-writing clean
+.PHONY: setup synth validate scan plan cost drift test bench e2e run-lang-portal run-haiku run-vocab run-writing clean
 .DEFAULT_GOAL := synth
 
 setup:
 	@bash scripts/setup.sh
 
-synth: setup
-	@$(PY) -m toolkit synth
-
-validate: setup
-	@$(PY) -m toolkit validate
-
-scan: setup
-	@$(PY) -m toolkit scan
+# The verbs that are the toolkit command of the same name (python -m toolkit --help).
+synth validate scan plan cost drift bench: setup
+	@$(PY) -m toolkit $@
 
 test: setup
 	@$(PY) -m pytest
 
-bench: setup
-	@$(PY) -m toolkit bench
-
 e2e: setup
 	@$(PY) -m toolkit e2e
+	@$(PY) -m pytest -m e2e tests -q
 
 run-lang-portal: setup
 	@$(PY) -m projects.lang_portal.backend.run
 
 run-haiku: setup
 	@$(PY) -m projects.haiku.backend.run
+
+run-vocab: setup
+	@$(PY) -m projects.vocab_generator.run
 
 run-writing: setup
 	@$(PY) -m projects.writing_practice.frontend.run

@@ -14,6 +14,8 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from tests.tf import only
 from toolkit import e2e, emulator
 from toolkit.definition import DefinitionError, Platform, load_platform
+from toolkit.diagnostics import explain
+from toolkit.state import state_object
 from workspaces.base import EmulatorEndpoints, Workspace
 from workspaces.registry import WorkspaceSpec
 
@@ -206,17 +208,65 @@ def test_the_emulator_target_only_accepts_loopback(monkeypatch):
 
 # --------------------------------------------------------------------------- run mechanics
 
-def test_run_graph_waits_for_needs_and_skips_after_a_failure():
+def test_tasks_wait_for_their_needs_and_are_skipped_after_a_failure():
     started: list[str] = []
 
-    def action(name: str) -> bool:
-        started.append(name)
-        return name != "network"
+    def action(name: str):
+        return lambda: started.append(name) or name != "network"
 
-    needs = {"network": {"storage"}, "edge": {"network"}, "ai": set()}
-    outcome = e2e.run_graph(["storage", "network", "edge", "ai"], needs, action, workers=2, need_success=True)
-    assert outcome == {"storage": True, "network": False, "edge": None, "ai": True}
-    assert started.index("storage") < started.index("network") and "edge" not in started
+    tasks = {"storage": e2e.Task(action("storage")),
+             "network": e2e.Task(action("network"), needs={"storage"}, must_succeed={"storage"}),
+             "edge": e2e.Task(action("edge"), needs={"network"}, must_succeed={"network"}),
+             "cleanup": e2e.Task(action("cleanup"), needs={"edge", "network"}),   # runs whatever they did
+             "ai": e2e.Task(action("ai"))}
+    outcome = e2e.run_tasks(tasks, workers=2)
+    assert outcome == {"storage": True, "network": False, "edge": None, "cleanup": True, "ai": True}
+    assert started.index("storage") < started.index("network") < started.index("cleanup") and "edge" not in started
+
+
+def test_the_longest_chain_starts_first():
+    started: list[str] = []
+    tasks = {"leaf": e2e.Task(lambda: started.append("leaf") or True),
+             "root": e2e.Task(lambda: started.append("root") or True),
+             "middle": e2e.Task(lambda: started.append("middle") or True, needs={"root"}),
+             "top": e2e.Task(lambda: started.append("top") or True, needs={"middle"})}
+    e2e.run_tasks(tasks, workers=1)
+    assert started[:2] == ["root", "middle"]   # the leaf was ready first, but nothing waits for it
+
+
+def test_the_chain_is_measured_in_expected_seconds(tmp_path):
+    started: list[str] = []
+    tasks = {"many": e2e.Task(lambda: started.append("many") or True, seconds=5),
+             "then": e2e.Task(lambda: started.append("then") or True, needs={"many"}, seconds=5),
+             "slow": e2e.Task(lambda: started.append("slow") or True, seconds=60)}
+    e2e.run_tasks(tasks, workers=1)
+    assert started[0] == "slow"
+
+    times = e2e.StepTimes(tmp_path / "step-seconds.json")
+    assert times.expected("destroy", "database") == e2e.StepTimes.GUESS["destroy"]
+    run = e2e.WorkspaceRun("database", {step: e2e.StepResult("database", step, True, seconds)
+                                        for step, seconds in (("init", 1), ("plan", 9), ("apply", 90), ("destroy", 101))})
+    times.save({"database": run})
+    again = e2e.StepTimes(tmp_path / "step-seconds.json")
+    assert (again.expected("apply", "database"), again.expected("destroy", "database")) == (100, 101)
+    assert again.expected("replan", "database") == e2e.StepTimes.GUESS["replan"]   # not run: still a guess
+
+
+def test_the_state_bucket_is_ready_before_bootstraps_lifecycle_rules_are_confirmed():
+    stack = {"resource": {"aws_s3_bucket": {"state": {}}, "aws_s3_bucket_versioning": {"state": {}},
+                          "aws_s3_bucket_lifecycle_configuration": {"state": {}}}}
+
+    def complete(resource_type: str) -> str:
+        return json.dumps({"type": "apply_complete", "hook": {"resource": {"resource_type": resource_type}}})
+
+    watch = e2e.StateBucketWatch(stack)
+    watch(complete("aws_s3_bucket"))
+    watch('{"type": "apply_start"}')
+    assert not watch.ready.is_set()
+    watch(complete("aws_s3_bucket_lifecycle_configuration"))
+    assert not watch.ready.is_set()   # the rules nobody waits for do not count
+    watch(complete("aws_s3_bucket_versioning"))
+    assert watch.ready.is_set()
 
 
 def test_a_second_plan_passes_only_on_documented_emulator_quirks():
@@ -243,13 +293,22 @@ def test_unknown_errors_keep_terraforms_first_lines_without_request_ids():
     output = diagnostic("creating S3 Bucket (x)", "operation error S3: CreateBucket, https response error "
                         "StatusCode: 409, RequestID: ABC, HostID: DEF, api error BucketAlreadyExists: taken",
                         "aws_s3_bucket.x")
-    assert e2e.explain("storage", output, {}, "state") == (
+    assert explain("storage", output, {}) == (
         "creating S3 Bucket (x) [aws_s3_bucket.x]: operation error S3: CreateBucket, api error BucketAlreadyExists: taken")
 
 
 def test_text_errors_are_read_too():
     output = "Initializing...\n\nError: Failed to get existing workspaces: S3 bucket \"state\" does not exist.\n\nmore\n"
-    assert "apply bootstrap first" in e2e.explain("network", output, {}, "state")
+    assert "apply bootstrap first" in explain("network", output, {})
+
+
+def test_missing_and_expired_credentials_say_what_to_do():
+    missing = diagnostic("No valid credential sources found", "Please see https://docs.aws.amazon.com/... "
+                         "Error: failed to refresh cached credentials, no EC2 IMDS role found")
+    assert explain("network", missing, {}).startswith("no AWS credentials were found: set AWS_PROFILE")
+    expired = diagnostic("retrieving caller identity", "api error ExpiredToken: The security token included in "
+                         "the request is expired")
+    assert "sign in again" in explain("network", expired, {})
 
 
 # ------------------------------------------------------------------- faults, in the emulator
@@ -267,13 +326,13 @@ def faults(server, tmp_path):
     platform = emulator_platform(server.url)
     stacks = synthesize(FAULT_SPECS, platform, tmp_path)
     server.client("s3").create_bucket(Bucket=platform.state_bucket)
-    return e2e.StackRunner(stacks, server.url, platform.state_bucket, step_timeout=300)
+    return e2e.StackRunner(stacks, server.url, step_timeout=300)
 
 
 @pytest.mark.slow
 def test_applying_a_workspace_before_the_one_it_reads_names_the_missing_workspace(faults):
     assert faults.init("consumer").ok
-    result = faults.plan("consumer")
+    result, _ = faults.plan("consumer", e2e.PLAN_FILE)
     assert not result.ok
     assert result.summary.startswith("consumer reads the outputs of producer, which has no state yet")
     assert result.summary.endswith("dev/producer/terraform.tfstate): apply producer first")
@@ -281,11 +340,12 @@ def test_applying_a_workspace_before_the_one_it_reads_names_the_missing_workspac
 
 @pytest.mark.slow
 def test_a_held_state_lock_fails_the_second_apply_clearly_and_leaves_the_state_intact(faults, server):
-    for step in (faults.init, faults.plan, faults.apply):
-        assert step("producer").ok
-    s3, bucket, key = server.client("s3"), faults.state_bucket, "dev/producer/terraform.tfstate"
+    assert faults.init("producer").ok and faults.plan("producer", e2e.PLAN_FILE)[0].ok and faults.apply("producer").ok
+    state = state_object(faults.stack("producer"))
+    s3, bucket, key = server.client("s3"), state.bucket, state.key
+    assert key == "dev/producer/terraform.tfstate"
     state_before = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    assert faults.plan("producer").ok
+    assert faults.plan("producer", e2e.PLAN_FILE)[0].ok
     # What another apply holds while it runs: the lock object beside the state (use_lockfile).
     holder = {"ID": "5b0c9a1e-0000-4000-8000-000000000001", "Operation": "OperationTypeApply",
               "Who": "ci@other-runner", "Version": "1.11.4", "Created": "2026-01-01T00:00:00Z", "Path": f"{bucket}/{key}"}
@@ -318,10 +378,50 @@ def test_a_held_state_lock_fails_the_second_apply_clearly_and_leaves_the_state_i
 
 
 @pytest.mark.slow
+def test_the_emulator_answers_one_request_at_a_time_on_the_port_it_bound(server):
+    """toolkit/moto_launcher.py: moto's backends have no locks, so concurrent requests (two
+    Aurora clusters adding readers in the same millisecond) must not run side by side; and the
+    port is the one the launcher bound and announced, not one picked before and taken since."""
+    server.reset()
+    assert emulator.announced_port(server.log_path) == server.port
+    rds = server.client("rds")
+    rds.create_db_cluster(DBClusterIdentifier="app-dw-test", Engine="aurora-postgresql",
+                          MasterUsername="admin_user", MasterUserPassword="not-a-real-password")
+    log_before = server.log_path.read_text().count("\n")
+    failures: list[Exception] = []
+
+    def add_instance(number: int) -> None:
+        try:
+            rds.create_db_instance(DBInstanceIdentifier=f"app-dw-test-{number}", DBClusterIdentifier="app-dw-test",
+                                   DBInstanceClass="db.r6g.large", Engine="aurora-postgresql")
+        except Exception as error:   # noqa: BLE001 - every failure is the finding
+            failures.append(error)
+
+    threads = [threading.Thread(target=add_instance, args=(number,)) for number in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    members = rds.describe_db_clusters(DBClusterIdentifier="app-dw-test")["DBClusters"][0]["DBClusterMembers"]
+    assert sorted(m["IsClusterWriter"] for m in members) == [False] * 11 + [True]   # one writer, decided once
+
+    spans = []   # (start, end) of each CreateDBInstance as the request log has it
+    for line in server.log_path.read_text().splitlines()[log_before:]:
+        if line.startswith("request ") and " CreateDBInstance " in line:
+            fields = line.split()
+            spans.append((float(fields[1]), float(fields[1]) + float(fields[-1].removesuffix("ms")) / 1000))
+    assert len(spans) == 12
+    spans.sort()
+    assert all(end <= next_start + 0.0015 for (_, end), (next_start, _) in zip(spans, spans[1:]))   # log rounding
+
+
+@pytest.mark.slow
 def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     """toolkit/moto_launcher.py: the TLS-only bucket policy, logging set before the target's
     policy, a Cloud Map namespace's hosted zone, query logging to a log group's ARN, a Cognito
-    custom domain's certificate, a CodeBuild project fed by its pipeline and deleted by ARN."""
+    custom domain's certificate, a CodeBuild project fed by its pipeline and deleted by ARN, the
+    description of a rule that names another security group."""
     server.reset()
     s3 = server.client("s3")
     s3.create_bucket(Bucket="app-dw-test-logs")
@@ -367,26 +467,14 @@ def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     codebuild.delete_project(name=project["project"]["arn"])
     assert codebuild.list_projects()["projects"] == []
 
-
-@pytest.mark.slow
-def test_a_subset_of_the_platform_applies_replans_clean_destroys_and_reports(tmp_path):
-    """bootstrap, storage and network (which reads storage): the whole e2e cycle on the real
-    workspaces, and the plan review report for them (the full run is `make e2e`)."""
-    lines: list[str] = []
-    result = e2e.run_e2e(load_platform(environment="dev"), tmp_path, workspaces=["network"],
-                         progress=e2e.Progress(lines.append))
-    log = "\n".join(lines)
-    assert list(result.runs) == ["bootstrap", "storage", "network"], log
-    failures = {name: run.failure().summary for name, run in result.runs.items() if run.failure()}
-    assert not failures, log
-    assert not result.leftovers, log
-    for run in result.runs.values():
-        assert list(run.steps) == ["init", "plan", "apply", "replan", "destroy"], run.name
-    report = json.loads(result.report[1].read_text())
-    assert [w["workspace"] for w in report["workspaces"]] == ["bootstrap", "storage", "network"]
-    assert all(w["totals"]["create"] > 0 and not w["error"] for w in report["workspaces"])
-    markdown = result.report[0].read_text()
-    assert "### network" in markdown and "| aws_vpc " in markdown
+    alb = ec2.create_security_group(GroupName="alb", Description="ALB", VpcId=vpc)["GroupId"]
+    api = ec2.create_security_group(GroupName="api", Description="API", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=api, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8000,
+        "UserIdGroupPairs": [{"GroupId": alb, "Description": "Allow traffic from ALB"}]}])
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [api]}])["SecurityGroupRules"]
+    (rule,) = [r for r in rules if not r["IsEgress"]]
+    assert rule["Description"] == "Allow traffic from ALB"
 
 
 def test_docs_list_every_emulator_flag_and_quirk():

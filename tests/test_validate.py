@@ -16,7 +16,7 @@ def test_every_workspace_validates(synth):
         pytest.fail(f"the provider mirror {terraform.PROVIDER_MIRROR} is missing and the registry is unreachable here")
     results = terraform.validate_all(synth.outdir / "stacks", parallel=2)
     assert len(results) == len(synth.stacks)
-    failures = {r.workspace: r.detail for r in results if not r.ok}
+    failures = {r.workspace: r.summary for r in results if not r.ok}
     assert not failures
 
 

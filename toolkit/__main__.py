@@ -30,10 +30,37 @@ def _scan(args) -> int:
     return scan_command(args.env, args.workspaces)
 
 
-def _e2e(args) -> int:
-    from toolkit.e2e import e2e_command
+def _plan(args) -> int:
+    from toolkit.plan import plan_command
 
-    return e2e_command(args.env, args.workspaces, workers=args.parallel, step_timeout=args.step_timeout)
+    return plan_command(args.env, args.workspaces, parallel=args.parallel, lock_timeout=args.lock_timeout)
+
+
+def _cost(args) -> int:
+    from toolkit.cost import cost_command
+
+    return cost_command(args.env, args.workspaces, json_output=args.json, plan_file=args.plan,
+                        summary_only=args.summary)
+
+
+def _prices(args) -> int:
+    from toolkit.prices import prices_command
+
+    return prices_command(args.refresh, args.offer_file)
+
+
+def _drift(args) -> int:
+    from toolkit.drift import drift_command
+
+    return drift_command(args.env, args.workspaces, parallel=args.parallel, lock_timeout=args.lock_timeout,
+                         as_json=args.json)
+
+
+def _e2e(args) -> int:
+    from toolkit.e2e import DEFAULT_WORKERS, e2e_command
+
+    return e2e_command(args.env, args.workspaces, workers=args.parallel or DEFAULT_WORKERS,
+                       step_timeout=args.step_timeout)
 
 
 def _bench(args) -> int:
@@ -63,9 +90,30 @@ def main(argv: list[str] | None = None) -> int:
     scan = commands.add_parser("scan", help="checkov over every workspace, with the reviewed skips")
     scan.add_argument("workspaces", nargs="*", help="only these workspaces")
     scan.set_defaults(run=_scan)
+    plan = commands.add_parser("plan", help="plan every workspace against its backend and write the plan review report")
+    plan.add_argument("workspaces", nargs="*", help="only these workspaces (default: all, in deploy order)")
+    plan.add_argument("--parallel", type=int, default=2, help="workspaces planned at once")
+    plan.add_argument("--lock-timeout", default="0s", help="how long to wait for a state lock another run holds")
+    plan.set_defaults(run=_plan)
+    cost = commands.add_parser("cost", help="monthly cost estimate per resource, workspace and environment")
+    cost.add_argument("workspaces", nargs="*", help="only these workspaces (default: all)")
+    cost.add_argument("--plan", help="a plan's JSON (terraform show -json): the difference the change makes")
+    cost.add_argument("--json", action="store_true", help="JSON for tools instead of tables")
+    cost.add_argument("--summary", action="store_true", help="only the totals per workspace")
+    cost.set_defaults(run=_cost)
+    prices = commands.add_parser("prices", help="the price table the cost estimate uses; --refresh reads AWS's offer files")
+    prices.add_argument("--refresh", action="store_true", help="rewrite the prices from the Price List API's offer files")
+    prices.add_argument("--offer-file", action="append", default=[], help="a saved offer file to read instead of downloading")
+    prices.set_defaults(run=_prices)
+    drift = commands.add_parser("drift", help="refresh-only plans: what differs between the state and the real resources")
+    drift.add_argument("workspaces", nargs="*", help="only these workspaces (default: all, in deploy order)")
+    drift.add_argument("--parallel", type=int, default=2, help="workspaces checked at once")
+    drift.add_argument("--lock-timeout", default="0s", help="how long to wait for a state lock another run holds")
+    drift.add_argument("--json", action="store_true", help="JSON for tools instead of tables")
+    drift.set_defaults(run=_drift)
     e2e = commands.add_parser("e2e", help="apply, re-plan and destroy every workspace against the local AWS emulator")
     e2e.add_argument("workspaces", nargs="*", help="only these workspaces (and the ones they read)")
-    e2e.add_argument("--parallel", type=int, default=2, help="workspaces applied or destroyed at once")
+    e2e.add_argument("--parallel", type=int, default=None, help="steps run at once (default: toolkit/e2e.py DEFAULT_WORKERS)")
     e2e.add_argument("--step-timeout", type=float, default=900, help="seconds one Terraform step may take")
     e2e.set_defaults(run=_e2e)
     bench = commands.add_parser("bench", help="measure synth and validate")

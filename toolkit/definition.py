@@ -307,6 +307,36 @@ class AiSettings(_Strict):
         return self
 
 
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class UsageSettings(_Strict):
+    """Monthly usage the cost estimate assumes (`python -m toolkit cost`). The defaults are the
+    spec's answers where it gives one (100 users, a database below 1 GB, 7-day logs: the log
+    retention itself is monitoring.log_retention_days); the rest are stated assumptions."""
+
+    active_users: PositiveInt = 100
+    requests_per_user_per_day: NonNegative = 200
+    page_requests_per_user_per_day: NonNegative = 100
+    response_kb: NonNegative = 30
+    access_log_bytes_per_request: NonNegative = 1000
+    ai_requests_per_user_per_day: NonNegative = 10
+    text_units_per_ai_request: NonNegative = 2
+    database_storage_gb: NonNegative = 1
+    database_io_million_per_month: NonNegative = 5
+    log_ingestion_gb_per_group: NonNegative = 0.5
+    bucket_storage_gb: NonNegative = 1
+    image_gb: NonNegative = 0.3
+    nat_data_gb: NonNegative = 10
+    endpoint_data_gb: NonNegative = 2
+    dns_queries_million_per_zone: NonNegative = 1
+    secret_reads_per_month: NonNegative = 10000
+    kms_requests_per_key: NonNegative = 20000
+    builds_per_month: NonNegative = 30
+    build_minutes: NonNegative = 5
+    pipeline_action_minutes_per_run: NonNegative = 10
+
+
 class Service(_Strict):
     """One container of a project (a task definition and an ECS service)."""
 
@@ -404,6 +434,7 @@ class PlatformDefinition(_Strict):
     waf: WafSettings
     monitoring: MonitoringSettings
     ai: AiSettings
+    usage: UsageSettings = UsageSettings()
     projects: list[Project] = Field(min_length=1)
 
     @model_validator(mode="after")

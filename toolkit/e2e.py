@@ -6,11 +6,19 @@ re-plans clean and destroys, with no AWS account:
 1. start moto_server on 127.0.0.1 and synthesize with the emulator target (toolkit/emulator.py);
 2. bootstrap (local state) creates the state bucket; then every workspace, as soon as the
    workspaces it reads are applied: init, plan to a saved file, apply that file;
-3. a second plan of every applied workspace must show no changes;
-4. destroy in reverse order, check the emulator holds nothing the platform made, then empty
-   the state bucket, destroy bootstrap and check again;
-5. the plan review report (toolkit/plan_report.py) and a table of timings.
+3. once the workspaces that read it have applied, a second plan of a workspace must show no
+   changes: nothing applied after it changed what it owns (its JSON also gives the report
+   what was applied);
+4. a workspace is destroyed once every workspace reading it is destroyed; then the run checks
+   that the emulator holds nothing the platform made, empties the state bucket, destroys
+   bootstrap and checks again;
+5. the plan review report (the same code as `python -m toolkit plan`) and a table of timings.
 
+Every Terraform command costs the provider's start (seconds of CPU on this machine), which is
+why the run reads one `terraform show` per workspace, not one per plan.
+
+Steps run `workers` at a time as soon as what they need is done, longest chain first: the
+waits are the provider's polling, so a workspace of the other branch applies meanwhile.
 A failing step is reported with Terraform's first error lines; the run goes on with what does
 not depend on it, destroys whatever was applied and exits non-zero.
 """
@@ -21,44 +29,36 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit import emulator, plan_report
+from toolkit.cost import load_prices
 from toolkit.definition import REPO_ROOT, Platform
+from toolkit.plan import review
 from toolkit.report import table
-from toolkit.terraform import terraform_binary, terraform_env
+from toolkit.state import state_object
+from toolkit.terraform import StepResult, TerraformRunner
 
 DEFAULT_OUTDIR = REPO_ROOT / "cdktf.out-e2e"
+DEFAULT_WORKERS = 4
 PLAN_FILE = "e2e.tfplan"
 REPLAN_FILE = "e2e-replan.tfplan"
-ERROR_LINES = 3
 ERROR_COLUMN = 100   # characters of the error shown in the table; the full text follows it
-
-
-@dataclass
-class StepResult:
-    workspace: str
-    step: str
-    ok: bool
-    seconds: float
-    summary: str = ""          # the translated error, or what the step did ("+12 ~0 -0")
-    log: Path | None = None
 
 
 @dataclass
 class WorkspaceRun:
     name: str
     steps: dict[str, StepResult] = field(default_factory=dict)
-    plan: dict | None = None   # `terraform show -json` of the saved plan
+    plan: dict | None = None   # for the report: what was applied (see applied_as_planned), or the failed plan
     slowest: str = ""          # the resource that took longest to create
 
     def ok(self, step: str) -> bool:
@@ -68,191 +68,55 @@ class WorkspaceRun:
         return next((result for result in self.steps.values() if not result.ok), None)
 
 
-# ---------------------------------------------------------------------------- error messages
-
-def diagnostics(output: str) -> list[dict]:
-    """Error diagnostics from Terraform's output: `-json` lines, else the text `Error:` blocks."""
-    found = []
-    for line in output.splitlines():
-        if line.startswith("{"):
-            try:
-                message = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if message.get("type") == "diagnostic" and message["diagnostic"].get("severity") == "error":
-                found.append(message["diagnostic"])
-    if found:
-        return found
-    blocks = re.split(r"^(?:│ )?Error: ", output, flags=re.MULTILINE)[1:]
-    for block in blocks:
-        lines = [line.removeprefix("│").strip() for line in block.splitlines()]
-        address = next((m.group(1) for line in lines if (m := re.match(r"with (\S+),$", line))), "")
-        detail = [line for line in lines[1:] if line and not line.startswith(("with ", "on ")) and not re.match(r"^\d+:", line)]
-        found.append({"summary": lines[0], "detail": "\n".join(detail), "address": address})
-    return found
-
-
-def tidy(message: str) -> str:
-    """An AWS SDK error without its request IDs: the words that say what went wrong."""
-    message = re.sub(r"https response error StatusCode: \d+, RequestID: [^,]*, (HostID: [^,]*, )?", "", message)
-    return re.sub(r"\s+", " ", message).strip()
-
-
-def remote_state_workspaces(stack: dict) -> dict[str, str]:
-    """{data source address: workspace whose state it reads} of a synthesized stack."""
-    return {f"data.terraform_remote_state.{logical}": body["config"]["key"].split("/")[1]
-            for logical, body in stack.get("data", {}).get("terraform_remote_state", {}).items()}
-
-
-def lock_holder(detail: str) -> dict[str, str]:
-    return dict(re.findall(r"^\s*(ID|Path|Operation|Who|Created):\s*(.*)$", detail, flags=re.MULTILINE))
-
-
-def explain(workspace: str, output: str, stack: dict, state_bucket: str) -> str:
-    """Terraform's errors as a message that says what to do; unknown errors as their first lines."""
-    found = diagnostics(output)
-    if not found:
-        lines = [line for line in output.strip().splitlines() if line.strip()]
-        return " / ".join(lines[-ERROR_LINES:]) or "failed without output"
-    reads = remote_state_workspaces(stack)
-    messages = []
-    for diagnostic in found:
-        summary, detail = diagnostic.get("summary", ""), diagnostic.get("detail", "")
-        address = diagnostic.get("address", "")
-        text = f"{summary} {detail}"
-        if address in reads and ("Unable to find remote state" in text or "NoSuchKey" in text
-                                 or "No stored state was found" in text):
-            source = reads[address]
-            messages.append(f"{workspace} reads the outputs of {source}, which has no state yet "
-                            f"(s3://{state_bucket}/{stack['data']['terraform_remote_state'][address.split('.')[-1]]['config']['key']}): "
-                            f"apply {source} first")
-        elif "Error acquiring the state lock" in summary:
-            holder = lock_holder(detail)
-            messages.append(f"the state of {workspace} is locked by another run ({holder.get('Operation', '?')} by "
-                            f"{holder.get('Who', '?')} since {holder.get('Created', '?')}, lock ID {holder.get('ID', '?')}): "
-                            f"wait for it to finish (or retry with a lock timeout); if it died, "
-                            f"`terraform force-unlock {holder.get('ID', '<ID>')}`")
-        elif "NoSuchBucket" in text or re.search(r"bucket\b.*\bdoes not exist", text, flags=re.IGNORECASE):
-            messages.append(f"the state bucket {state_bucket} does not exist: apply bootstrap first")
-        else:
-            first = " ".join(line.strip() for line in detail.splitlines()[:ERROR_LINES] if line.strip())
-            messages.append(tidy(f"{summary}" + (f" [{address}]" if address else "") + (f": {first}" if first else "")))
-    return "; ".join(dict.fromkeys(messages))
-
-
 # ------------------------------------------------------------------------------ terraform
 
-class StackRunner:
-    """Runs Terraform in the synthesized workspaces against the emulator, one log per step."""
+class StackRunner(TerraformRunner):
+    """Terraform in the synthesized workspaces, against the emulator at `emulator_url`."""
 
-    def __init__(self, stacks_dir: Path, emulator_url: str, state_bucket: str, *, step_timeout: float = 900):
-        self.stacks_dir = stacks_dir
-        self.state_bucket = state_bucket
-        self.step_timeout = step_timeout
-        self.logs = stacks_dir.parent / "logs"
-        self.logs.mkdir(parents=True, exist_ok=True)
-        self.env = emulator_environment(emulator_url, stacks_dir.parent / "terraformrc")
-        self.binary = terraform_binary()
-        self.running: set[subprocess.Popen] = set()
+    def __init__(self, stacks_dir: Path, emulator_url: str, *, step_timeout: float = 900):
+        super().__init__(stacks_dir, emulator.terraform_environment(emulator_url), step_timeout=step_timeout)
 
-    def interrupt(self) -> None:
-        """Ctrl-C for every Terraform still running: each stops cleanly and releases its lock."""
-        for process in list(self.running):
-            process.send_signal(signal.SIGINT)
-
-    def stack(self, workspace: str) -> dict:
-        return json.loads((self.stacks_dir / workspace / "cdk.tf.json").read_text())
-
-    def terraform(self, workspace: str, step: str, args: list[str]) -> tuple[int, str, float]:
-        """(exit code, output, seconds); a step over the timeout is interrupted as Ctrl-C would."""
-        started = time.perf_counter()
-        process = subprocess.Popen([self.binary, *args], cwd=self.stacks_dir / workspace, env=self.env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.running.add(process)
-        try:
-            output, _ = process.communicate(timeout=self.step_timeout)
-        except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGINT)  # Terraform stops cleanly and releases the state lock
-            try:
-                output, _ = process.communicate(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                output, _ = process.communicate()
-            output += f"\nError: timed out after {self.step_timeout:.0f} s\n"
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
-        finally:
-            self.running.discard(process)
-        (self.logs / f"{workspace}.{step}.log").write_text(output)
-        return process.returncode, output, time.perf_counter() - started
-
-    def step(self, workspace: str, step: str, args: list[str], ok_codes: Iterable[int] = (0,)) -> tuple[StepResult, str, int]:
-        code, output, seconds = self.terraform(workspace, step, args)
-        ok = code in tuple(ok_codes)
-        summary = "" if ok else explain(workspace, output, self.stack(workspace), self.state_bucket)
-        return StepResult(workspace, step, ok, seconds, summary, self.logs / f"{workspace}.{step}.log"), output, code
-
-    def init(self, workspace: str) -> StepResult:
-        # -reconfigure: every run has a new emulator port, so the backend settings always differ.
-        return self.step(workspace, "init", ["init", "-input=false", "-no-color", "-reconfigure"])[0]
-
-    def plan(self, workspace: str, run: WorkspaceRun | None = None) -> StepResult:
-        result, output, _ = self.step(workspace, "plan", ["plan", "-input=false", "-json", f"-out={PLAN_FILE}"])
-        if result.ok:
-            result.summary = change_summary(output)
-            if run is not None:
-                run.plan = self.show(workspace, PLAN_FILE)
-        return result
-
-    def show(self, workspace: str, plan_file: str) -> dict:
-        code, output, _ = self.terraform(workspace, "show", ["show", "-json", plan_file])
-        return json.loads(output) if code == 0 else {}
-
-    def apply(self, workspace: str, run: WorkspaceRun | None = None, lock_timeout: str = "0s") -> StepResult:
+    def apply(self, workspace: str, run: WorkspaceRun | None = None, lock_timeout: str = "0s",
+              on_line: Callable[[str], None] | None = None) -> StepResult:
         result, output, _ = self.step(workspace, "apply", ["apply", "-input=false", "-json",
-                                                           f"-lock-timeout={lock_timeout}", PLAN_FILE])
+                                                           f"-lock-timeout={lock_timeout}", PLAN_FILE], on_line=on_line)
         if run is not None:
             run.slowest = slowest_resource(output)
         return result
 
-    def replan(self, workspace: str) -> StepResult:
-        """A second plan; ok when it has no changes but the documented emulator quirks."""
-        result, output, code = self.step(workspace, "replan", ["plan", "-input=false", "-json", "-detailed-exitcode",
-                                                               f"-out={REPLAN_FILE}"], ok_codes=(0, 2))
-        if code != 2:
+    def replan(self, workspace: str, run: WorkspaceRun | None = None) -> StepResult:
+        """A second plan; ok when it has no changes but the documented emulator quirks. Its JSON
+        also gives the report what was applied (`run.plan`)."""
+        result, code = self.plan(workspace, REPLAN_FILE, step="replan")
+        if not result.ok:
             return result
-        drift, tolerated = unexpected_changes(self.show(workspace, REPLAN_FILE))
+        second = self.show(workspace, REPLAN_FILE) or {}
+        if run is not None and second:
+            run.plan = applied_as_planned(second)
+        if code != 2:
+            result.summary = ""
+            return result
+        drift, tolerated = unexpected_changes(second)
         result.ok = not drift
         result.summary = ("changes: " + "; ".join(drift)) if drift else "tolerated emulator quirks: " + by_type(tolerated)
         return result
 
     def destroy(self, workspace: str) -> StepResult:
-        return self.step(workspace, "destroy", ["destroy", "-input=false", "-json", "-auto-approve"])[0]
+        # No refresh: the second plan has just read every resource back.
+        return self.step(workspace, "destroy", ["destroy", "-input=false", "-json", "-auto-approve",
+                                                "-refresh=false"])[0]
 
 
-def emulator_environment(url: str, cli_config: Path) -> dict[str, str]:
-    """Terraform's environment: the provider mirror, fake keys, and every AWS SDK call routed to
-    the emulator (AWS_ENDPOINT_URL catches a service the endpoints block would have missed)."""
-    env = terraform_env()
-    if "TF_CLI_CONFIG_FILE" in env:
-        # A copy of our own: the shared one under .cache is rewritten by other runs (and tests) meanwhile.
-        shutil.copyfile(env["TF_CLI_CONFIG_FILE"], cli_config)
-        env["TF_CLI_CONFIG_FILE"] = str(cli_config)
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        env.pop(name, None)
-    env.update(AWS_ACCESS_KEY_ID=emulator.FAKE_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=emulator.FAKE_SECRET_KEY,
-               AWS_ENDPOINT_URL=url, AWS_EC2_METADATA_DISABLED="true", AWS_REGION="us-east-1")
-    return env
-
-
-def change_summary(output: str) -> str:
-    for line in output.splitlines():
-        if '"change_summary"' in line:
-            changes = json.loads(line)["changes"]
-            return f"+{changes['add']} ~{changes['change']} -{changes['remove']}"
-    return ""
+def applied_as_planned(second_plan: dict) -> dict:
+    """The first plan of a workspace applied from nothing, as the second plan's JSON shows it:
+    every managed resource of the state it read back created with the values it holds, and the
+    same configuration. One `terraform show` per workspace gives both the report and the check."""
+    module = second_plan.get("prior_state", {}).get("values", {}).get("root_module", {})
+    created = [{"address": r["address"], "mode": "managed", "type": r["type"], "name": r.get("name", ""),
+                "change": {"actions": ["create"], "before": None, "after": r.get("values") or {}}}
+               for r in module.get("resources", []) if r.get("mode", "managed") == "managed"]
+    return {"resource_changes": created, "planned_values": {"root_module": module}, "prior_state": {},
+            "configuration": second_plan.get("configuration", {})}
 
 
 def slowest_resource(output: str) -> str:
@@ -301,17 +165,67 @@ def unexpected_changes(plan: dict) -> tuple[list[str], list[str]]:
 
 # ------------------------------------------------------------------------------- ordering
 
-def run_graph(names: list[str], needs: dict[str, set[str]], action: Callable[[str], bool], *, workers: int,
-              need_success: bool, interrupt: Callable[[], None] = lambda: None) -> dict[str, bool | None]:
-    """Run action(name) once all its needs have run (and, with need_success, succeeded), up to
-    `workers` at a time. Result per name: True/False, or None when skipped for a failed need.
-    On Ctrl-C or an error, `interrupt` stops the running actions before the pool waits for them."""
-    outcome: dict[str, bool | None] = {}
-    pending = list(names)
-    running: dict[Future, str] = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+@dataclass
+class Task:
+    """A step of the run: `action` returns whether it succeeded. It starts once every task in
+    `needs` has finished, and is skipped (outcome None) if one in `must_succeed` did not succeed.
+    `seconds` is how long it is expected to take (the last run's time, see StepTimes)."""
+    action: Callable[[], bool]
+    needs: set[Hashable] = field(default_factory=set)
+    must_succeed: set[Hashable] = field(default_factory=set)
+    seconds: float = 1.0
+
+
+def chain_lengths(tasks: dict[Hashable, Task]) -> dict[Hashable, float]:
+    """The expected seconds of the longest chain of tasks from each task on, itself included:
+    the task with the longest chain starts first (the run's critical path)."""
+    followers: dict[Hashable, set[Hashable]] = {key: set() for key in tasks}
+    for key, task in tasks.items():
+        for need in task.needs:
+            if need in followers:
+                followers[need].add(key)
+    lengths: dict[Hashable, float] = {}
+
+    def length(key: Hashable) -> float:
+        if key not in lengths:
+            lengths[key] = tasks[key].seconds + max((length(f) for f in followers[key]), default=0)
+        return lengths[key]
+
+    for key in tasks:
+        length(key)
+    return lengths
+
+
+def run_tasks(tasks: dict[Hashable, Task], *, workers: int,
+              interrupt: Callable[[], None] = lambda: None) -> dict[Hashable, bool | None]:
+    """Run every task, up to `workers` at a time; outcome per task: True/False, or None when
+    skipped. On Ctrl-C or an error, `interrupt` stops the running actions before the pool waits."""
+    unknown = {need for task in tasks.values() for need in task.needs} - set(tasks)
+    if unknown:
+        raise ValueError(f"tasks need unknown tasks: {sorted(map(str, unknown))}")
+    priority = chain_lengths(tasks)
+    outcome: dict[Hashable, bool | None] = {}
+    pending = sorted(tasks, key=lambda key: -priority[key])
+    running: dict[Future, Hashable] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         try:
-            _schedule(names, needs, action, need_success, pool, outcome, pending, running)
+            while pending or running:
+                for key in list(pending):
+                    task = tasks[key]
+                    if len(running) >= workers or any(need not in outcome for need in task.needs):
+                        continue
+                    pending.remove(key)
+                    if any(outcome[need] is not True for need in task.must_succeed):
+                        outcome[key] = None
+                        continue
+                    running[pool.submit(task.action)] = key
+                if not running:
+                    if pending:  # needs that can never finish: a cycle
+                        raise ValueError(f"cannot order {pending}")
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    outcome[running.pop(future)] = future.result()
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             interrupt()
@@ -319,24 +233,33 @@ def run_graph(names: list[str], needs: dict[str, set[str]], action: Callable[[st
     return outcome
 
 
-def _schedule(names, needs, action, need_success, pool, outcome, pending, running) -> None:
-    while pending or running:
-        for name in list(pending):
-            waiting = [n for n in needs.get(name, ()) if n in names and n not in outcome]
-            if waiting:
-                continue
-            pending.remove(name)
-            if need_success and any(outcome.get(n) is not True for n in needs.get(name, ()) if n in names):
-                outcome[name] = None
-                continue
-            running[pool.submit(action, name)] = name
-        if not running:
-            if pending:  # needs that can never finish: a cycle the registry would have refused
-                raise ValueError(f"cannot order {pending}")
-            return
-        done, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in done:
-            outcome[running.pop(future)] = future.result()
+class StepTimes:
+    """How long each step took in the last run (`step-seconds.json` in the run's directory), so
+    the next one starts its critical path first; a first run guesses by kind of step."""
+
+    GUESS = {"apply": 30.0, "replan": 10.0, "destroy": 15.0}
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.seconds: dict[str, float] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self.seconds = {}
+
+    def expected(self, kind: str, workspace: str) -> float:
+        return self.seconds.get(f"{kind} {workspace}", self.GUESS.get(kind, 1.0))
+
+    def save(self, runs: dict[str, "WorkspaceRun"]) -> None:
+        kinds = {"apply": ("init", "plan", "apply"), "replan": ("replan",), "destroy": ("destroy",)}
+        for name, run in runs.items():
+            for kind, steps in kinds.items():
+                if all(step in run.steps for step in steps):
+                    self.seconds[f"{kind} {name}"] = round(sum(run.steps[step].seconds for step in steps), 1)
+        self.path.write_text(json.dumps(self.seconds, indent=1, sort_keys=True))
+
+
+def readers_of(reads: dict[str, set[str]], name: str) -> set[str]:
+    return {reader for reader, sources in reads.items() if name in sources}
 
 
 def with_dependencies(specs, wanted: Iterable[str]) -> list:
@@ -479,8 +402,8 @@ def empty_bucket(emulator_server: "emulator.Emulator", bucket: str) -> int:
 
 def workspace_state(emulator_server: "emulator.Emulator", stack: dict) -> dict:
     """A workspace's Terraform state, read from the emulator's state bucket."""
-    backend = stack["terraform"]["backend"]["s3"]
-    body = emulator_server.client("s3").get_object(Bucket=backend["bucket"], Key=backend["key"])["Body"].read()
+    location = state_object(stack)
+    body = emulator_server.client("s3").get_object(Bucket=location.bucket, Key=location.key)["Body"].read()
     return json.loads(body)
 
 
@@ -559,27 +482,82 @@ class Progress:
             self.out(line)
 
 
-def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: int,
-                   server: "emulator.Emulator") -> tuple[dict[str, WorkspaceRun], list, list]:
-    """Apply, re-plan, destroy; returns (runs, leftovers, what could not be listed)."""
+WhileApplied = Callable[[StackRunner, "emulator.Emulator"], None]
+# What the other workspaces need of bootstrap is a bucket to keep their state in. The provider
+# then spends a minute confirming the bucket's lifecycle rules, which nobody reads.
+NOT_WAITED_FOR = {"aws_s3_bucket_lifecycle_configuration"}
+
+
+class StateBucketWatch:
+    """Follows bootstrap's apply (`-json` lines): `ready` is set once everything but its lifecycle
+    rules is applied (the state bucket and its settings), or when the apply ends."""
+
+    def __init__(self, stack: dict):
+        self.waiting = sum(len(bodies) for kind, bodies in stack.get("resource", {}).items() if kind not in NOT_WAITED_FOR)
+        self.ready = threading.Event()
+        self.lock = threading.Lock()
+
+    def __call__(self, line: str) -> None:
+        if '"apply_complete"' not in line:
+            return
+        if json.loads(line)["hook"]["resource"]["resource_type"] in NOT_WAITED_FOR:
+            return
+        with self.lock:
+            self.waiting -= 1
+            if self.waiting <= 0:
+                self.ready.set()
+
+
+def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: int, server: "emulator.Emulator",
+                   while_applied: WhileApplied | None = None,
+                   times: StepTimes | None = None) -> tuple[dict[str, WorkspaceRun], list, list]:
+    """Apply, re-plan, destroy; returns (runs, leftovers, what could not be listed).
+
+    `while_applied(runner, server)`, if given, runs once everything is applied and re-planned,
+    before the first destroy (the tests plan and check drift against the applied platform)."""
     runs = {spec.name: WorkspaceRun(spec.name) for spec in specs}
     reads = {spec.name: set(spec.reads) for spec in specs}
     names = [spec.name for spec in specs]
+    reads["bootstrap"] = set()
+    for name in names:   # every workspace keeps its state in the bucket bootstrap creates
+        if name != "bootstrap":
+            reads[name].add("bootstrap")
 
     def record(run: WorkspaceRun, result: StepResult) -> bool:
         run.steps[result.step] = result
         progress(result)
         return result.ok
 
+    watch = StateBucketWatch(runner.stack("bootstrap"))
+    # With one worker there is no second slot to start in while bootstrap finishes: it just applies.
+    start_early = workers > 1
+
     def deploy(name: str) -> bool:
         run = runs[name]
-        return (record(run, runner.init(name)) and record(run, runner.plan(name, run))
-                and record(run, runner.apply(name, run)))
+        try:
+            if not (record(run, runner.init(name)) and record(run, runner.plan(name, PLAN_FILE)[0])):
+                return False
+            applied = record(run, runner.apply(name, run, on_line=watch if name == "bootstrap" and start_early else None))
+            if not applied:   # the report shows what it meant to do
+                run.plan = runner.show(name, PLAN_FILE)
+            return applied
+        finally:
+            if name == "bootstrap":
+                watch.ready.set()   # whatever happened, nobody waits any longer
+
+    def state_bucket_ready() -> bool:
+        watch.ready.wait()
+        if watch.waiting > 0:   # bootstrap's apply ended before the bucket was complete
+            return runs["bootstrap"].ok("apply")
+        progress("state bucket ready: the other workspaces start while bootstrap confirms its lifecycle rules")
+        return True
 
     def replan(name: str) -> bool:
-        return record(runs[name], runner.replan(name))
+        return record(runs[name], runner.replan(name, runs[name]))
 
     def destroy(name: str) -> bool:
+        if "apply" not in runs[name].steps:   # skipped or stopped before applying: nothing to destroy
+            return True
         # bootstrap last: the state bucket and its access-log bucket, emptied like any other's.
         prepared = prepare_destroy(server, runner.stack(name),
                                    local_state(runner.stacks_dir / name) if name == "bootstrap" else None)
@@ -587,19 +565,43 @@ def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: i
         result.summary = "; ".join(filter(None, [prepared, result.summary]))
         return record(runs[name], result)
 
-    if not deploy("bootstrap"):
-        progress("bootstrap failed: nothing else can keep its state; stopping")
-    else:
-        others = [n for n in names if n != "bootstrap"]
-        outcome = run_graph(others, reads, deploy, workers=workers, need_success=True, interrupt=runner.interrupt)
-        for name in (n for n, ok in outcome.items() if ok is None):
+    def checkpoint() -> bool:
+        if while_applied is not None:
+            progress("everything applied and re-planned: running the checks that need it")
+            while_applied(runner, server)
+        return True
+
+    def needed_apply(source: str) -> tuple[str, str]:
+        return ("state bucket", "") if source == "bootstrap" and start_early else ("apply", source)
+
+    times = times or StepTimes(runner.stacks_dir.parent / "step-seconds.json")
+    tasks: dict = {}
+    if start_early:   # waits in a worker of its own for bootstrap's apply to get that far
+        tasks["state bucket", ""] = Task(state_bucket_ready, seconds=times.expected("state bucket", ""))
+    for name in names:
+        needs = {needed_apply(source) for source in reads[name]}
+        tasks["apply", name] = Task(lambda name=name: deploy(name), needs=needs, must_succeed=needs,
+                                    seconds=times.expected("apply", name))
+        # After the workspaces that read it have applied: none of them may change what it owns.
+        tasks["replan", name] = Task(lambda name=name: replan(name),
+                                     needs={("apply", name)} | {("apply", r) for r in readers_of(reads, name)},
+                                     must_succeed={("apply", name)}, seconds=times.expected("replan", name))
+    barrier: set = set()
+    if while_applied is not None:
+        barrier = {("checkpoint", "")}
+        tasks["checkpoint", ""] = Task(checkpoint, needs={("replan", name) for name in names})
+    for name in names:
+        if name != "bootstrap":   # last, once the state bucket is emptied (below)
+            tasks["destroy", name] = Task(lambda name=name: destroy(name),
+                                          needs={("apply", name), ("replan", name), *barrier}
+                                          | {("destroy", reader) for reader in readers_of(reads, name)},
+                                          seconds=times.expected("destroy", name))
+    outcome = run_tasks(tasks, workers=workers, interrupt=runner.interrupt)
+    times.save(runs)
+    for name in names:
+        if outcome["apply", name] is None:
             failed = sorted(n for n in reads[name] if not runs[n].ok("apply"))
             record(runs[name], StepResult(name, "skipped", False, 0.0, f"not run: {', '.join(failed)} did not apply"))
-        applied = [n for n in names if runs[n].ok("apply")]
-        run_graph(applied, {}, replan, workers=workers, need_success=False, interrupt=runner.interrupt)
-    attempted = [n for n in reversed(names) if n != "bootstrap" and "apply" in runs[n].steps]
-    readers = {n: {other for other in attempted if n in reads[other]} for n in attempted}
-    run_graph(attempted, readers, destroy, workers=workers, need_success=False, interrupt=runner.interrupt)
     keep = bootstrap_identifiers(runner.stacks_dir / "bootstrap")
     found, unlisted = inventory(server)
     leftovers = [(what, ident) for what, ident in found if ident not in keep]
@@ -637,8 +639,9 @@ def synthesize_for_emulator(platform: Platform, url: str, outdir: Path):
     return result, sorted(target.emulator_switched_off)
 
 
-def run_e2e(platform: Platform, outdir: Path, *, workspaces: list[str] | None = None, workers: int = 2,
-            step_timeout: float = 900, progress: Progress | None = None) -> E2EResult:
+def run_e2e(platform: Platform, outdir: Path, *, workspaces: list[str] | None = None, workers: int = DEFAULT_WORKERS,
+            step_timeout: float = 900, progress: Progress | None = None,
+            while_applied: WhileApplied | None = None) -> E2EResult:
     """The whole run; `platform` is the plain definition (the emulator target is set here)."""
     progress = progress or Progress()
     started = time.perf_counter()
@@ -651,12 +654,14 @@ def run_e2e(platform: Platform, outdir: Path, *, workspaces: list[str] | None = 
         if workspaces:
             specs = with_dependencies(specs, workspaces)
         progress(f"synthesized {len(result.stacks)} workspaces for the emulator in {result.seconds:.1f} s "
-                 f"-> {outdir}/stacks; running {len(specs)}: {', '.join(s.name for s in specs)}")
+                 f"-> {outdir}/stacks; running {len(specs)}, {workers} steps at a time: {', '.join(s.name for s in specs)}")
         print_switched_off(switched_off, progress)
         server.client("s3")  # fail early if boto3 cannot reach the emulator
-        runner = StackRunner(outdir / "stacks", server.url, platform.state_bucket, step_timeout=step_timeout)
-        runs, leftovers, unlisted = run_workspaces(runner, specs, progress, workers=workers, server=server)
-    plans = [plan_report.workspace_plan(run.name, run.plan) if run.plan is not None
+        runner = StackRunner(outdir / "stacks", server.url, step_timeout=step_timeout)
+        runs, leftovers, unlisted = run_workspaces(runner, specs, progress, workers=workers, server=server,
+                                                   while_applied=while_applied)
+    prices = load_prices()
+    plans = [review(run.name, run.plan, platform, prices) if run.plan is not None
              else plan_report.WorkspacePlan(run.name, error=(run.failure().summary if run.failure() else "not planned"))
              for run in runs.values()]
     report = plan_report.write_report(plans, f"Plan review: {platform.environment}, {len(plans)} workspaces "

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -116,12 +116,6 @@ EMULATOR_QUIRKS: dict[str, dict[str, str]] = {
         "performance_insights_kms_key_id": "moto does not keep an instance's Performance Insights settings",
         "performance_insights_retention_period": "moto does not keep an instance's Performance Insights settings",
     },
-    "aws_vpc_security_group_ingress_rule": {
-        "description": "moto drops the description of a rule whose source is another security group",
-    },
-    "aws_vpc_security_group_egress_rule": {
-        "description": "moto drops the description of a rule whose destination is another security group",
-    },
 }
 
 # Services the provider calls whatever the resources: STS for the account ID at start.
@@ -172,6 +166,20 @@ def provider_settings(url: str) -> dict:
     }
 
 
+def terraform_environment(url: str) -> dict[str, str]:
+    """Terraform's environment on the emulator target: the project's CLI config, fake keys, and
+    every AWS SDK call routed to the emulator (AWS_ENDPOINT_URL catches a service the provider's
+    endpoints block would have missed); the user's own AWS settings are dropped."""
+    from toolkit.terraform import terraform_env
+
+    env = terraform_env()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        env.pop(name, None)
+    env.update(AWS_ACCESS_KEY_ID=FAKE_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=FAKE_SECRET_KEY,
+               AWS_ENDPOINT_URL=check_loopback(url), AWS_EC2_METADATA_DISABLED="true", AWS_REGION="us-east-1")
+    return env
+
+
 def state_settings(url: str) -> dict:
     """S3 backend and remote-state arguments on the emulator target."""
     return {
@@ -196,10 +204,10 @@ def stop_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return probe.getsockname()[1]
+def announced_port(log_path: Path) -> int:
+    """The port the launcher bound, from its `listening on <host>:<port>` line; 0 until then."""
+    found = re.search(rf"^listening on {re.escape(LOOPBACK)}:(\d+)$", log_path.read_text(errors="replace"), re.M)
+    return int(found.group(1)) if found else 0
 
 
 class Emulator:
@@ -226,20 +234,21 @@ class Emulator:
 
     def start(self) -> "Emulator":
         command = self.command()
-        self.port = free_port()
         env = dict(os.environ, **SERVER_SETTINGS)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "w") as log:
             # Own session: Ctrl-C reaches us, and we stop the server ourselves; should we be
-            # killed outright, the kernel stops it (Linux parent-death signal).
+            # killed outright, the kernel stops it (Linux parent-death signal). The server binds
+            # a free port itself and says which (toolkit/moto_launcher.py).
             self.process = subprocess.Popen(
-                [*command, "-H", LOOPBACK, "-p", str(self.port)], env=env,
+                [*command, "-H", LOOPBACK, "-p", "0"], env=env,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=stop_with_parent)
         deadline = time.monotonic() + self.startup_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise EmulatorError(f"moto_server exited with {self.process.returncode} on start; see {self.log_path}")
-            if self.ready():
+            self.port = self.port or announced_port(self.log_path)
+            if self.port and self.ready():
                 return self
             time.sleep(0.2)
         self.stop()

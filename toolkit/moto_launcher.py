@@ -1,4 +1,5 @@
-"""Starts moto_server with seven corrections; run by .venv-moto's Python, imports only moto.
+"""Starts moto_server with eight corrections and a request log; run by .venv-moto's Python,
+imports only moto.
 
 Each makes moto decide as AWS does where the platform's real configuration met a moto bug;
 all are checked against the pinned release only (tools/requirements-moto.txt).
@@ -36,9 +37,39 @@ NO_SOURCE). The correction checks the locations only where AWS does.
 7. CodeBuild deletion. DeleteProject takes a project's name or ARN; moto looked the ARN up as a
 name, found nothing and answered success, so every destroyed project stayed. The correction
 deletes by the name an ARN ends in.
+
+8. Security group rule descriptions. moto keeps the description of a rule that names another
+security group (rather than a CIDR) in the group reference and leaves it out of
+DescribeSecurityGroupRules, so every plan wanted to set it again. The correction returns it, as
+AWS does.
+
+The request log: one line per request in the emulator's log (time, thread, the API action and
+the identifier it names, status, milliseconds), so a failure in a Terraform log can be matched
+to what the emulator was asked and answered at that moment.
+
+One request at a time. moto's backends are plain dicts and lists with no locking (its docs say
+it is not safe for concurrent access), and moto_server answers each connection in a thread of
+its own, so two workspaces applying side by side reach one backend at once. A request moto has
+stored but then fails to answer (an error raised after the store, a 500) is retried by the AWS
+SDK in the provider, and the retry meets the resource the first attempt made: a create that
+answers "already exists" (the likeliest cause of the DBInstanceAlreadyExists of a run where both
+Aurora clusters created their readers in the same millisecond; docs/e2e.md). The launcher serializes the application: each
+request runs alone, as on one AWS API endpoint's consistent view. Requests take milliseconds and
+the run's time is the provider's polling, so this costs nothing measurable.
+
+Its own port. The launcher binds port 0 and writes `listening on <host>:<port>` as its first
+line; the toolkit reads the port from there. Picking a free port first and binding it later
+left a moment in which another process (another run's emulator on this shared machine) could
+take it, and the readiness probe would then have found that other emulator.
 """
+import io
 import json
+import os
+import signal
 import sys
+import threading
+import time
+import urllib.parse
 from importlib.metadata import version
 
 VERIFIED_MOTO = "5.2.5"
@@ -159,6 +190,95 @@ def correct_codebuild_deletion_by_arn() -> None:
     CodeBuildBackend.delete_project = delete_by_name_or_arn
 
 
+def correct_security_group_rule_description() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    SecurityGroupRule.description = property(
+        lambda self: self.ip_range.get("Description") or (self.source_group or {}).get("Description"))
+
+
+IDENTIFIERS = ("DBInstanceIdentifier", "DBClusterIdentifier", "DBProxyName", "GroupId", "Name", "name")
+
+
+def action_of(environ: dict, body: bytes) -> str:
+    """The API action a request asks for ("CreateDBInstance app-dw-dev-haiku-2"), as far as it says."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.split(".")[-1]
+    if body.startswith(b"Action="):
+        fields = urllib.parse.parse_qs(body.decode(errors="replace"))
+        named = next((fields[key][0] for key in IDENTIFIERS if key in fields), "")
+        return f"{fields.get('Action', ['?'])[0]} {named}".strip()
+    return f"{environ.get('REQUEST_METHOD', '?')} {environ.get('PATH_INFO', '')[:80]}"
+
+
+ONE_AT_A_TIME = threading.Lock()
+
+
+def log_requests(application_class, out) -> None:
+    """Wrap moto's WSGI application: one request at a time (see above), one line each, written
+    once it is answered."""
+    answer = application_class.__call__
+
+    def logged(self, environ, start_response):
+        with ONE_AT_A_TIME:
+            return answer_and_log(self, environ, start_response)
+
+    def answer_and_log(self, environ, start_response):
+        started = time.time()
+        length = environ.get("CONTENT_LENGTH") or "0"
+        body = environ["wsgi.input"].read(int(length)) if length.isdigit() and 0 < int(length) <= 1 << 20 else b""
+        if body:
+            environ["wsgi.input"] = io.BytesIO(body)   # moto reads it again
+        status = ["-"]
+
+        def start(line, headers, exc_info=None):
+            status[0] = line.split()[0]
+            return start_response(line, headers, exc_info)
+
+        try:
+            answered = answer(self, environ, start)
+            try:   # read inside the lock too: moto's answer may be an iterator it fills lazily
+                return [b"".join(answered)]
+            finally:
+                getattr(answered, "close", lambda: None)()
+        finally:
+            out.write(f"request {started:.3f} thread={threading.get_ident()} {action_of(environ, body)} "
+                      f"{status[0]} {1000 * (time.time() - started):.0f}ms\n")
+            out.flush()
+
+    application_class.__call__ = logged
+
+
+def parse_arguments(argv: list[str]) -> tuple[str, int]:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="moto_server with app-dw's corrections")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=0, help="0 (the default): any free port")
+    arguments = parser.parse_args(argv)
+    return arguments.host, arguments.port
+
+
+def serve(host: str, port: int) -> None:
+    """moto_server's application on `host`:`port` (0: a free one, bound here), announced on stdout."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    log_requests(DomainDispatcherApplication, sys.stderr)
+    application: list = []   # made once the port is known: moto builds some URLs with MOTO_PORT
+    server = make_server(host, port, lambda environ, start: application[0](environ, start), threaded=True,
+                         request_handler=MotoRequestHandler)
+    bound = server.server_address[1]
+    os.environ["MOTO_PORT"] = str(bound)
+    application.append(DomainDispatcherApplication(create_backend_app))
+    application[0].debug = True   # as moto_server: errors are answered with their traceback
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda signum, frame: sys.exit(0))
+    print(f"listening on {host}:{bound}", flush=True)
+    server.serve_forever()
+
+
 if __name__ == "__main__":
     if version("moto") != VERIFIED_MOTO:
         sys.exit(f"moto {version('moto')} is installed; the launcher's corrections are verified for {VERIFIED_MOTO} "
@@ -170,6 +290,5 @@ if __name__ == "__main__":
     correct_user_pool_domain_description()
     correct_codebuild_location_checks()
     correct_codebuild_deletion_by_arn()
-    from moto.server import main
-
-    sys.exit(main())
+    correct_security_group_rule_description()
+    serve(*parse_arguments(sys.argv[1:]))
