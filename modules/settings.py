@@ -64,6 +64,35 @@ class AppSettings(BaseSettings):
     aws_read_timeout_seconds: float = Field(30.0, gt=0, le=300)
     aws_max_attempts: int = Field(3, ge=1, le=10)  # every attempt counted, the first included
 
+    # Telemetry (modules.telemetry): OpenTelemetry's standard variables, checked here like every other setting.
+    # Off without OTEL_EXPORTER_OTLP_ENDPOINT (local mode, tests); the task definitions point it at the sidecar.
+    otel_sdk_disabled: bool = False
+    otel_exporter_otlp_endpoint: str | None = None  # the base URL: /v1/traces and /v1/metrics are added for http
+    otel_exporter_otlp_protocol: Literal["grpc", "http/protobuf"] = "http/protobuf"
+    otel_service_name: str | None = None  # the resource's service.name; SERVICE_NAME when unset
+    otel_traces_sampler: Literal["always_on", "always_off", "traceidratio", "parentbased_always_on",
+                                 "parentbased_always_off", "parentbased_traceidratio"] = "parentbased_always_on"
+    otel_traces_sampler_arg: float = Field(1.0, ge=0, le=1)  # the traceidratio samplers' ratio
+    otel_exporter_otlp_metrics_temporality_preference: Literal["cumulative", "delta", "lowmemory"] = "cumulative"
+    otel_exporter_otlp_metrics_default_histogram_aggregation: Literal[
+        "explicit_bucket_histogram", "base2_exponential_bucket_histogram"] = "explicit_bucket_histogram"
+    otel_metric_export_interval: int = Field(60_000, ge=1000, le=3_600_000)  # milliseconds
+    # Ours: traces a second each process takes before the traceidratio ratio (the X-Ray rule's reservoir),
+    # and the build the image was made from (service.version; the app's own version when unset).
+    traces_reservoir_per_second: int = Field(0, ge=0, le=10_000)
+    service_version: str | None = Field(None, pattern=r"^[A-Za-z0-9._+-]{1,128}$")
+
+    @field_validator("otel_exporter_otlp_endpoint")
+    @classmethod
+    def _collector_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.rstrip("/")
+        problem = url_problem(value, http_hosts=LOCAL_HOSTS)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("cognito_client_ids", mode="before")
     @classmethod
     def _split_client_ids(cls, value: object) -> object:
@@ -102,9 +131,13 @@ class AppSettings(BaseSettings):
         return f"{self.cognito_issuer}/.well-known/jwks.json" if self.cognito_issuer else None
 
 
-def url_problem(url: str) -> str | None:
-    """Why `url` cannot be where keys or tokens come from: it must be https:// with a host, or http:// to a
-    loopback address (tests, a local identity provider); no user:password@ part. None when it is fine."""
+LOCAL_HOSTS = frozenset({"localhost"})  # a task's own containers (the collector sidecar) share its loopback
+
+
+def url_problem(url: str, http_hosts: frozenset[str] = frozenset()) -> str | None:
+    """Why `url` cannot be where keys or tokens come from, or where telemetry goes: it must be https:// with a
+    host, or http:// to a loopback address (tests, a local identity provider, one of `http_hosts`); no
+    user:password@ part. None when it is fine."""
     if any(character.isspace() or not character.isprintable() for character in url):
         return "must not contain spaces or control characters"
     try:
@@ -118,9 +151,10 @@ def url_problem(url: str) -> str | None:
         return "must name a host"
     if parts.scheme == "https":
         return None
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and (_is_loopback(parts.hostname) or parts.hostname in http_hosts):
         return None
-    return "must be an https:// URL (http:// is accepted only for a loopback address such as 127.0.0.1)"
+    also = "".join(f" or {host}" for host in sorted(http_hosts))
+    return f"must be an https:// URL (http:// is accepted only for a loopback address such as 127.0.0.1{also})"
 
 
 def _is_loopback(host: str) -> bool:

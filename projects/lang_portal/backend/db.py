@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from modules.aws import client_config
+from modules.telemetry import instrument_connection
 from projects.lang_portal.backend.settings import LangPortalSettings
 
 RECYCLE_SECONDS = 900  # well inside RDS Proxy's idle client timeout
@@ -55,17 +56,20 @@ def _iam_token(rds_client, url: URL) -> str:
     return rds_client.generate_db_auth_token(DBHostname=url.host, Port=url.port or 5432, DBUsername=url.username)
 
 
-async def connect_async(settings: LangPortalSettings, engine: Engine, application_name: str
-                        ) -> psycopg.AsyncConnection:
+async def connect_async(settings: LangPortalSettings, engine: Engine, application_name: str, *,
+                        traced: bool = False) -> psycopg.AsyncConnection:
     """An async autocommit connection to the engine's database, made as the pool makes its connections
-    (for the response cache's change listener and `AsyncConnections`); named for pg_stat_activity."""
+    (for the response cache's change listener and `AsyncConnections`); named for pg_stat_activity.
+    `traced`: its statements are spans of the request that runs them (not the cache listener's round trips,
+    which serve every cached read and belong to no request of their own)."""
     url = engine.url
     parameters = {**_connect_args(settings, url), **url.translate_connect_args(username="user", database="dbname"),
                   **url.query, "application_name": application_name}
     if settings.db_iam_auth:  # making the client reads files: not on the event loop
         parameters["password"] = await run_in_threadpool(
             lambda: _iam_token(boto3.client("rds", config=client_config(settings)), url))
-    return await psycopg.AsyncConnection.connect(autocommit=True, **parameters)
+    connection = await psycopg.AsyncConnection.connect(autocommit=True, **parameters)
+    return instrument_connection(connection) if traced else connection
 
 
 class AsyncConnections:
