@@ -82,17 +82,6 @@ class AppSettings(BaseSettings):
     traces_reservoir_per_second: int = Field(0, ge=0, le=10_000)
     service_version: str | None = Field(None, pattern=r"^[A-Za-z0-9._+-]{1,128}$")
 
-    @field_validator("otel_exporter_otlp_endpoint")
-    @classmethod
-    def _collector_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.rstrip("/")
-        problem = url_problem(value, http_hosts=LOCAL_HOSTS)
-        if problem:
-            raise ValueError(problem)
-        return value
-
     @field_validator("cognito_client_ids", mode="before")
     @classmethod
     def _split_client_ids(cls, value: object) -> object:
@@ -100,7 +89,7 @@ class AppSettings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("cognito_issuer", "cognito_jwks_url")
+    @field_validator("cognito_issuer", "cognito_jwks_url", "otel_exporter_otlp_endpoint")
     @classmethod
     def _https_or_loopback(cls, value: str | None) -> str | None:
         if value is None:
@@ -131,13 +120,10 @@ class AppSettings(BaseSettings):
         return f"{self.cognito_issuer}/.well-known/jwks.json" if self.cognito_issuer else None
 
 
-LOCAL_HOSTS = frozenset({"localhost"})  # a task's own containers (the collector sidecar) share its loopback
-
-
-def url_problem(url: str, http_hosts: frozenset[str] = frozenset()) -> str | None:
+def url_problem(url: str) -> str | None:
     """Why `url` cannot be where keys or tokens come from, or where telemetry goes: it must be https:// with a
-    host, or http:// to a loopback address (tests, a local identity provider, one of `http_hosts`); no
-    user:password@ part. None when it is fine."""
+    host, or http:// to a loopback address (tests, a local identity provider, the task's collector sidecar);
+    no user:password@ part. None when it is fine."""
     if any(character.isspace() or not character.isprintable() for character in url):
         return "must not contain spaces or control characters"
     try:
@@ -151,10 +137,9 @@ def url_problem(url: str, http_hosts: frozenset[str] = frozenset()) -> str | Non
         return "must name a host"
     if parts.scheme == "https":
         return None
-    if parts.scheme == "http" and (_is_loopback(parts.hostname) or parts.hostname in http_hosts):
+    if parts.scheme == "http" and _is_loopback(parts.hostname):
         return None
-    also = "".join(f" or {host}" for host in sorted(http_hosts))
-    return f"must be an https:// URL (http:// is accepted only for a loopback address such as 127.0.0.1{also})"
+    return "must be an https:// URL (http:// is accepted only for a loopback address such as 127.0.0.1)"
 
 
 def _is_loopback(host: str) -> bool:
