@@ -110,7 +110,7 @@ class RequestIdMiddleware(HttpMiddleware):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                name_server_span(scope)
+                name_server_span(scope, status)
                 message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER.encode(), request_id.encode())]
             await send(message)
 

@@ -82,6 +82,11 @@ class AppSettings(BaseSettings):
     traces_reservoir_per_second: int = Field(0, ge=0, le=10_000)
     service_version: str | None = Field(None, pattern=r"^[A-Za-z0-9._+-]{1,128}$")
 
+    @field_validator("service_version", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value  # an image built without SERVICE_VERSION
+
     @field_validator("cognito_client_ids", mode="before")
     @classmethod
     def _split_client_ids(cls, value: object) -> object:

@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import metrics, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.propagate import set_global_textmap
 from opentelemetry.propagators.aws.aws_xray_propagator import TRACE_HEADER_KEY, AwsXRayPropagator
@@ -41,8 +41,10 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import (ALWAYS_OFF, ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult,
                                               TraceIdRatioBased)
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modules import app_metrics
+from modules.asgi import HttpMiddleware
 from modules.settings import AppSettings
 
 SCOPE = "app-dw"  # the instrumentation scope of the app metrics and spans made here
@@ -300,15 +302,57 @@ def instrument_connection(connection):
 
 
 def server_span_middleware() -> list[Middleware]:
-    """The ASGI middleware that puts a server span around each request (none when telemetry is off). Send and
-    receive get no spans of their own, and its own HTTP metrics are off (a no-op meter): `record_request`
-    records the app's."""
-    if _started is None:
-        return []
-    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+    """The middleware that puts a server span around each request (none when telemetry is off)."""
+    return [Middleware(ServerSpanMiddleware)] if _started is not None else []
 
-    return [Middleware(OpenTelemetryMiddleware, exclude_spans=["receive", "send"],
-                       meter_provider=metrics.NoOpMeterProvider())]
+
+class ServerSpanMiddleware(HttpMiddleware):
+    """Each request's server span, in the trace its X-Amzn-Trace-Id names (`XRayPropagator`), current while
+    the app runs. Built here rather than taken from OpenTelemetry's ASGI instrumentation, which spends more
+    on every request than the cached reads cost, sampled or not (it decodes every header several times and
+    gathers the HTTP attributes before the sampler decides): this does no more for a request the sampler
+    drops than extract, decide and attach, and gathers the attributes of a sampled one only. The route,
+    the status and the span's name are set as the answer starts (`name_server_span`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self.tracer = tracer()
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [value for name, value in scope["headers"] if name == _TRACE_HEADER]
+        parent = propagate.extract({TRACE_HEADER_KEY: [h.decode("latin-1") for h in headers]}) if headers else Context()
+        token = otel_context.attach(parent)  # first: XRayIdGenerator reads the ALB's trace from it
+        span = self.tracer.start_span(scope["method"], parent, kind=trace.SpanKind.SERVER)
+        otel_context.detach(token)
+        if span.is_recording():
+            span.set_attributes(_request_attributes(scope))
+        token = otel_context.attach(trace.set_span_in_context(span, parent))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            otel_context.detach(token)
+            span.end()
+
+
+_TRACE_HEADER = TRACE_HEADER_KEY.lower().encode()
+
+
+def _request_attributes(scope: Scope) -> dict[str, str | int]:
+    """What X-Ray shows of a request (the HTTP semantic conventions the collector's exporter reads)."""
+    headers = {name: value.decode("latin-1") for name, value in scope["headers"]
+               if name in (b"host", b"user-agent", b"x-forwarded-for")}
+    attributes: dict[str, str | int] = {
+        "http.method": scope["method"], "http.scheme": scope.get("scheme", "http"),
+        "http.target": scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else ""),
+        "http.flavor": scope.get("http_version", "1.1")}
+    if "host" in headers:
+        attributes["http.host"] = headers["host"]
+    if "user-agent" in headers:
+        attributes["http.user_agent"] = headers["user-agent"]
+    client = scope.get("client")
+    if client:  # the caller's address as uvicorn's --proxy-headers took it from X-Forwarded-For
+        attributes["net.peer.ip"] = client[0]
+    return attributes
 
 
 # --- the app metrics ----------------------------------------------------------------------------
@@ -334,14 +378,16 @@ def route_of(scope) -> str:
     return app_metrics.UNMATCHED_ROUTE
 
 
-def name_server_span(scope) -> None:
-    """Name the (recording) server span after the request's route, as it starts its answer: routing is done
-    by then, and the span ends with the answer's last byte. (Named after the path until then.)"""
+def name_server_span(scope, status: int) -> None:
+    """Name the (recording) server span after the request's route and give it the status, as the answer
+    starts: routing is done by then. A 5xx is the span's error."""
     span = trace.get_current_span()
     if span.is_recording():
         route = route_of(scope)
         span.update_name(f"{scope['method']} {route}")
-        span.set_attribute(app_metrics.ROUTE, route)
+        span.set_attributes({app_metrics.ROUTE: route, "http.status_code": status})
+        if status >= 500:
+            span.set_status(trace.Status(trace.StatusCode.ERROR))
 
 
 def record_request(scope, status: int, duration_seconds: float) -> None:

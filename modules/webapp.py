@@ -28,6 +28,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.telemetry import TelemetryConfig
 from starlette.middleware import Middleware
 from starlette.types import Lifespan
 
@@ -42,6 +43,10 @@ from modules.settings import AppSettings
 from modules.telemetry import server_span_middleware, start_telemetry
 
 OPENAPI_URL = "/openapi.json"
+# FastAPI's own OpenTelemetry (on whenever a provider is set) stays off: modules.telemetry makes the server
+# span and the request metrics, for less than half of what FastAPI's costs a request (docs/performance.md),
+# and FastAPI's http.server.request.duration would be counted again under the app metric's name.
+FASTAPI_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_web_app(settings: AppSettings, *, title: str, version: str, description: str = "",
@@ -53,6 +58,7 @@ def create_web_app(settings: AppSettings, *, title: str, version: str, descripti
     authenticator = Authenticator.from_settings(settings, api_key)
     start_telemetry(settings, version)
     app = FastAPI(title=title, version=version, description=description, lifespan=_checking_routes(lifespan),
+                  telemetry=FASTAPI_TELEMETRY_OFF,
                   docs_url=None, redoc_url=None, openapi_url=OPENAPI_URL if settings.local_mode else None,
                   middleware=[*server_span_middleware(), Middleware(RequestIdMiddleware),
                               Middleware(SecurityHeadersMiddleware), Middleware(UnexpectedErrorMiddleware),

@@ -12,9 +12,7 @@ resource spells its namespace and dimensions, this workspace only picks statisti
 from __future__ import annotations
 
 import json
-import re
 
-import yaml
 from cdktf_cdktf_provider_aws.applicationinsights_application import ApplicationinsightsApplication
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
@@ -36,16 +34,15 @@ from building_blocks.load_balancer import LoadBalancerReference, TargetGroupRefe
 from building_blocks.log_group import LogGroup, LogGroupProps
 from building_blocks.user_pool import AppClientReference
 from building_blocks.web_acl import WebAclReference
-from modules.app_metrics import (APP_METRICS, AUTH_FAILURE_REASONS, AUTH_FAILURES, GUARDRAIL_INTERVENTIONS, REASON,
+from modules.app_metrics import (AUTH_FAILURE_REASONS, AUTH_FAILURES, GUARDRAIL_INTERVENTIONS, REASON,
                                  REQUEST_DURATION, ROUTE, SERVICE, STATUS_CLASS, STATUS_CLASSES, UNHANDLED_ERRORS,
                                  AppMetric)
 from toolkit.definition import Platform, Project, Service
 from workspaces.base import Workspace
 from workspaces.edge import alb_services, web_acl_names
+from workspaces.otel import otel_collector_config
 
 GIB = 1024 ** 3
-# Where the collector sidecar takes OTLP from the app container (the task's localhost), by protocol.
-COLLECTOR_OTLP_PORTS = {"grpc": 4317, "http/protobuf": 4318}
 # A task failed: it never started, its essential container exited, or ECS replaced it after
 # failed ELB or container health checks ("Task failed ... health checks"). Deployments,
 # scale-in and Spot interruptions stop tasks too, with other codes, and are not failures.
@@ -53,87 +50,11 @@ FAILED_TASK = [{"stopCode": ["TaskFailedToStart", "EssentialContainerExited"]},
                {"stoppedReason": [{"prefix": "Task failed"}]}]
 
 
-def otel_sdk_environment(platform: Platform, service: Service) -> dict[str, str]:
-    """The OpenTelemetry settings of an app container (modules.telemetry reads them), made to match the
-    collector below: its OTLP port for the protocol; counters and histograms as deltas (the awsemf exporter
-    turns cumulative counters into deltas but sends a cumulative histogram's totals as they are) and
-    histograms as exponential ones (sent to CloudWatch as values and counts, of which it computes
-    percentiles; explicit buckets become min/max/sum/count only), one export per alarm period; traces
-    sampled as the X-Ray sampling rule says (its reservoir per process, then its rate, unless the caller
-    decided); the resource: the service's Cloud Map name, the platform and the environment (the version is
-    the image's own, SERVICE_VERSION, which a pipeline deploy changes without a new environment)."""
-    s = platform.monitoring
-    return {
-        "OTEL_SERVICE_NAME": service.name,
-        "OTEL_RESOURCE_ATTRIBUTES": f"service.namespace={platform.name},deployment.environment.name={platform.environment}",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{COLLECTOR_OTLP_PORTS[s.otlp_protocol]}",  # as bound
-        "OTEL_EXPORTER_OTLP_PROTOCOL": s.otlp_protocol,
-        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "delta",
-        "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION": "base2_exponential_bucket_histogram",
-        "OTEL_METRIC_EXPORT_INTERVAL": str(s.alarm_period_seconds * 1000),
-        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
-        "OTEL_TRACES_SAMPLER_ARG": str(s.xray_sampling_rate),
-        "TRACES_RESERVOIR_PER_SECOND": str(s.xray_reservoir_per_second),
-    }
-
-
-def emf_metric_declarations() -> tuple[list[dict], list[dict]]:
-    """The awsemf exporter's metric declarations and descriptors, from `modules.app_metrics`: each app metric
-    with exactly its dimension sets (anything else an instrumentation records is dropped, so no dimension
-    CloudWatch bills for comes from elsewhere), in its CloudWatch unit."""
-    declarations = [{"dimensions": [list(dimensions) for dimensions in metric.dimension_sets],
-                     "metric_name_selectors": [f"^{re.escape(metric.name)}$"]} for metric in APP_METRICS]
-    descriptors = [{"metric_name": metric.name, "unit": metric.cloudwatch_unit, "overwrite": True}
-                   for metric in APP_METRICS]
-    return declarations, descriptors
-
-
 def web_app_services(platform: Platform) -> list[Service]:
     """The services built on modules.webapp, which record the request, authentication and error metrics:
     all but a Streamlit UI (its own web server; it traces its outgoing calls only)."""
     return [s for p in platform.projects for s in p.services
             if not (p.frontend == "streamlit" and s.routing == "site")]
-
-
-def otel_collector_config(platform: Platform, region: str) -> str:
-    """The ADOT sidecar's configuration: OTLP in on localhost, traces to X-Ray (platform and
-    environment as indexed annotations, so the X-Ray group can select them), the app metrics to
-    CloudWatch as EMF in the containers' log group (the resource's attributes, service.name among
-    them, become labels the dimension sets can name)."""
-    identity = [{"key": "platform", "value": platform.name, "action": "upsert"},
-                {"key": "environment", "value": platform.environment, "action": "upsert"}]
-    declarations, descriptors = emf_metric_declarations()
-    config = {
-        "extensions": {"health_check": {"endpoint": "127.0.0.1:13133"}},
-        "receivers": {"otlp": {"protocols": {
-            "grpc": {"endpoint": f"127.0.0.1:{COLLECTOR_OTLP_PORTS['grpc']}"},
-            "http": {"endpoint": f"127.0.0.1:{COLLECTOR_OTLP_PORTS['http/protobuf']}"}}}},
-        "processors": {
-            "resourcedetection": {"detectors": ["env", "ecs"], "timeout": "2s", "override": False},
-            "attributes/identity": {"actions": identity},
-            "batch/traces": {"timeout": "1s", "send_batch_size": 50},
-            "batch/metrics": {"timeout": "60s"},
-        },
-        "exporters": {
-            "awsxray": {"region": region, "indexed_attributes": ["platform", "environment"]},
-            "awsemf": {"region": region, "namespace": platform.monitoring.app_metrics_namespace,
-                       "log_group_name": platform.containers.log_group,
-                       "log_stream_name": "otel-emf/{TaskId}",
-                       "dimension_rollup_option": "NoDimensionRollup",
-                       "resource_to_telemetry_conversion": {"enabled": True},
-                       "metric_declarations": declarations, "metric_descriptors": descriptors},
-        },
-        "service": {
-            "extensions": ["health_check"],
-            "pipelines": {
-                "traces": {"receivers": ["otlp"], "processors": ["resourcedetection", "attributes/identity", "batch/traces"],
-                           "exporters": ["awsxray"]},
-                "metrics": {"receivers": ["otlp"], "processors": ["resourcedetection", "batch/metrics"],
-                            "exporters": ["awsemf"]},
-            },
-        },
-    }
-    return yaml.safe_dump(config, sort_keys=False)
 
 
 class MonitoringWorkspace(Workspace):

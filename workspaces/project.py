@@ -35,7 +35,7 @@ from building_blocks.static_site import MediaOrigin, SiteReference, StaticSite, 
 from toolkit.definition import Platform, Project, Service
 from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace, output_key
-from workspaces.monitoring import otel_sdk_environment
+from workspaces.otel import otel_sdk_environment
 from workspaces.storage import CLOUDFRONT_LOG_PREFIX, S3_ACCESS_LOG_PREFIX, media_prefix
 
 # Secret variable -> (workspace, output) of its Secrets Manager ARN; DATABASE_URL is per project.
