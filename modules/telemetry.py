@@ -195,12 +195,13 @@ def sampler(settings: AppSettings) -> Sampler:
 # --- the process's providers ------------------------------------------------------------------
 
 def start_telemetry(settings: AppSettings, version: str, *, span_processor: SpanProcessor | None = None,
-                    metric_reader: MetricReader | None = None) -> bool:
+                    metric_reader: MetricReader | None = None, trace_sampler: Sampler | None = None) -> bool:
     """Start traces and app metrics for this process as the settings say, once; True when they are on
     (started now or before: the first start's settings stay). Off without OTEL_EXPORTER_OTLP_ENDPOINT, and
     with OTEL_SDK_DISABLED=true. `version` is the service.version unless SERVICE_VERSION names the build.
 
-    `span_processor` and `metric_reader` replace the OTLP exporters (tests read what is recorded)."""
+    `span_processor` and `metric_reader` replace the OTLP exporters, `trace_sampler` the settings' sampler
+    (tests read what is recorded, while they record)."""
     global _started
     with _start_lock:
         if _started is not None:
@@ -209,7 +210,8 @@ def start_telemetry(settings: AppSettings, version: str, *, span_processor: Span
             return False
         resource = Resource.create({SERVICE_NAME: settings.otel_service_name or settings.service_name,
                                     SERVICE_VERSION: settings.service_version or version})
-        tracer_provider = TracerProvider(resource=resource, sampler=sampler(settings), id_generator=XRayIdGenerator())
+        tracer_provider = TracerProvider(resource=resource, sampler=trace_sampler or sampler(settings),
+                                         id_generator=XRayIdGenerator())
         tracer_provider.add_span_processor(span_processor or BatchSpanProcessor(_span_exporter(settings)))
         reader = metric_reader or PeriodicExportingMetricReader(
             _metric_exporter(settings), export_interval_millis=settings.otel_metric_export_interval)

@@ -1,8 +1,8 @@
 """What an app traces and measures. Over the wire: `OtlpReceiver`, a collector's OTLP/HTTP receiver. In the test
 process: `recorded` starts this process's telemetry once
-(OpenTelemetry allows one start per process) with every trace sampled, and hands each test the spans that
-ended during it and the metrics recorded so far. Apps made after that first start are traced whatever
-their settings; spans outside a `recorded` test are dropped. Other apps' tests use the fixture too:
+(OpenTelemetry allows one start per process), samples every trace while a test records and none otherwise,
+and hands each test the spans that ended during it and the metrics recorded so far. Apps made after that
+first start are traced whatever their settings. Other apps' tests use the fixture too:
 `from modules.tests.telemetry import recorded  # noqa: F401`."""
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (ExportTrac
                                                                       ExportTraceServiceResponse)
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
 from modules.settings import AppSettings
 from modules.telemetry import start_telemetry
@@ -26,10 +27,20 @@ from modules.tests.support import LocalServer
 SERVICE = "telemetry-test"
 
 
-class SpansOfOneTest(SpanProcessor):
+class SpansOfOneTest(SpanProcessor, Sampler):
+    """Keeps the spans that end while a test records, and (as the sampler) samples only then: the other
+    tests' requests cost what an unsampled request costs in production."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._spans: list[ReadableSpan] | None = None
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                      trace_state=None) -> SamplingResult:
+        return SamplingResult(Decision.RECORD_AND_SAMPLE if self._spans is not None else Decision.DROP, attributes)
+
+    def get_description(self) -> str:
+        return "SpansOfOneTest"
 
     def on_end(self, span: ReadableSpan) -> None:
         with self._lock:
@@ -81,8 +92,8 @@ def _started() -> tuple[SpansOfOneTest, InMemoryMetricReader]:
     global _process
     if _process is None:
         spans, reader = SpansOfOneTest(), InMemoryMetricReader()
-        assert start_telemetry(AppSettings(service_name=SERVICE, otel_traces_sampler="always_on"), "test",
-                               span_processor=spans, metric_reader=reader)
+        assert start_telemetry(AppSettings(service_name=SERVICE), "test", span_processor=spans, metric_reader=reader,
+                               trace_sampler=spans)
         _process = spans, reader
     return _process
 
