@@ -1,8 +1,10 @@
 """Who is calling: a Cognito user (RS256 JWT checked against the pool's JWKS), a service
 presenting the shared API key, or - in local mode only, which must be asked for - the one local user.
 
-Every failure is a 401 JSON answer (whatever the token holds: claims of unexpected JSON types too);
-an unreachable JWKS endpoint is a 503, never a 500.
+Every failure is a 401 JSON answer (whatever the token holds: claims of unexpected JSON types too); the API
+key on an endpoint only users may call (`current_user`) is a 403; an unreachable JWKS endpoint is a 503, never
+a 500. The key cache (`PublicKeyCache`) serves the pool's JWKS here and the load balancer's keys in
+`modules.alb_identity`.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import httpx
 import jwt
@@ -94,15 +97,31 @@ class KeysUnavailable(Exception):
     """The signing keys cannot be fetched, so no token can be checked right now."""
 
 
-class JwksCache:
-    """The pool's signing keys by `kid`: cached for `ttl_seconds`, refetched early when an unknown
-    `kid` appears (key rotation) but at most once per `min_refetch_seconds`, so random kids
-    cannot make us hammer the endpoint. A failed refresh keeps serving the cached keys for at
-    most one more `ttl_seconds`.
+KeyT = TypeVar("KeyT")
+MAX_KEY_SOURCES = 64  # addresses keys are fetched from (one per kid for the ALB), keyless ones forgotten first
 
-    One fetch at a time: callers that need keys while a fetch is in flight wait for that fetch, at most
-    `timeout_seconds` (the fetch's own timeout), then use whatever keys there are. The lock guards only
-    the state, never the network, so callers whose key is cached are not held up by a slow fetch."""
+
+@dataclass
+class _KeySource:
+    """One address keys come from: the pool's JWKS (every kid), or the ALB's endpoint for one kid."""
+    keys: dict[str, object] = field(default_factory=dict)
+    fetched_at: float | None = None  # when the address last answered (with keys, or that it has none)
+    attempted_at: float | None = None
+    failed: bool = False  # the last attempt got no usable answer
+    in_flight: threading.Event | None = None  # set when that fetch has ended
+
+
+class PublicKeyCache(Generic[KeyT]):
+    """Public keys by `kid`: cached for `ttl_seconds`, refetched early when an unknown `kid` appears (key
+    rotation) but at most once per `min_refetch_seconds` from each address, so random kids cannot make us
+    hammer the endpoint. A failed refresh keeps serving the cached keys for at most one more `ttl_seconds`.
+    Subclasses say where a kid's key is (`source_url`) and how an answer is read (`_keys_in`): a JWKS holds
+    every key at one address; the ALB's endpoint serves one PEM per kid, so there each kid is an address of
+    its own (at most MAX_KEY_SOURCES of them, so new addresses are tried no more often than that per interval).
+
+    One fetch per address at a time: callers that need keys while it is in flight wait for it, at most
+    `timeout_seconds` (the fetch's own timeout), then use whatever keys there are. The lock guards only the
+    state, never the network, so callers whose key is cached are not held up by a slow fetch."""
 
     def __init__(self, url: str, *, ttl_seconds: float, min_refetch_seconds: float, timeout_seconds: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -113,53 +132,88 @@ class JwksCache:
         self._client = httpx.Client(timeout=timeout_seconds)
         self._clock = clock
         self._lock = threading.Lock()
-        self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at: float | None = None
-        self._attempted_at: float | None = None
-        self._fetch_in_flight: threading.Event | None = None  # set when that fetch has ended
+        self._sources: dict[str, _KeySource] = {}
 
-    def key(self, kid: str) -> jwt.PyJWK:
+    def source_url(self, kid: str) -> str:
+        """Where the key of `kid` is fetched from; raises AuthError for a kid that cannot be looked up."""
+        raise NotImplementedError
+
+    def _keys_in(self, response: httpx.Response, kid: str) -> dict[str, KeyT]:
+        """The keys an answer holds (empty: the address says it has none); httpx.HTTPError or ValueError when
+        it is no usable answer."""
+        raise NotImplementedError
+
+    def key(self, kid: str) -> KeyT:
+        url = self.source_url(kid)
         fetching = waiting_for = None
         with self._lock:
             now = self._clock()
-            expired = self._fetched_at is None or now - self._fetched_at >= self.ttl_seconds
-            if expired or kid not in self._keys:
-                if self._fetch_in_flight is not None:
-                    waiting_for = self._fetch_in_flight
-                elif self._attempted_at is None or now - self._attempted_at >= self.min_refetch_seconds:
-                    self._attempted_at = now
-                    fetching = self._fetch_in_flight = threading.Event()
+            source = self._source(url, now)
+            if source is None:
+                raise AuthError("token is signed with an unknown key")
+            fresh = source.fetched_at is not None and now - source.fetched_at < self.ttl_seconds
+            if not fresh or kid not in source.keys:
+                if source.in_flight is not None:
+                    waiting_for = source.in_flight
+                elif source.attempted_at is None or now - source.attempted_at >= self.min_refetch_seconds:
+                    source.attempted_at = now
+                    fetching = source.in_flight = threading.Event()
         if fetching is not None:
+            keys = None
             try:
-                self._fetch(now)
+                keys = self._fetch(url, kid)
             finally:
                 with self._lock:
-                    self._fetch_in_flight = None
+                    source.in_flight = None
+                    if keys is None:
+                        source.failed = True
+                    else:
+                        source.keys, source.fetched_at, source.failed = keys, now, False
                 fetching.set()
         elif waiting_for is not None:
             waiting_for.wait(self.timeout_seconds)
         with self._lock:
-            if self._fetched_at is None or self._clock() - self._fetched_at >= 2 * self.ttl_seconds:
+            usable = source.fetched_at is not None and self._clock() - source.fetched_at < 2 * self.ttl_seconds
+            found = source.keys.get(kid) if usable else None
+            if found is None and (not usable or source.failed):
                 raise KeysUnavailable("the identity provider's signing keys could not be fetched")
-            found = self._keys.get(kid)
         if found is None:
             raise AuthError("token is signed with an unknown key", "unknown_key")
         return found
 
-    def _fetch(self, started: float) -> None:
-        try:
-            response = self._client.get(self.url)
-            response.raise_for_status()
-            keys = self._parse(response.json())
-        except (httpx.HTTPError, ValueError) as error:
-            logger.warning("JWKS fetch failed", extra={"url": self.url, "error": repr(error)})
-            return
-        with self._lock:
-            self._keys, self._fetched_at = keys, started
-        logger.info("JWKS fetched", extra={"url": self.url, "kids": sorted(keys)})
+    def _source(self, url: str, now: float) -> _KeySource | None:
+        """The state of `url` (under the lock); None when too many addresses were tried lately to try another."""
+        source = self._sources.get(url)
+        if source is None:
+            if len(self._sources) >= MAX_KEY_SOURCES:
+                for stale in [address for address, known in self._sources.items()
+                              if not known.keys and known.in_flight is None
+                              and now - (known.attempted_at or now) >= self.min_refetch_seconds]:
+                    del self._sources[stale]
+            if len(self._sources) >= MAX_KEY_SOURCES:
+                return None
+            source = self._sources[url] = _KeySource()
+        return source
 
-    @staticmethod
-    def _parse(document: object) -> dict[str, jwt.PyJWK]:
+    def _fetch(self, url: str, kid: str) -> dict[str, KeyT] | None:
+        try:
+            keys = self._keys_in(self._client.get(url), kid)
+        except (httpx.HTTPError, ValueError) as error:
+            logger.warning("signing key fetch failed", extra={"url": url, "error": repr(error)})
+            return None
+        logger.info("signing keys fetched", extra={"url": url, "kids": sorted(keys)})
+        return keys
+
+
+class JwksCache(PublicKeyCache[jwt.PyJWK]):
+    """The user pool's signing keys: one JWKS document at `url` lists them all."""
+
+    def source_url(self, kid: str) -> str:
+        return self.url
+
+    def _keys_in(self, response: httpx.Response, kid: str) -> dict[str, jwt.PyJWK]:
+        response.raise_for_status()
+        document = response.json()
         if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
             raise ValueError("JWKS document has no 'keys' list")
         keys = {}
@@ -187,6 +241,14 @@ class CognitoVerifier:
         self._clock = clock
         self._lock = threading.Lock()
         self._verified: OrderedDict[str, tuple[Principal, int]] = OrderedDict()  # token -> (user, exp)
+
+    @classmethod
+    def from_settings(cls, settings: AppSettings) -> "CognitoVerifier":
+        """The pool of COGNITO_ISSUER, accepting the clients of COGNITO_CLIENT_IDS (settings require both)."""
+        jwks = JwksCache(settings.jwks_url, ttl_seconds=settings.jwks_cache_seconds,
+                         min_refetch_seconds=settings.jwks_min_refetch_seconds,
+                         timeout_seconds=settings.jwks_fetch_timeout_seconds)
+        return cls(settings.cognito_issuer, settings.cognito_client_ids, jwks, settings.jwt_leeway_seconds)
 
     def verified(self, token: str) -> Principal | None:
         """The user of a token verified before and not expired yet; None otherwise."""
@@ -235,7 +297,7 @@ class CognitoVerifier:
             raise AuthError(f"token is invalid: {error}") from None
         # Signed by the pool, yet each claim is checked for its JSON type before it is used.
         self._check_client(claims)
-        user = Principal.user(_subject(claims.get("sub")), _groups(claims.get("cognito:groups", [])))
+        user = Principal.user(user_subject(claims.get("sub")), _groups(claims.get("cognito:groups", [])))
         if "scope" in claims and not isinstance(claims["scope"], str):
             raise AuthError("token claim 'scope' must be a string")
         return user, int(claims["exp"])  # PyJWT checked that it is an integer
@@ -261,7 +323,8 @@ class CognitoVerifier:
             raise AuthError("token was issued for another client", "wrong_client")
 
 
-def _subject(sub: object) -> str:
+def user_subject(sub: object) -> str:
+    """A token's `sub` as a user's key, or AuthError saying what is wrong with it."""
     if not isinstance(sub, str) or not sub:
         raise AuthError("token has no subject")
     if len(sub) > MAX_SUBJECT_LENGTH or not sub.isprintable():
@@ -295,12 +358,7 @@ class Authenticator:
             return cls(None, api_key, settings.local_user)
         if not settings.cognito_issuer:
             raise SettingsError(NO_AUTHENTICATION)
-        jwks = JwksCache(settings.jwks_url, ttl_seconds=settings.jwks_cache_seconds,
-                         min_refetch_seconds=settings.jwks_min_refetch_seconds,
-                         timeout_seconds=settings.jwks_fetch_timeout_seconds)
-        verifier = CognitoVerifier(settings.cognito_issuer, settings.cognito_client_ids, jwks,
-                                   settings.jwt_leeway_seconds)
-        return cls(verifier, api_key, settings.local_user)
+        return cls(CognitoVerifier.from_settings(settings), api_key, settings.local_user)
 
     def authenticate(self, bearer_token: str | None, api_key: str | None) -> Principal:
         known = self.known_principal(bearer_token, api_key)
@@ -355,3 +413,14 @@ async def current_principal(credentials: HTTPAuthorizationCredentials | None = D
         raise HTTPException(401, detail=str(error), headers={"WWW-Authenticate": "Bearer"}) from None
     except KeysUnavailable as error:
         raise HTTPException(503, detail=str(error)) from None
+
+
+SERVICE_REFUSED = "this endpoint is for users: call it with the signed-in user's access token, not the service API key"
+
+
+async def current_user(principal: Principal = Depends(current_principal)) -> Principal:
+    """The caller, who must be a user (a token, or the local user): a service's API key is refused with 403 here,
+    so the key works only where an endpoint asks for `current_principal` itself."""
+    if principal.is_service:
+        raise HTTPException(403, detail=SERVICE_REFUSED)
+    return principal

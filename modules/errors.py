@@ -1,5 +1,6 @@
 """JSON answers for refused requests, the shared typed errors, database outages, and anything unexpected
-(logged once with its stack trace, answered without one).
+(logged once with its stack trace, answered without one); a UI app's refused sign-in gets its own page
+(`modules.alb_identity`).
 
 Every answer built here can be written as JSON whatever the request held: a refused value is never
 echoed back (it may be a non-finite number or a lone UTF-16 surrogate, which JSON cannot carry, or just
@@ -12,12 +13,13 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.types import Message, Receive, Scope, Send
 
 from modules.ai_guard import RateLimited
+from modules.alb_identity import SignInRefused, refusal_response
 from modules.asgi import HttpMiddleware
 from modules.aws import AwsFeatureDisabled, AwsThrottled, AwsUnavailable, GuardrailBlocked
 from modules.json_logging import bounded_text, request_id_var
@@ -61,6 +63,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def refused(_: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": validation_problems(error.errors())}, status_code=422)
+
+    @app.exception_handler(SignInRefused)
+    async def sign_in_refused(request: Request, error: SignInRefused) -> Response:
+        return refusal_response(error, request.headers.get("accept"))
 
     @app.exception_handler(RateLimited)
     async def rate_limited(_: Request, error: RateLimited) -> JSONResponse:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Callable
 from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -97,13 +98,7 @@ class AppSettings(BaseSettings):
     @field_validator("cognito_issuer", "cognito_jwks_url", "otel_exporter_otlp_endpoint")
     @classmethod
     def _https_or_loopback(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.rstrip("/")
-        problem = url_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return checked_url(value, url_problem)
 
     @model_validator(mode="after")
     def _consistent_auth(self) -> "AppSettings":
@@ -124,6 +119,75 @@ class AppSettings(BaseSettings):
             return self.cognito_jwks_url
         return f"{self.cognito_issuer}/.well-known/jwks.json" if self.cognito_issuer else None
 
+
+ALB_ARN_PATTERN = (r"^arn:aws(-[a-z]+)*:elasticloadbalancing:[a-z]{2}(-[a-z]+)+-\d:\d{12}"
+                   r":loadbalancer/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$")
+LOCAL_LANG_PORTAL_API_URL = "http://127.0.0.1:8000"  # where `make run-lang-portal` serves it
+
+
+class UiAppSettings(AppSettings):
+    """A UI service behind the load balancer's sign-in (the Streamlit and Gradio apps): who is signed in comes
+    from the ALB's headers (`modules.alb_identity`), and the Lang Portal API is called as that user
+    (`modules.service_client`). Outside local mode ALB_ARN, COGNITO_ISSUER (with COGNITO_CLIENT_IDS, which must
+    hold the ALB's app client) and LANG_PORTAL_API_URL are required."""
+
+    # The load balancer that signs x-amzn-oidc-data: its ARN must equal the JWT header's `signer`.
+    alb_arn: str | None = Field(None, pattern=ALB_ARN_PATTERN)
+    # Where its public keys are (a PEM per kid under this base); default: the ALB's region's endpoint.
+    alb_public_key_url: str | None = None
+    staff_group: str = Field("staff", pattern=r"^[\w+=,.@-]{1,128}$")  # the Cognito group of staff (its name rules)
+    lang_portal_api_url: str = LOCAL_LANG_PORTAL_API_URL
+    outside_call_timeout_seconds: float = Field(30.0, gt=0, le=300)  # apps.md: 30-second timeouts on outside calls
+
+    @field_validator("alb_public_key_url")
+    @classmethod
+    def _key_url(cls, value: str | None) -> str | None:
+        return checked_url(value, url_problem)
+
+    @field_validator("lang_portal_api_url")
+    @classmethod
+    def _service_url(cls, value: str) -> str:
+        return checked_url(value, service_url_problem)
+
+    @model_validator(mode="after")
+    def _signed_in_at_the_load_balancer(self) -> "UiAppSettings":
+        if self.local_mode:
+            if self.alb_arn:
+                raise ValueError("LOCAL_MODE=true and ALB_ARN contradict each other: set one of them")
+            return self
+        missing = [name for name, value in (("ALB_ARN", self.alb_arn), ("COGNITO_ISSUER", self.cognito_issuer))
+                   if not value]
+        if "lang_portal_api_url" not in self.model_fields_set:
+            missing.append("LANG_PORTAL_API_URL")
+        if missing:
+            raise ValueError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required behind the load "
+                             "balancer's sign-in, or LOCAL_MODE=true to run as the one local user (a developer "
+                             "machine only)")
+        if self.aws_region and self.aws_region != self.alb_region:
+            raise ValueError(f"ALB_ARN is in {self.alb_region}, but AWS_DEFAULT_REGION is {self.aws_region}")
+        return self
+
+    @property
+    def alb_region(self) -> str | None:
+        return self.alb_arn.split(":")[3] if self.alb_arn else None
+
+    @property
+    def alb_keys_url(self) -> str | None:
+        """The base the ALB's public keys are fetched from (`<base>/<kid>`)."""
+        if self.alb_public_key_url:
+            return self.alb_public_key_url
+        return f"https://public-keys.auth.elb.{self.alb_region}.amazonaws.com" if self.alb_arn else None
+
+
+def checked_url(value: str | None, problem_of: Callable[[str], str | None]) -> str | None:
+    """`value` without a trailing slash, or ValueError saying what `problem_of` finds wrong with it."""
+    if value is None:
+        return None
+    value = value.rstrip("/")
+    problem = problem_of(value)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be where keys or tokens come from, or where telemetry goes: it must be https:// with a
@@ -146,6 +210,21 @@ def url_problem(url: str) -> str | None:
         return None
     return "must be an https:// URL (http:// is accepted only for a loopback address such as 127.0.0.1)"
 
+
+
+def service_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the base address of a service another app calls: http(s):// with a host, no
+    user:password@ part, no query or fragment. Plain http is allowed to any host: in AWS the services reach
+    each other inside the VPC through Cloud Map (`http://<service>.app-dw.internal:<port>`). None when fine."""
+    problem = url_problem(url)
+    if problem is None or problem.startswith("must be an https:// URL"):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return "must be an http:// or https:// URL"
+        if parts.query or parts.fragment:
+            return "must not contain a query (?) or fragment (#)"
+        return None
+    return problem
 
 def _is_loopback(host: str) -> bool:
     try:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from modules.auth import Authenticator, JwksCache, Principal, PrincipalKind, current_principal
+from modules.auth import Authenticator, JwksCache, KeysUnavailable, Principal, PrincipalKind, current_principal
 from modules.settings import AppSettings, SettingsError
 from modules.tests.support import CLIENT_ID, ISSUER, JwksServer, SigningKey
 
@@ -159,6 +159,16 @@ def test_cached_keys_expire_after_their_lifetime(key):
         now[0] += 2
         cache.key("key-1")
         assert server.fetches == 2
+
+
+def test_a_failed_refresh_keeps_the_cached_keys_and_calls_no_new_kid_unknown(key):
+    """While the endpoint is down a new kid may be a rotation it cannot show: 503 (try again), not 401."""
+    with JwksServer([key]) as server:
+        cache = JwksCache(server.url, ttl_seconds=60, min_refetch_seconds=0, timeout_seconds=2)
+        cache.key("key-1")
+    with pytest.raises(KeysUnavailable):
+        cache.key("key-2")  # the refetch finds the server gone
+    assert cache.key("key-1") is not None
 
 
 def test_unreachable_jwks_is_503_not_500(key):

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from modules.settings import AppSettings, SettingsError, load_settings
+from modules.tests.conftest import settings_error
 
 PLATFORM = tomllib.loads((Path(__file__).parents[2] / "platform.toml").read_text())
 
@@ -43,12 +44,9 @@ def test_client_ids_are_comma_separated(monkeypatch):
     ({"LOCAL_USER": "service:api-key"}, "LOCAL_USER: String should match pattern"),
 ])
 def test_startup_errors_name_the_variable(monkeypatch, env, message):
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(SettingsError) as raised:
-        load_settings(AppSettings)
-    assert message in str(raised.value)
-    assert str(raised.value).startswith("invalid AppSettings configuration: ")
+    error = settings_error(monkeypatch, AppSettings, env)
+    assert message in error
+    assert error.startswith("invalid AppSettings configuration: ")
 
 
 def test_region_comes_from_aws_default_region(monkeypatch):

@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from modules.ai_guard import AiGuard, get_ai_guard
-from modules.auth import Principal, current_principal
+from modules.auth import Principal, current_principal, current_user
 from modules.aws import Bedrock, MediaStore, Speech
 from modules.response_cache import Invalidation
 from projects.lang_portal.backend.db import get_session, get_transaction
@@ -38,7 +38,9 @@ def get_media(request: Request) -> MediaStore:
 
 DbSession = Annotated[Session, Depends(get_session)]
 DbTransaction = Annotated[Session, Depends(get_transaction)]
-Caller = Annotated[Principal, Depends(current_principal)]
+# The signed-in user (a service's API key is a 403); only the shared-vocabulary import also takes the service key.
+Caller = Annotated[Principal, Depends(current_user)]
+Importer = Annotated[Principal, Depends(current_principal)]
 Settings = Annotated[LangPortalSettings, Depends(get_settings)]
 # Every write records whose data it changed (`changes.record(db, owner)` before its commit), so no cached
 # read answer outlives it.

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from modules.routing import ThreadedEndpointRoute
-from projects.lang_portal.backend.deps import Caller, Changes, DbSession, DbTransaction, ResourceId
+from projects.lang_portal.backend.deps import Caller, Changes, DbSession, DbTransaction, Importer, ResourceId
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem
 from projects.lang_portal.backend.queries import (PageNumber, SortOrder, WordSort, paginate, session_items,
                                                   visible_group, visible_to, word_page)
@@ -40,7 +40,7 @@ def list_groups(db: DbSession, caller: Caller, page: int = PageNumber, sort_by: 
 @router.post("/import", response_model=GroupImported, status_code=status.HTTP_201_CREATED,
              responses={200: {"model": GroupImported, "description": "The group already existed (a re-send)"},
                         413: {"description": "The body is larger than MAX_REQUEST_BYTES"}})
-def import_group(payload: GroupImport, response: Response, db: DbTransaction, caller: Caller,
+def import_group(payload: GroupImport, response: Response, db: DbTransaction, caller: Importer,
                  changes: Changes) -> dict:
     """Import a Vocab Generator group. A user's import is theirs; a service's (API key) is shared vocabulary.
     Re-sending the same group changes nothing; new words sent under an existing name are added to it."""

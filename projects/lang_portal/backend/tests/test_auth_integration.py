@@ -59,27 +59,54 @@ def test_health_needs_no_auth(cognito_client):
     assert cognito_client.get("/api/health").status_code == 200
 
 
-def test_a_service_with_the_api_key_reads_groups_and_words(cognito_client):
-    groups = cognito_client.get("/api/groups", headers={"X-Api-Key": API_KEY})
-    assert groups.status_code == 200
-    raw = cognito_client.get("/api/groups/1/words/raw", headers={"X-Api-Key": API_KEY})
-    assert len(raw.json()["items"]) == 10
+SERVICE = {"X-Api-Key": API_KEY}
+SHARED_GROUP = {"group_name": "Weather", "words": [{"japanese": "雨", "romaji": "ame", "english": "rain"}]}
 
 
-def test_a_user_named_service_shares_nothing_with_the_service(cognito_client, key):
-    """The API key caller's rows and cached answers are keyed `service:api-key`; a user whose subject is
-    `service` is only that user, and no token may claim the service's key."""
-    service, user = {"X-Api-Key": API_KEY}, bearer(key.token(sub="service"))
-    started = cognito_client.post("/api/study_activities", json={"group_id": 1, "study_activity_id": 1},
-                                  headers=service)
-    assert started.status_code == 201
-    assert cognito_client.get("/api/study_sessions", headers=service).json()["pagination"]["total_items"] == 1
-    assert cognito_client.get("/api/study_sessions", headers=user).json()["pagination"]["total_items"] == 0
-    assert cognito_client.get(f"/api/study_sessions/{started.json()['id']}", headers=user).status_code == 404
-    assert cognito_client.post("/api/reset_history", headers=user).status_code == 200
-    assert cognito_client.get("/api/study_sessions", headers=service).json()["pagination"]["total_items"] == 1
+REFUSED_TO_THE_SERVICE = [("GET", "/api/groups"), ("GET", "/api/groups/1/words/raw"), ("GET", "/api/study_sessions"),
+                          ("POST", "/api/study_activities"), ("POST", "/api/study_sessions/1/words/1/review"),
+                          ("POST", "/api/reset_history"), ("GET", "/api/capabilities")]
+
+
+def test_the_service_key_does_nothing_but_import_shared_vocabulary(cognito_client):
+    """apps.md: the key is only for the Vocab Generator's shared-vocabulary imports; the UI apps read and
+    record as the signed-in user (their forwarded access token)."""
+    for method, path in REFUSED_TO_THE_SERVICE:
+        body = {"group_id": 1, "study_activity_id": 1} if path == "/api/study_activities" else {"correct": True}
+        refused = cognito_client.request(method, path, headers=SERVICE, json=body if method == "POST" else None)
+        assert refused.status_code == 403, path
+        assert refused.json() == {"detail": "this endpoint is for users: call it with the signed-in user's access "
+                                            "token, not the service API key"}
+
+
+def test_a_service_import_is_shared_and_a_user_named_service_is_only_a_user(cognito_client, key):
+    """The key's principal is `service:api-key`: a user whose subject is `service` is only that user (their
+    import is their own), and no token may claim the service's key."""
+    assert cognito_client.post("/api/groups/import", json=SHARED_GROUP, headers=SERVICE).status_code == 201
+    named_service, other = bearer(key.token(sub="service")), bearer(key.token(sub="someone"))
+    private = {**SHARED_GROUP, "group_name": "Mine"}
+    assert cognito_client.post("/api/groups/import", json=private, headers=named_service).status_code == 201
+
+    def names(headers: dict[str, str]) -> set[str]:
+        return {group["name"] for group in cognito_client.get("/api/groups", headers=headers).json()["items"]}
+
+    assert {"Weather", "Mine"} <= names(named_service)
+    assert "Weather" in names(other) and "Mine" not in names(other)
     claiming = cognito_client.get("/api/study_sessions", headers=bearer(key.token(sub="service:api-key")))
     assert claiming.status_code == 401
+
+
+def test_tokens_of_every_configured_client_are_accepted_and_no_other(db_url, key):
+    """COGNITO_CLIENT_IDS holds the portal's client and those of the apps that call it (the load balancer's
+    clients of the UI apps, whose access tokens those apps forward)."""
+    with JwksServer([key]) as jwks:
+        app = create_app(settings_for(db_url, cognito_issuer=ISSUER, cognito_jwks_url=jwks.url,
+                                      cognito_client_ids=f"{CLIENT_ID},writing-practice-alb"))
+        with TestClient(app) as client:
+            for client_id, status in ((CLIENT_ID, 200), ("writing-practice-alb", 200), ("vocab-generator-alb", 401)):
+                response = client.get("/api/groups", headers=bearer(key.token(audience=client_id)))
+                assert response.status_code == status, client_id
+        app.state.engine.dispose()
 
 
 @pytest.mark.parametrize("claims", [{"client_id": [CLIENT_ID]}, {"token_use": ["access"]}, {"scope": ["openid"]},

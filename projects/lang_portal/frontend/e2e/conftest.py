@@ -1,17 +1,12 @@
 """End-to-end fixtures: the built SPA and the real Lang Portal API (SQLite, seed data) behind one small
 static + proxy server on 127.0.0.1, as CloudFront and the ALB serve them in AWS, driven by Debian's
-Chromium through Playwright. Twice: in local mode, and in Cognito mode against fake_cognito.py."""
+Chromium through Playwright. Twice: in local mode, and in Cognito mode against modules/tests/fake_cognito.py."""
 from __future__ import annotations
 
 import http.client
 import mimetypes
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from fake_cognito import FakeCognito
 from modules.tests.accessibility import VIEWPORTS, AccessibilityAudit
-from modules.tests.support import LocalServer, send_json, stop_process
+from modules.tests.fake_cognito import FakeCognito
+from modules.tests.support import LocalServer, send_json
 from page_helpers import settled
+from projects.lang_portal.backend.tests.api_process import running_api
 
 FRONTEND = Path(__file__).resolve().parent.parent
 REPO = FRONTEND.parent.parent.parent
@@ -41,12 +37,6 @@ CHROMIUM_ARGS = [
     # Every host but this machine resolves to nothing: the browser can reach only 127.0.0.1.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _newest_mtime(paths: list[Path]) -> float:
@@ -69,43 +59,6 @@ def spa_dist() -> Path:
         if build.returncode != 0:
             pytest.fail(f"npm run build failed:\n{build.stdout[-4000:]}\n{build.stderr[-4000:]}", pytrace=False)
     return DIST
-
-
-@contextmanager
-def running_api(tmp_path_factory, name: str, settings: dict[str, str]) -> Iterator[str]:
-    """The real API under uvicorn on a free port, migrated and seeded into a fresh SQLite file, with
-    only `settings` (environment variables) configured; yields its origin and stops it."""
-    if not (REPO / "projects" / "lang_portal" / "backend" / "main.py").exists():
-        pytest.fail("the Lang Portal API (projects/lang_portal/backend/main.py) is not there yet", pytrace=False)
-    port = free_port()
-    database = tmp_path_factory.mktemp(name) / "lang_portal.sqlite3"
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "PYTHONPATH": str(REPO),
-           "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING", **settings}
-    log = (tmp_path_factory.getbasetemp() / f"{name}.log").open("w+")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "projects.lang_portal.backend.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"the API exited with {server.returncode}:\n{log.read()[-4000:]}", pytrace=False)
-            try:
-                with urllib.request.urlopen(f"{origin}/api/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the API did not become healthy within 60 s", pytrace=False)
-            time.sleep(0.2)
-        yield origin
-    finally:
-        stop_process(server, timeout=10)
-        log.close()
 
 
 # The activity apps at addresses the browser stubs (_stub_activity_app), as STUDY_ACTIVITY_URLS sets them in AWS.

@@ -1,5 +1,5 @@
 """Cognito sign-in in a real browser: the built SPA with a config.json naming a fake Cognito hosted UI
-(fake_cognito.py) and the real API checking that pool's RS256 tokens. Authorization code + PKCE, the
+(modules/tests/fake_cognito.py) and the real API checking that pool's RS256 tokens. Authorization code + PKCE, the
 refused callback, tokens kept out of storage, refresh before expiry, refresh and retry on a 401, and
 sign-out through /logout."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from fake_cognito import FakeCognito, OAuthError, s256
+from modules.tests.fake_cognito import FakeCognito, OAuthError, s256
 from page_helpers import settled
 from portal_api import call_api, seed_ids
 

@@ -1,4 +1,5 @@
-"""A fake Cognito user pool with its hosted UI, on 127.0.0.1, for the sign-in browser tests.
+"""A fake Cognito user pool with its hosted UI, on 127.0.0.1, for the sign-in tests (the Lang Portal SPA's browser
+tests; the UI apps' tokens as the load balancer forwards them, with modules/tests/alb.py).
 
 It speaks the parts of Cognito the Lang Portal uses, with Cognito's rules: `/oauth2/authorize`
 (authorization code + PKCE S256 only, for the one registered app client and its callback URL), a sign-in
@@ -20,7 +21,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler
@@ -78,9 +79,11 @@ def _one_at_a_time(method: Callable[..., T]) -> Callable[..., T]:
 class FakeCognito(LocalServer):
     """Start with `with FakeCognito() as cognito:`; register the app client's URLs before signing in."""
 
-    def __init__(self, pool_id: str = "eu-west-1_E2ePool", client_id: str = "lang-portal-e2e-client") -> None:
+    def __init__(self, pool_id: str = "eu-west-1_E2ePool", client_id: str = "lang-portal-e2e-client",
+                 groups: Mapping[str, Sequence[str]] | None = None) -> None:
         self.pool_id = pool_id
         self.client_id = client_id
+        self.groups = {username: list(names) for username, names in (groups or {}).items()}  # e.g. staff
         self.callback_url: str | None = None
         self.sign_out_url: str | None = None
         self._published_key = SigningKey("e2e-key-1")
@@ -112,19 +115,25 @@ class FakeCognito(LocalServer):
         with self._lock:
             return self._subs.setdefault(username, str(uuid.uuid4()))
 
-    def access_token(self, username: str, scope: str = "openid email profile") -> str:
-        """A token as the hosted UI would issue it, for a test to call the API as that user directly."""
-        return self._access_token(_Grant(username, scope, int(time.time())), self._published_key)
+    def access_token(self, username: str, scope: str = "openid email profile", client_id: str | None = None) -> str:
+        """A token as the hosted UI would issue it, for a test to call the API as that user directly; to another
+        app client of the pool when `client_id` names one (the load balancer's, which forwards it to a UI app)."""
+        return self._access_token(_Grant(username, scope, int(time.time())), self._published_key, client_id)
 
     def grants(self, grant_type: str) -> list[TokenRequest]:
         """The token requests of one grant type that were answered with tokens."""
         return [request for request in self.token_requests if request.grant_type == grant_type and not request.error]
 
-    def _access_token(self, grant: _Grant, key: SigningKey) -> str:
-        return key.token(issuer=self.issuer, token_use="access", audience=self.client_id,
+    def _access_token(self, grant: _Grant, key: SigningKey, client_id: str | None = None) -> str:
+        return key.token(issuer=self.issuer, token_use="access", audience=client_id or self.client_id,
                          sub=self.sub_of(grant.username), expires_in=self.access_token_seconds,
                          scope=grant.scope, username=grant.username, auth_time=grant.auth_time,
-                         jti=str(uuid.uuid4()), origin_jti=str(uuid.uuid4()), event_id=str(uuid.uuid4()))
+                         jti=str(uuid.uuid4()), origin_jti=str(uuid.uuid4()), event_id=str(uuid.uuid4()),
+                         **self._group_claim(grant.username))
+
+    def _group_claim(self, username: str) -> dict[str, list[str]]:
+        """Cognito names a user's groups in both tokens, and leaves the claim out for a user in none."""
+        return {"cognito:groups": self.groups[username]} if self.groups.get(username) else {}
 
     def _tokens(self, grant: _Grant) -> dict[str, object]:
         key = self._published_key
@@ -134,7 +143,8 @@ class FakeCognito(LocalServer):
         id_token = self._published_key.token(
             issuer=self.issuer, token_use="id", audience=self.client_id, sub=self.sub_of(grant.username),
             expires_in=self.access_token_seconds, auth_time=grant.auth_time, jti=str(uuid.uuid4()),
-            email=f"{grant.username}@example.com", email_verified=True, **{"cognito:username": grant.username})
+            email=f"{grant.username}@example.com", email_verified=True, **{"cognito:username": grant.username},
+            **self._group_claim(grant.username))
         return {"access_token": self._access_token(grant, key), "id_token": id_token,
                 "expires_in": self.access_token_seconds, "token_type": "Bearer"}
 
