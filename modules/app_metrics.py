@@ -21,17 +21,20 @@ REASON = "reason"  # why an authentication failed: one of AUTH_FAILURE_REASONS
 UNMATCHED_ROUTE = "unmatched"  # 404s of unknown paths share one value, so scanners cannot add metrics
 STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
 
-# modules.auth.AuthError's reasons: a closed set, so each is a dimension value the dashboards can list.
+# Why a request was refused as unauthenticated (modules.auth.AuthError for the APIs, modules.alb_identity.NotSignedIn
+# for the UI apps behind the load balancer's sign-in): a closed set, so each is a dimension value the dashboards list.
 AUTH_FAILURE_REASONS = (
-    "missing_credentials",  # neither a bearer token nor an API key
+    "missing_credentials",  # neither a bearer token nor an API key; no load balancer identity headers
     "invalid_api_key",
-    "malformed_token",  # not a JWT, or no key id
-    "wrong_algorithm",  # anything but RS256 (alg=none, HS256 key confusion)
-    "unknown_key",  # signed with a key the pool does not publish
+    "malformed_token",  # not a JWT, no key id (or not the load balancer's UUID form), a header sent twice or oversized
+    "wrong_algorithm",  # anything but RS256 (the load balancer's: ES256), e.g. alg=none or HS256 key confusion
+    "unknown_key",  # signed with a key the pool (the load balancer) does not publish
     "bad_signature",
     "expired",
     "wrong_issuer",
     "wrong_client",  # issued for an app client this service does not accept
+    "wrong_load_balancer",  # identity headers signed by another load balancer than ALB_ARN
+    "mismatched_user",  # the forwarded access token is another user's than the signed identity
     "invalid_claims",  # a claim missing or of the wrong type, a reserved subject, any other JWT fault
 )
 

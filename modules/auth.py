@@ -150,7 +150,7 @@ class PublicKeyCache(Generic[KeyT]):
             now = self._clock()
             source = self._source(url, now)
             if source is None:
-                raise AuthError("token is signed with an unknown key")
+                raise AuthError("token is signed with an unknown key", "unknown_key")
             fresh = source.fetched_at is not None and now - source.fetched_at < self.ttl_seconds
             if not fresh or kid not in source.keys:
                 if source.in_flight is not None:
