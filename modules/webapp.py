@@ -3,14 +3,16 @@
 What it sets up, outermost first, for every request:
 
 0. with telemetry on (`modules.telemetry`: OTEL_EXPORTER_OTLP_ENDPOINT set), the request's server span
-   (OpenTelemetry's ASGI middleware), continuing the trace X-Amzn-Trace-Id names;
+   (`ServerSpanMiddleware`), continuing the trace X-Amzn-Trace-Id names; its outgoing calls (httpx: the
+   calls to other apps; botocore; the statements of instrumented engines) are spans below it;
 1. `RequestIdMiddleware`: the request id, the one access log line (JSON logging configured here,
    uvicorn's own access log off; the line carries the trace id too) and the request metrics;
 2. `SecurityHeadersMiddleware`: nosniff, no-store, Referrer-Policy, CSP, ... on every answer;
 3. `UnexpectedErrorMiddleware`: anything unhandled is logged once, counted, and answered as a JSON 500
    that still carries the two above;
 4. `BodySizeLimitMiddleware`: bodies over MAX_REQUEST_BYTES are a 413 before they are read;
-5. the app's own middleware (`middleware=`; e.g. a response cache), then routing.
+5. the app's own middleware (`middleware=`; e.g. a response cache, or a UI app's `SignInMiddleware`, whose
+   refusals are then measured, logged and traced like any answer), then routing.
 
 And: the caller's identity (`app.state.authenticator`; without COGNITO_ISSUER and without LOCAL_MODE=true
 the app refuses to start), the AI cost guard (`app.state.ai_guard`), JSON error handlers whose answers
