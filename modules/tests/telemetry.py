@@ -1,7 +1,7 @@
-"""What an app traces and measures. Over the wire: `OtlpReceiver`, a collector's OTLP/HTTP receiver. In the test
-process: `recorded` starts this process's telemetry once
-(OpenTelemetry allows one start per process), samples every trace while a test records and none otherwise,
-and hands each test the spans that ended during it and the metrics recorded so far. Apps made after that
+"""What an app traces and measures. Over the wire: `OtlpReceiver` and `OtlpGrpcReceiver`, a collector's OTLP/HTTP
+and OTLP/gRPC receivers. In the test process: `recorded` starts this process's telemetry once (OpenTelemetry
+allows one start per process), samples every trace while a test records and none otherwise, and hands each
+test the spans that ended during it and the metrics recorded so far. Apps made after that
 first start are traced whatever their settings. Other apps' tests use the fixture too:
 `from modules.tests.telemetry import recorded  # noqa: F401`."""
 from __future__ import annotations
@@ -9,11 +9,15 @@ from __future__ import annotations
 import gzip
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 
+import grpc
 import pytest
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (ExportMetricsServiceRequest,
                                                                           ExportMetricsServiceResponse)
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (ExportTraceServiceRequest,
                                                                       ExportTraceServiceResponse)
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -106,13 +110,38 @@ def recorded() -> Iterator[Recorded]:
     spans.stop()
 
 
-class OtlpReceiver(LocalServer):
-    """A collector's OTLP/HTTP receiver on a free 127.0.0.1 port: decodes what apps export to /v1/traces and
-    /v1/metrics with opentelemetry-proto and keeps it (`spans`, `metrics`)."""
+class ReceivedTelemetry:
+    """What a collector's receiver was sent, decoded with opentelemetry-proto (`traces`, `metrics`)."""
 
     def __init__(self) -> None:
         self.traces: list[ExportTraceServiceRequest] = []
         self.metrics: list[ExportMetricsServiceRequest] = []
+
+    def spans(self) -> list[tuple[dict, object]]:
+        """(resource attributes, span) of every span received."""
+        return [(attributes(resource_spans.resource.attributes), span) for request in list(self.traces)
+                for resource_spans in request.resource_spans for scope_spans in resource_spans.scope_spans
+                for span in scope_spans.spans]
+
+    def metric_points(self) -> list[tuple[dict, object, dict]]:
+        """(resource attributes, metric, data point attributes) of every data point received."""
+        found = []
+        for request in list(self.metrics):
+            for resource_metrics in request.resource_metrics:
+                for scope_metrics in resource_metrics.scope_metrics:
+                    for metric in scope_metrics.metrics:
+                        data = getattr(metric, metric.WhichOneof("data"))
+                        found += [(attributes(resource_metrics.resource.attributes), metric, attributes(point.attributes))
+                                  for point in data.data_points]
+        return found
+
+
+class OtlpReceiver(LocalServer, ReceivedTelemetry):
+    """A collector's OTLP/HTTP receiver on a free 127.0.0.1 port: keeps what apps export to /v1/traces and
+    /v1/metrics."""
+
+    def __init__(self) -> None:
+        ReceivedTelemetry.__init__(self)
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -139,25 +168,37 @@ class OtlpReceiver(LocalServer):
             def log_message(self, *args: object) -> None:
                 pass
 
-        super().__init__(Handler)
+        LocalServer.__init__(self, Handler)
 
-    def spans(self) -> list[tuple[dict, object]]:
-        """(resource attributes, span) of every span received."""
-        return [(attributes(resource_spans.resource.attributes), span) for request in list(self.traces)
-                for resource_spans in request.resource_spans for scope_spans in resource_spans.scope_spans
-                for span in scope_spans.spans]
 
-    def metric_points(self) -> list[tuple[dict, object, dict]]:
-        """(resource attributes, metric, data point attributes) of every data point received."""
-        found = []
-        for request in list(self.metrics):
-            for resource_metrics in request.resource_metrics:
-                for scope_metrics in resource_metrics.scope_metrics:
-                    for metric in scope_metrics.metrics:
-                        data = getattr(metric, metric.WhichOneof("data"))
-                        found += [(attributes(resource_metrics.resource.attributes), metric, attributes(point.attributes))
-                                  for point in data.data_points]
-        return found
+class OtlpGrpcReceiver(ReceivedTelemetry):
+    """A collector's OTLP/gRPC receiver on a free 127.0.0.1 port (`origin`), served inside `with`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        owner = self
+
+        class Traces(trace_service_pb2_grpc.TraceServiceServicer):
+            def Export(self, request, context):  # noqa: N802 (the service's name for it)
+                owner.traces.append(request)
+                return ExportTraceServiceResponse()
+
+        class Metrics(metrics_service_pb2_grpc.MetricsServiceServicer):
+            def Export(self, request, context):  # noqa: N802
+                owner.metrics.append(request)
+                return ExportMetricsServiceResponse()
+
+        self._server = grpc.server(ThreadPoolExecutor(max_workers=2))
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Traces(), self._server)
+        metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(Metrics(), self._server)
+        self.origin = f"http://127.0.0.1:{self._server.add_insecure_port('127.0.0.1:0')}"
+
+    def __enter__(self) -> OtlpGrpcReceiver:
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.stop(grace=None)
 
 
 def attributes(key_values) -> dict:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from fastapi import Depends
@@ -17,9 +21,10 @@ from modules.auth import Principal, current_principal
 from modules.json_logging import JsonFormatter
 from modules.settings import AppSettings, SettingsError, load_settings
 from modules.telemetry import XRayPropagator, ReservoirSampler, _ALB_ROOT, sampler, xray_trace_id
-from modules.tests.telemetry import recorded  # noqa: F401
+from modules.tests.telemetry import OtlpGrpcReceiver, recorded  # noqa: F401
 from modules.webapp import create_web_app
 
+REPO = Path(__file__).resolve().parents[2]
 API_KEY = "telemetry-test-api-key"
 NOW = int(time.time())
 ROOT = f"1-{NOW:08x}-abcdef012345678912345678"
@@ -101,6 +106,30 @@ def test_a_bad_telemetry_setting_stops_the_start_naming_it(monkeypatch, variable
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace("?", r"\?")):
         load_settings(AppSettings)
+
+
+GRPC_EXPORT = """
+from opentelemetry import metrics, trace
+from modules.settings import AppSettings, load_settings
+from modules.telemetry import record_auth_failure, start_telemetry, tracer
+assert start_telemetry(load_settings(AppSettings), "1")
+with tracer().start_as_current_span("over grpc"):
+    record_auth_failure("expired")
+trace.get_tracer_provider().shutdown()  # exports what is left, as a stopping app does
+metrics.get_meter_provider().shutdown()
+"""
+
+
+def test_with_the_grpc_protocol_spans_and_metrics_go_over_grpc():
+    with OtlpGrpcReceiver() as receiver:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.origin,
+               "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_SERVICE_NAME": "grpc-app"}
+        finished = subprocess.run([sys.executable, "-c", GRPC_EXPORT], env=env, capture_output=True, text=True,
+                                  timeout=60)
+    assert finished.returncode == 0, finished.stderr
+    assert [(resource["service.name"], span.name) for resource, span in receiver.spans()] == [("grpc-app", "over grpc")]
+    assert [(metric.name, point) for _, metric, point in receiver.metric_points()] == [
+        (app_metrics.AUTH_FAILURES.name, {app_metrics.REASON: "expired"})]
 
 
 # --- a web app, in-process ----------------------------------------------------------------------

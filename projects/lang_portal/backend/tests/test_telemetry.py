@@ -23,6 +23,7 @@ from modules.tests.support import LocalServer, converse_response, send_json, sto
 from modules.tests.telemetry import OtlpReceiver, recorded  # noqa: F401
 from projects.lang_portal.backend.tests.conftest import API_KEY
 from projects.lang_portal.backend.tests.test_assist import HELLO, SENTENCE, running_with_aws
+from projects.lang_portal.backend.tests.helpers import GREETINGS, group_word_ids, review, start_session
 from projects.lang_portal.backend.tests.test_container import wait_for_health
 
 BACKEND = Path(__file__).parents[1]
@@ -51,6 +52,22 @@ def test_a_request_that_reads_the_database_and_asks_bedrock_is_one_trace(postgre
     [access] = [json.loads(line) for line in capsys.readouterr().out.splitlines()
                 if line.startswith("{") and '"logger": "access"' in line and SENTENCE_PATH in line]
     assert access["trace_id"] == xray_trace_id(trace_id)
+
+
+def test_a_review_is_one_trace_down_to_its_statement_on_the_async_connections(postgres_url, recorded):
+    """The review, the hot path, runs on async psycopg connections, not SQLAlchemy: its statement is a span too."""
+    with running_with_aws(postgres_url) as client:
+        session = start_session(client, GREETINGS, user="tracy")
+        word = group_word_ids(client, GREETINGS, user="tracy")[0]
+        started = len(recorded.spans())
+        assert review(client, session, word, True, user="tracy")
+    spans = recorded.spans()[started:]
+    [server] = [s for s in spans if s.kind is trace.SpanKind.SERVER]
+    assert server.name == "POST /api/study_sessions/{session_id}/words/{word_id}/review"
+    statements = [s for s in spans if s.context.trace_id == server.context.trace_id
+                  and s.attributes.get("db.system") == "postgresql"]
+    assert statements and all(s.kind is trace.SpanKind.CLIENT for s in statements)
+    assert any("word_review_items" in s.attributes.get("db.statement", "") for s in statements)
 
 
 class FakeBedrock(LocalServer):
