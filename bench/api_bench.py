@@ -72,7 +72,9 @@ async def _client(port: int, next_request: Callable[[], Request], deadline: floa
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
             method, path, body = next_request()
             started = time.perf_counter()
+            # X-Amzn-Trace-Id as the ALB adds it to every request (a trace it started): what tracing reads.
             writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         f"X-Amzn-Trace-Id: Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}\r\n"
                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
             status = int((await reader.readline()).split()[1])
             length = 0
@@ -167,8 +169,8 @@ def api_environment(url: str) -> dict[str, str]:
 
 
 class DiscardingCollector(LocalServer):
-    """Takes OTLP/HTTP exports as the sidecar's receiver would, and drops them (its own cost is not measured:
-    in a task the collector has its own process)."""
+    """Takes OTLP/HTTP exports as the sidecar's receiver would, and drops them. Run in a process of its own
+    (`discarding_collector`), as the sidecar is: in the load generator's it would take the generator's time."""
 
     def __init__(self) -> None:
         class Handler(BaseHTTPRequestHandler):
@@ -184,46 +186,63 @@ class DiscardingCollector(LocalServer):
         super().__init__(Handler)
 
 
+def discarding_collector() -> None:
+    """Serve a DiscardingCollector until SIGINT or SIGTERM; its origin is the first line written."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # for sigwait, not a KeyboardInterrupt
+    with DiscardingCollector() as collector:
+        print(collector.origin, flush=True)
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+
+
 def tracing_overhead(args: argparse.Namespace, command: list[str]) -> None:
     """The cached reads with telemetry off and on (the task definition's settings: the X-Ray rule's sampling,
-    delta exponential histograms, OTLP/HTTP), both APIs up at once on one database, measured in turns:
-    each round measures every read on both, the order alternating between rounds."""
+    delta exponential histograms, OTLP/HTTP to a collector process), both APIs up at once on one database,
+    measured in pairs: each round measures every read on one and right after on the other, the order
+    alternating between rounds, so each pair's ratio sees the same machine (others' jobs come and go)."""
     platform = load_platform()
     telemetry = otel_sdk_environment(platform, platform.project("lang-portal").api)
+    collector = subprocess.Popen([sys.executable, "-c", "from bench.api_bench import discarding_collector; "
+                                                        "discarding_collector()"],
+                                 cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, text=True)
+    collector_origin = collector.stdout.readline().strip()
     rows = []
-    with TemporaryPostgres(durable=True) as postgres, DiscardingCollector() as collector:
-        url = f"{postgres.url}/postgres"
-        ids = prepare_database(url)
-        variants = {"off": api_environment(url),
-                    "on": {**api_environment(url), **telemetry, "OTEL_EXPORTER_OTLP_ENDPOINT": collector.origin}}
-        ports = {name: free_port() for name in variants}
-        servers = {name: serve(command, env, ports[name]) for name, env in variants.items()}
-        results: dict[tuple[str, str], list[Result]] = {}
-        try:
-            for round_number in range(args.rounds):
-                order = list(variants) if round_number % 2 == 0 else list(reversed(variants))
-                for name, next_request in read_endpoints(ids).items():
-                    for variant in order:
-                        load(ports[variant], next_request, 10, args.warm_up)
-                        results.setdefault((name, variant), []).append(
-                            load(ports[variant], next_request, args.clients, args.seconds))
-                print(f"done: round {round_number + 1} of {args.rounds}", file=sys.stderr)
-        finally:
-            for server in servers.values():
-                stop_process(server, signal.SIGINT)
+    try:
+        with TemporaryPostgres(durable=True) as postgres:
+            url = f"{postgres.url}/postgres"
+            ids = prepare_database(url)
+            variants = {"off": api_environment(url),
+                        "on": {**api_environment(url), **telemetry,
+                               "OTEL_EXPORTER_OTLP_ENDPOINT": collector_origin}}
+            ports = {name: free_port() for name in variants}
+            servers = {name: serve(command, env, ports[name]) for name, env in variants.items()}
+            results: dict[tuple[str, str], list[Result]] = {}
+            try:
+                for round_number in range(args.rounds):
+                    order = list(variants) if round_number % 2 == 0 else list(reversed(variants))
+                    for name, next_request in read_endpoints(ids).items():
+                        for variant in order:
+                            load(ports[variant], next_request, 10, args.warm_up)
+                            results.setdefault((name, variant), []).append(
+                                load(ports[variant], next_request, args.clients, args.seconds))
+                    print(f"done: round {round_number + 1} of {args.rounds}", file=sys.stderr)
+            finally:
+                for server in servers.values():
+                    stop_process(server, signal.SIGINT)
+    finally:
+        stop_process(collector, signal.SIGINT)
     for name in read_endpoints(ids):
         off, on = ([len(r.latencies) / args.seconds for r in results[(name, v)]] for v in ("off", "on"))
+        ratios = sorted(b / a - 1 for a, b in zip(off, on))
         p95 = {v: statistics.median(r.row(name, args.seconds)[3] for r in results[(name, v)]) for v in ("off", "on")}
         errors = sum(r.errors for v in ("off", "on") for r in results[(name, v)])
-        rows.append([name, statistics.median(off), statistics.median(on),
-                     f"{100 * (statistics.median(on) / statistics.median(off) - 1):+.1f}%",
-                     " / ".join(f"{x:,.0f}" for x in off), " / ".join(f"{x:,.0f}" for x in on),
-                     p95["off"], p95["on"], errors])
+        rows.append([name, statistics.median(off), statistics.median(on), f"{100 * statistics.median(ratios):+.1f}%",
+                     " / ".join(f"{100 * x:+.0f}%" for x in ratios), " / ".join(f"{x:,.0f}" for x in off),
+                     " / ".join(f"{x:,.0f}" for x in on), p95["off"], p95["on"], errors])
     print(f"\n{args.clients} concurrent clients, {args.rounds} rounds of {args.seconds:g} s per endpoint and variant, "
           f"telemetry on = {telemetry['OTEL_TRACES_SAMPLER']} {telemetry['OTEL_TRACES_SAMPLER_ARG']} after "
           f"{telemetry['TRACES_RESERVOIR_PER_SECOND']}/s per worker, {os.cpu_count()} CPUs\n")
-    print(table(["endpoint", "off req/s", "on req/s", "on vs off", "off by round", "on by round", "off p95 ms",
-                 "on p95 ms", "errors"], rows, markdown=True))
+    print(table(["endpoint", "off req/s", "on req/s", "on vs off (median pair)", "pairs, sorted", "off by round",
+                 "on by round", "off p95 ms", "on p95 ms", "errors"], rows, markdown=True))
 
 
 def main() -> None:
@@ -233,7 +252,7 @@ def main() -> None:
     parser.add_argument("--warm-up", type=float, default=2, help="seconds of 10 clients before each measurement")
     parser.add_argument("--tracing", action="store_true",
                         help="compare the cached reads with telemetry off and on instead (see --rounds)")
-    parser.add_argument("--rounds", type=int, default=3, help="with --tracing: turns of off and on per endpoint")
+    parser.add_argument("--rounds", type=int, default=5, help="with --tracing: pairs of off and on per endpoint")
     args = parser.parse_args()
     command = image_command(DOCKERFILE)
     if args.tracing:

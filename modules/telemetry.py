@@ -31,8 +31,8 @@ from opentelemetry.propagate import set_global_textmap
 from opentelemetry.propagators.aws.aws_xray_propagator import TRACE_HEADER_KEY, AwsXRayPropagator
 from opentelemetry.propagators.textmap import CarrierT, Getter, default_getter
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
-from opentelemetry.sdk.metrics import (Counter, Histogram, MeterProvider, ObservableCounter, ObservableGauge,
-                                       ObservableUpDownCounter, UpDownCounter)
+from opentelemetry.sdk.metrics import (AlwaysOffExemplarFilter, Counter, Histogram, MeterProvider, ObservableCounter,
+                                       ObservableGauge, ObservableUpDownCounter, UpDownCounter)
 from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation
 from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION, Resource
@@ -215,7 +215,9 @@ def start_telemetry(settings: AppSettings, version: str, *, span_processor: Span
         tracer_provider.add_span_processor(span_processor or BatchSpanProcessor(_span_exporter(settings)))
         reader = metric_reader or PeriodicExportingMetricReader(
             _metric_exporter(settings), export_interval_millis=settings.otel_metric_export_interval)
-        meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
+        # No exemplars: the collector's EMF exporter drops them, and offering one costs every measurement.
+        meter_provider = MeterProvider(resource=resource, metric_readers=[reader],
+                                       exemplar_filter=AlwaysOffExemplarFilter())
         trace.set_tracer_provider(tracer_provider)
         metrics.set_meter_provider(meter_provider)
         set_global_textmap(XRayPropagator())
