@@ -2,10 +2,12 @@
 
 An app made by `create_web_app` with one route answering fixed JSON bytes (about what a response-cache hit
 does) is called straight through ASGI, with no server and no sockets, so only the app's own CPU is measured:
-first with telemetry off (before it starts; OpenTelemetry allows one start per process), then, with it on,
-in turns: modules.telemetry's server span unsampled and sampled, and FastAPI's native telemetry in its place
-(tracing and metrics, as FastAPI turns them on once a provider is set). Spans go to a processor that drops
-them: the export happens on another thread in an app, and its cost is in `api_bench --tracing`.
+first with telemetry off (before it starts; OpenTelemetry allows one start per process), then on with the
+task definition's settings (the X-Ray rule's sampling, delta exponential histograms), in turns: modules.telemetry's
+server span sampled as deployed and with every request sampled, and FastAPI's native telemetry in its place
+(tracing and metrics, as FastAPI turns them on once a provider is set). Each request carries a Root-only
+X-Amzn-Trace-Id, as the ALB adds it. Spans go to a processor that drops them and metrics are kept in memory:
+the export happens on other threads, and its cost is in `api_bench --tracing`.
 """
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ import asyncio
 import os
 import statistics
 import time
-from collections.abc import Callable
 
 from fastapi import FastAPI
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -23,9 +24,11 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
 from starlette.responses import Response
 
 import modules.webapp
-from modules.settings import AppSettings
-from modules.telemetry import start_telemetry
+from modules.settings import AppSettings, load_settings
+from modules.telemetry import metric_aggregation, metric_temporality, sampler, start_telemetry
+from toolkit.definition import load_platform
 from toolkit.report import table
+from workspaces.otel import otel_sdk_environment
 
 BODY = b'{"items":[{"id":1,"japanese":"\\u8a00\\u8449","romaji":"kotoba","english":"word"}],"pagination":{}}'
 SCOPE = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
@@ -96,23 +99,28 @@ def main() -> None:
     args = parser.parse_args()
     off_app = web_app()
     off = [cpu_microseconds_per_request(off_app, args.requests) for _ in range(args.rounds)]
+    platform = load_platform()
+    os.environ.update(otel_sdk_environment(platform, platform.project("lang-portal").api))
+    settings = load_settings(AppSettings)
     switched = SwitchedSampler()
-    assert start_telemetry(AppSettings(service_name="bench"), "1", span_processor=SpanProcessor(),
-                           metric_reader=InMemoryMetricReader(), trace_sampler=switched)
+    reader = InMemoryMetricReader(preferred_temporality=metric_temporality(settings),
+                                  preferred_aggregation=metric_aggregation(settings))
+    assert start_telemetry(settings, "1", span_processor=SpanProcessor(), metric_reader=reader, trace_sampler=switched)
     ours, native = web_app(), fastapi_native_app()
+    deployed = sampler(settings)
     variants: dict[str, tuple[FastAPI, Sampler]] = {
-        "on, modules.telemetry, unsampled": (ours, ALWAYS_OFF), "on, modules.telemetry, sampled": (ours, ALWAYS_ON),
-        "on, FastAPI's native, unsampled": (native, ALWAYS_OFF), "on, FastAPI's native, sampled": (native, ALWAYS_ON)}
+        "on, modules.telemetry, sampled as deployed": (ours, deployed),
+        "on, modules.telemetry, every request sampled": (ours, ALWAYS_ON),
+        "on, FastAPI's native, sampled as deployed": (native, deployed),
+        "on, FastAPI's native, every request sampled": (native, ALWAYS_ON)}
     measured: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.rounds):
         for name, (app, decision) in variants.items():
             switched.current = decision
             measured[name].append(cpu_microseconds_per_request(app, args.requests))
     base = statistics.median(off)
-    rows = [["off", base, 0.0, " / ".join(f"{x:.1f}" for x in off)]]
-    median: Callable[[list[float]], float] = statistics.median
-    rows += [[name, median(values), median(values) - base, " / ".join(f"{x:.1f}" for x in values)]
-             for name, values in measured.items()]
+    rows = [[name, statistics.median(values), statistics.median(values) - base, " / ".join(f"{x:.1f}" for x in values)]
+            for name, values in {"off": off, **measured}.items()]
     print(f"\n{args.requests} requests per round, {args.rounds} rounds, CPU µs per request (median)\n")
     print(table(["telemetry", "µs / request", "added µs", "by round"], rows, markdown=True))
 

@@ -249,8 +249,8 @@ def _span_exporter(settings: AppSettings) -> SpanExporter:
 
 def _metric_exporter(settings: AppSettings):
     endpoint = settings.otel_exporter_otlp_endpoint
-    options: dict[str, Any] = {"preferred_temporality": _temporality(settings),
-                               "preferred_aggregation": _aggregation(settings)}
+    options: dict[str, Any] = {"preferred_temporality": metric_temporality(settings),
+                               "preferred_aggregation": metric_aggregation(settings)}
     if settings.otel_exporter_otlp_protocol == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as GrpcMetricExporter
 
@@ -260,7 +260,7 @@ def _metric_exporter(settings: AppSettings):
     return OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics", **options)
 
 
-def _temporality(settings: AppSettings) -> dict[type, AggregationTemporality]:
+def metric_temporality(settings: AppSettings) -> dict[type, AggregationTemporality]:
     """OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE as the specification maps it to instruments."""
     delta, cumulative = AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE
     preference = settings.otel_exporter_otlp_metrics_temporality_preference
@@ -270,7 +270,7 @@ def _temporality(settings: AppSettings) -> dict[type, AggregationTemporality]:
             ObservableUpDownCounter: cumulative, ObservableGauge: cumulative}
 
 
-def _aggregation(settings: AppSettings) -> dict[type, Any]:
+def metric_aggregation(settings: AppSettings) -> dict[type, Any]:
     if settings.otel_exporter_otlp_metrics_default_histogram_aggregation == "base2_exponential_bucket_histogram":
         return {Histogram: ExponentialBucketHistogramAggregation()}
     return {}
