@@ -46,7 +46,7 @@ from modules.telemetry import server_span_middleware, start_telemetry
 
 OPENAPI_URL = "/openapi.json"
 # FastAPI's own OpenTelemetry (on whenever a provider is set) stays off: modules.telemetry makes the server
-# span and the request metrics, for less than half of what FastAPI's costs a request (docs/performance.md),
+# span and the request metrics, for under a third of what FastAPI's costs a request (docs/performance.md),
 # and FastAPI's http.server.request.duration would be counted again under the app metric's name.
 FASTAPI_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
