@@ -2,8 +2,10 @@
 takes IAM-authenticated TLS connections, with a read/write and a read-only endpoint.
 
 No password is ever in Terraform: RDS keeps the master password in a Secrets Manager secret
-it creates and rotates; the proxy reads that secret, and clients sign in to the proxy with
-IAM auth tokens (rds-db:connect).
+it creates and rotates, used only by migrations that sign in to the writer directly. The apps
+sign in to the proxy as their own database user with IAM auth tokens (rds-db:connect on that
+user alone); the proxy signs in to Aurora as that user with the user's own secret (given as a
+prop: the role itself is made in SQL by the owner's migration, modules/database_roles.py).
 """
 from __future__ import annotations
 
@@ -60,6 +62,8 @@ class AuroraPostgresProps:
     identifier: str                       # cluster id; also names the instances, proxy and groups
     database_name: str
     master_username: str
+    app_username: str                     # the database user the apps sign in as (never the master)
+    app_user_secret_arn: str              # {"username", "password"} of app_username: the proxy signs in with it
     engine_version: str
     parameter_group_family: str           # e.g. aurora-postgresql15
     instance_class: str
@@ -87,6 +91,8 @@ class AuroraPostgresProps:
     read_only_endpoint: bool = True        # a proxy endpoint for the reader; False: readers use the writer's
 
     def __post_init__(self) -> None:
+        if self.app_username == self.master_username:
+            raise ValueError(f"{self.identifier}: the apps must not sign in as the master user {self.master_username!r}")
         if len(self.availability_zones) < 2 or self.availability_zones[0] == self.availability_zones[1]:
             raise ValueError(f"{self.identifier}: writer and reader need two different availability zones")
 
@@ -96,7 +102,7 @@ class AuroraPostgres(Construct):
         super().__init__(scope, id)
         name = props.identifier
         self.database_name = props.database_name
-        self.username = props.master_username
+        self.username = props.app_username
         self.port = props.port
 
         subnet_group = DbSubnetGroup(
@@ -129,7 +135,9 @@ class AuroraPostgres(Construct):
             iam_database_authentication_enabled=True,
             enabled_cloudwatch_logs_exports=["postgresql"],
             depends_on=[log_group.resource])
+        # Migrations only (the owner's): the proxy knows nothing of the master user.
         self.master_secret_arn = self.cluster.master_user_secret.get(0).secret_arn
+        self.writer_endpoint = self.cluster.endpoint
 
         monitoring_role = IamRole(
             self, "monitoring-role", name=f"{name}-monitoring",
@@ -155,10 +163,10 @@ class AuroraPostgres(Construct):
     def _proxy(self, props: AuroraPostgresProps) -> None:
         name = props.identifier
         role = IamRole(self, "proxy-role", name=f"{name}-proxy", assume_role_policy=assumed_by_service("rds.amazonaws.com"))
-        IamRolePolicy(self, "proxy-reads-secret", role=role.id, name="read-master-secret", policy=policy_document(
-            Statement(sid="ReadMasterSecret", actions=["secretsmanager:GetSecretValue"],
-                      resources=[self.master_secret_arn]),
-            Statement(sid="DecryptMasterSecret", actions=["kms:Decrypt"], resources=[props.kms_key_arn],
+        IamRolePolicy(self, "proxy-reads-secret", role=role.id, name="read-app-user-secret", policy=policy_document(
+            Statement(sid="ReadAppUserSecret", actions=["secretsmanager:GetSecretValue"],
+                      resources=[props.app_user_secret_arn]),
+            Statement(sid="DecryptAppUserSecret", actions=["kms:Decrypt"], resources=[props.kms_key_arn],
                       conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{props.region}.amazonaws.com"}})))
         # Proxy logs go to /aws/rds/proxy/<name>; owning the group keeps them 7 days, encrypted.
         log_group = LogGroup(self, "proxy-log", LogGroupProps(
@@ -168,9 +176,10 @@ class AuroraPostgres(Construct):
             self, "proxy", name=name, engine_family="POSTGRESQL", role_arn=role.arn,
             vpc_subnet_ids=props.subnet_ids, vpc_security_group_ids=[props.proxy_security_group_id],
             require_tls=True, idle_client_timeout=props.proxy_idle_client_timeout_seconds, debug_logging=False,
+            # Only the app's user: the master user has no way in through the proxy.
             auth=[DbProxyAuth(
-                auth_scheme="SECRETS", iam_auth="REQUIRED", secret_arn=self.master_secret_arn,
-                description=f"{props.master_username}: clients sign in with IAM, the proxy with the secret")],
+                auth_scheme="SECRETS", iam_auth="REQUIRED", secret_arn=props.app_user_secret_arn,
+                description=f"{props.app_username}: clients sign in with IAM, the proxy with the user's secret")],
             depends_on=[log_group.resource])
         target_group = DbProxyDefaultTargetGroup(
             self, "proxy-pool", db_proxy_name=self.proxy.name,
@@ -192,7 +201,7 @@ class AuroraPostgres(Construct):
         arn_parts = Fn.split(":", self.proxy.arn)
         self.iam_connect_arn = (
             f"arn:{Fn.element(arn_parts, 1)}:rds-db:{Fn.element(arn_parts, 3)}:{Fn.element(arn_parts, 4)}"
-            f":dbuser:{Fn.element(arn_parts, 6)}/{props.master_username}")
+            f":dbuser:{Fn.element(arn_parts, 6)}/{props.app_username}")
 
     def database_url(self, endpoint: str) -> str:
         """SQLAlchemy URL without a password: the app adds an IAM auth token at connect time."""

@@ -96,6 +96,29 @@ class RollingDeployment:
 
 
 @dataclass(frozen=True)
+class SecretValue:
+    """A Secrets Manager secret, or one key of its JSON (`arn:...:<key>::` in ECS's valueFrom)."""
+
+    arn: str
+    json_key: str | None = None
+
+    @property
+    def value_from(self) -> str:
+        return f"{self.arn}:{self.json_key}::" if self.json_key else self.arn
+
+
+@dataclass(frozen=True)
+class InitContainer:
+    """A container of the app's image that runs to completion before the app starts (the app
+    waits for it to exit 0): e.g. a migration as the database owner, whose credentials only it gets."""
+
+    name: str
+    command: list[str]
+    environment: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, SecretValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class EcsServiceReference:
     """An ECS service by cluster and name, with its CloudWatch metrics (for alarms and
     dashboards in any workspace)."""
@@ -151,6 +174,7 @@ class ContainerServiceProps:
     read_only_root_filesystem: bool = True  # /tmp is a task volume
     enable_execute_command: bool = False
     auto_scaling: bool = True           # False: the task count stays at scaling.min_capacity
+    init_container: InitContainer | None = None  # runs before the app in every task
 
 
 class ContainerService(Construct):
@@ -253,6 +277,7 @@ class ContainerService(Construct):
             # Traces and metrics go to the collector: start it first.
             "dependsOn": [{"containerName": SIDECAR_NAME, "condition": "START"}],
         }
+        containers = [app]
         collector = {
             "name": SIDECAR_NAME,
             "image": props.collector_image,
@@ -264,7 +289,25 @@ class ContainerService(Construct):
             "user": COLLECTOR_USER,
             "privileged": False,
         }
-        return [app, collector]
+        containers.append(collector)
+        if props.init_container:
+            init = props.init_container
+            containers.append({
+                "name": init.name,
+                "image": app["image"],
+                "essential": False,  # it exits when done; the app waits for its success
+                "command": init.command,
+                "environment": [{"name": k, "value": v} for k, v in sorted(
+                    {"AWS_DEFAULT_REGION": props.region, **init.environment}.items())],
+                "secrets": [{"name": k, "valueFrom": v.value_from} for k, v in sorted(init.secrets.items())],
+                "logConfiguration": logs,
+                "readonlyRootFilesystem": props.read_only_root_filesystem,
+                "mountPoints": tmp,
+                "user": props.user,
+                "privileged": False,
+            })
+            app["dependsOn"].append({"containerName": init.name, "condition": "SUCCESS"})
+        return containers
 
     def _role(self, id: str, name: str, account: str, description: str) -> IamRole:
         trust = assumed_by_service("ecs-tasks.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}})
@@ -278,9 +321,12 @@ class ContainerService(Construct):
             Statement(sid="CollectorConfig", actions=["ssm:GetParameters"],
                       resources=[props.collector_config_parameter_arn]),
         ]
-        if props.secrets:
+        secret_arns = set(props.secrets.values())
+        if props.init_container:
+            secret_arns |= {v.arn for v in props.init_container.secrets.values()}
+        if secret_arns:
             statements.append(Statement(sid="Secrets", actions=["secretsmanager:GetSecretValue"],
-                                        resources=sorted(set(props.secrets.values()))))
+                                        resources=sorted(secret_arns)))
         if props.secrets_kms_key_arn:
             statements.append(Statement(
                 sid="DecryptSecrets", actions=["kms:Decrypt"], resources=[props.secrets_kms_key_arn],

@@ -73,7 +73,7 @@ class PublicHostedZone(Construct):
                           resources=["*"], principals={"Service": DNSSEC_SERVICE}, conditions=from_this_account),
                 Statement(sid="Route53DnssecGrants", actions=["kms:CreateGrant"], resources=["*"],
                           principals={"Service": DNSSEC_SERVICE},
-                          conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}})))
+                          conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}, **from_this_account})))
         KmsAlias(self, "signing-key-alias", name=f"alias/{props.resource_prefix}-dnssec", target_key_id=signing_key.key_id)
         key_signing_key = Route53KeySigningKey(
             self, "ksk", hosted_zone_id=self.zone.id, key_management_service_arn=signing_key.arn,

@@ -20,8 +20,11 @@ from cdktf_cdktf_provider_aws.lb_listener import (
 from cdktf_cdktf_provider_aws.lb_listener_rule import (
     LbListenerRule,
     LbListenerRuleAction,
+    LbListenerRuleActionAuthenticateCognito,
+    LbListenerRuleActionFixedResponse,
     LbListenerRuleCondition,
     LbListenerRuleConditionHostHeader,
+    LbListenerRuleConditionHttpHeader,
     LbListenerRuleConditionPathPattern,
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
@@ -33,6 +36,9 @@ NAME_LIMIT = 32  # ELB names (load balancers and target groups)
 NAMESPACE = "AWS/ApplicationELB"
 HTTPS_PORT = 443  # the listener that routes
 HTTP_PORT = 80    # the listener that only redirects to HTTPS
+# Where the ALB receives the authorization code of a sign-in (the app client's callback URL).
+SIGN_IN_CALLBACK_PATH = "/oauth2/idpresponse"
+MAX_SESSION_SECONDS = 604800  # the longest authentication session an ALB keeps (7 days)
 
 
 def elb_name(name: str) -> str:
@@ -101,13 +107,85 @@ class TargetGroupProps:
 
 
 @dataclass(frozen=True)
+class RequiredHeader:
+    """A request header a rule matches only with one of these values (e.g. a secret a CDN in
+    front sends; two values while it rotates: the current and the previous one)."""
+
+    name: str
+    values: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.values) <= 3:
+            raise ValueError(f"header {self.name}: give one to three accepted values")
+
+
+@dataclass(frozen=True)
+class CognitoSignIn:
+    """The ALB signs users in with a Cognito user pool before it forwards (`authenticate-cognito`),
+    and hands the app their identity (`x-amzn-oidc-data`, signed by the ALB) and access token."""
+
+    user_pool_arn: str
+    client_id: str                      # a confidential client whose callback is https://<host>/oauth2/idpresponse
+    domain: str                         # the hosted UI's domain (custom domain or prefix)
+    scopes: tuple[str, ...] = ("openid",)
+    session_timeout_seconds: int = MAX_SESSION_SECONDS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.session_timeout_seconds <= MAX_SESSION_SECONDS:
+            raise ValueError(f"an ALB keeps a sign-in session for 1 to {MAX_SESSION_SECONDS} seconds, "
+                             f"not {self.session_timeout_seconds}")
+
+
+@dataclass(frozen=True)
 class Route:
-    """HTTPS requests for `host` whose path matches `path_pattern` go to the target group."""
+    """HTTPS requests for `host` whose path matches `path_pattern` (and that carry
+    `required_header`, when given) go to the target group; with `sign_in`, only signed-in users."""
 
     priority: int
     host: str
     path_pattern: str
     target_group_arn: str
+    required_header: RequiredHeader | None = None
+    sign_in: CognitoSignIn | None = None
+
+
+@dataclass(frozen=True)
+class ListenerReference:
+    """A listener by its ARN: another workspace adds its own routes to it (one that can read what
+    a route needs, e.g. the user pool, while the load balancer's workspace cannot)."""
+
+    arn: str
+
+    def add_route(self, scope: Construct, id: str, route: Route) -> LbListenerRule:
+        conditions = [
+            LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(values=[route.host])),
+            LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(values=[route.path_pattern])),
+        ]
+        if route.required_header:
+            conditions.append(LbListenerRuleCondition(http_header=LbListenerRuleConditionHttpHeader(
+                http_header_name=route.required_header.name, values=list(route.required_header.values))))
+        actions = []
+        if route.sign_in:
+            sign_in = route.sign_in
+            actions.append(LbListenerRuleAction(type="authenticate-cognito", order=len(actions) + 1,
+                                                authenticate_cognito=LbListenerRuleActionAuthenticateCognito(
+                user_pool_arn=sign_in.user_pool_arn, user_pool_client_id=sign_in.client_id,
+                user_pool_domain=sign_in.domain, scope=" ".join(sign_in.scopes),
+                session_timeout=sign_in.session_timeout_seconds, on_unauthenticated_request="authenticate")))
+        actions.append(LbListenerRuleAction(type="forward", order=len(actions) + 1,
+                                            target_group_arn=route.target_group_arn))
+        return LbListenerRule(scope, id, listener_arn=self.arn, priority=route.priority, condition=conditions,
+                              action=actions)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Every HTTPS request for `host` that no rule of higher priority took gets a fixed answer."""
+
+    priority: int
+    host: str
+    status_code: str = "403"
+    body: str = json.dumps({"error": "forbidden"})
 
 
 class LoadBalancer(Construct):
@@ -132,6 +210,7 @@ class LoadBalancer(Construct):
                 type="fixed-response",
                 fixed_response=LbListenerDefaultActionFixedResponse(
                     content_type="application/json", status_code="404", message_body=props.not_found_body))])
+        self.https_listener_reference = ListenerReference(self.https_listener.arn)
         LbListener(
             self, "http", load_balancer_arn=self.lb.arn, port=HTTP_PORT, protocol="HTTP",
             default_action=[LbListenerDefaultAction(
@@ -150,10 +229,11 @@ class LoadBalancer(Construct):
                 healthy_threshold=check.healthy_threshold, unhealthy_threshold=check.unhealthy_threshold))
 
     def add_route(self, id: str, route: Route) -> LbListenerRule:
+        return self.https_listener_reference.add_route(self, id, route)
+
+    def add_refusal(self, id: str, refusal: Refusal) -> LbListenerRule:
         return LbListenerRule(
-            self, id, listener_arn=self.https_listener.arn, priority=route.priority,
-            condition=[
-                LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(values=[route.host])),
-                LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(values=[route.path_pattern])),
-            ],
-            action=[LbListenerRuleAction(type="forward", target_group_arn=route.target_group_arn)])
+            self, id, listener_arn=self.https_listener.arn, priority=refusal.priority,
+            condition=[LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(values=[refusal.host]))],
+            action=[LbListenerRuleAction(type="fixed-response", fixed_response=LbListenerRuleActionFixedResponse(
+                content_type="application/json", status_code=refusal.status_code, message_body=refusal.body))])

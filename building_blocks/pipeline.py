@@ -50,6 +50,11 @@ BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 ARTIFACT_FOLDER_LENGTH = 20
 
 
+def artifact_folder(pipeline_name: str) -> str:
+    """The folder of the artifact bucket a pipeline of this name writes to (and its roles are held to)."""
+    return pipeline_name[:ARTIFACT_FOLDER_LENGTH]
+
+
 @dataclass(frozen=True)
 class BuildStep:
     """A CodeBuild project one pipeline action runs."""
@@ -107,7 +112,7 @@ class ComponentPipeline(Construct):
         self.log_group = LogGroup(self, "logs", LogGroupProps(
             name=f"/aws/codebuild/{props.name}", retention_days=props.log_retention_days,
             kms_key_arn=props.log_kms_key_arn))
-        self._artifacts = f"{props.artifact_bucket_arn}/{props.name[:ARTIFACT_FOLDER_LENGTH]}/*"
+        self._artifacts = f"{props.artifact_bucket_arn}/{artifact_folder(props.name)}/*"
 
         self.build_project = self._codebuild("build", props.build, writes_artifacts=True)
         stages = [self._source_stage(), CodepipelineStage(name="Build", action=[CodepipelineStageAction(
@@ -230,9 +235,11 @@ class ComponentPipeline(Construct):
         prefix = f"arn:aws:ecs:{self._region}:{self._account}"
         targets = self.props.ecs_deploys
         return [
-            # Task definitions are registered and described by family name only.
-            Statement(sid="TaskDefinitions", actions=["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"],
-                      resources=["*"]),
+            # A revision is registered under its family's ARN; DescribeTaskDefinition has no
+            # resource-level permission (Service Authorization Reference), so it alone is on "*".
+            Statement(sid="RegisterRevisions", actions=["ecs:RegisterTaskDefinition"],
+                      resources=[f"{prefix}:task-definition/{t.task_family}:*" for t in targets]),
+            Statement(sid="DescribeTaskDefinitions", actions=["ecs:DescribeTaskDefinition"], resources=["*"]),
             Statement(sid="TagRevisions", actions=["ecs:TagResource"],
                       resources=[f"{prefix}:task-definition/{t.task_family}:*" for t in targets]),
             Statement(sid="Services", actions=["ecs:DescribeServices", "ecs:UpdateService"],

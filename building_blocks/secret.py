@@ -22,6 +22,9 @@ class GeneratedValue:
     exclude_punctuation: bool = True
     # The value is write-only: Terraform writes it when this number changes. Bump it to rotate.
     version: int = 1
+    # Database credentials: the secret holds {"username": ..., "password": <the value>}, the form
+    # RDS Proxy signs in to a database with.
+    username: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,13 @@ class Secret(Construct):
                 "exclude_punctuation": props.generate.exclude_punctuation,
                 "require_each_included_type": True,
             })
+            generated = f"ephemeral.{RANDOM_PASSWORD}.{random_name}.random_password"
+            if props.generate.username:
+                value = f'${{jsonencode({{username = "{props.generate.username}", password = {generated}}})}}'
+            else:
+                value = f"${{{generated}}}"
             self.version = SecretsmanagerSecretVersion(
-                self, "value", secret_id=self.secret.id,
-                secret_string_wo=f"${{ephemeral.{RANDOM_PASSWORD}.{random_name}.random_password}}",
+                self, "value", secret_id=self.secret.id, secret_string_wo=value,
                 secret_string_wo_version=props.generate.version)
         else:
             self.version = SecretsmanagerSecretVersion(

@@ -4,8 +4,9 @@ The bucket is private and encrypted with a key of its own; only this distributio
 (origin access control). Client-side routes are answered with `index.html` by a viewer-request
 function on the site behaviour alone, not by distribution-wide custom error responses, which
 would also turn the API's real 403/404 answers into `200 index.html`. Optional behaviours send
-`/api/*` to a load balancer (nothing cached, every header, cookie and query string passed on)
-and a media prefix to a media bucket through origin access control.
+`/api/*` to a load balancer (nothing cached, every header, cookie and query string passed on, plus
+an optional secret header the load balancer requires), and a media prefix to the site's own
+media bucket (what its API writes), read by this distribution alone.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from cdktf_cdktf_provider_aws.cloudfront_distribution import (
     CloudfrontDistributionDefaultCacheBehaviorFunctionAssociation,
     CloudfrontDistributionOrderedCacheBehavior,
     CloudfrontDistributionOrigin,
+    CloudfrontDistributionOriginCustomHeader,
     CloudfrontDistributionOriginCustomOriginConfig,
     CloudfrontDistributionRestrictions,
     CloudfrontDistributionRestrictionsGeoRestriction,
@@ -72,11 +74,12 @@ SPA_ROUTING_CODE = """function handler(event) {
 
 
 @dataclass(frozen=True)
-class MediaOrigin:
-    """Objects under `path_prefix` in another bucket, read through origin access control."""
+class MediaBucket:
+    """A second bucket of the site for what its API writes (pictures, audio), served under
+    `path_prefix` through the same origin access control, encrypted with the site's key."""
 
-    bucket_regional_domain_name: str
-    path_prefix: str                    # e.g. "haiku/": served as /haiku/*
+    name: str
+    path_prefix: str                    # e.g. "haiku/": objects under it are served as /haiku/*
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,10 @@ class StaticSiteProps:
     content_security_policy: str
     api_origin_domain_name: str | None = None   # load balancer serving /api/*
     api_path_pattern: str = "/api/*"
-    media: MediaOrigin | None = None
+    # (name, value) sent with every request to the load balancer: a secret it requires, so
+    # clients cannot skip this distribution (and its web ACL) by calling it directly.
+    api_origin_header: tuple[str, str] | None = None
+    media: MediaBucket | None = None
     access_log_prefix: str = "s3/"      # S3 server access logs of the site bucket go under <prefix><bucket>/
     price_class: str = "PriceClass_100"
     hsts_max_age_seconds: int = 63072000  # two years
@@ -122,6 +128,9 @@ class StaticSite(Construct):
         if props.api_origin_domain_name:
             origins.append(CloudfrontDistributionOrigin(
                 origin_id=API_ORIGIN, domain_name=props.api_origin_domain_name,
+                custom_header=([CloudfrontDistributionOriginCustomHeader(
+                    name=props.api_origin_header[0], value=props.api_origin_header[1])]
+                    if props.api_origin_header else None),
                 custom_origin_config=CloudfrontDistributionOriginCustomOriginConfig(
                     http_port=80, https_port=443, origin_protocol_policy="https-only",
                     origin_ssl_protocols=["TLSv1.2"])))
@@ -133,7 +142,7 @@ class StaticSite(Construct):
                 response_headers_policy_id=headers_policy_id, compress=True))
         if props.media:
             origins.append(CloudfrontDistributionOrigin(
-                origin_id=MEDIA_ORIGIN, domain_name=props.media.bucket_regional_domain_name,
+                origin_id=MEDIA_ORIGIN, domain_name=f"{props.media.name}.s3.{props.region}.amazonaws.com",
                 origin_access_control_id=s3_access.id))
             behaviours.append(CloudfrontDistributionOrderedCacheBehavior(
                 path_pattern=f"{props.media.path_prefix}*", target_origin_id=MEDIA_ORIGIN,
@@ -160,8 +169,8 @@ class StaticSite(Construct):
         distribution_arn = self.distribution.arn
         only_this_distribution = {"StringEquals": {"AWS:SourceArn": distribution_arn}}
 
-        # The bucket's domain is known from its name, so the distribution exists before the
-        # bucket, whose key and policy name the distribution.
+        # The buckets' domains are known from their names, so the distribution exists before the
+        # buckets, whose key and policies name the distribution.
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
             alias=props.bucket_name, account_id=account, description=f"Encrypts the files of {props.domain_name}",
             services=[ServiceUse("cloudfront.amazonaws.com", conditions=only_this_distribution,
@@ -174,6 +183,7 @@ class StaticSite(Construct):
                 sid="CloudFrontReadsSite", actions=["s3:GetObject"], principals={"Service": "cloudfront.amazonaws.com"},
                 resources=[f"{bucket_arn}/*"], conditions=only_this_distribution)]))
 
+        self.media_bucket = self._media_bucket(props, only_this_distribution) if props.media else None
         self._access_logs(props)
         for record_type in ("A", "AAAA"):
             Route53Record(self, f"alias-{record_type.lower()}", zone_id=props.hosted_zone_id,
@@ -188,6 +198,16 @@ class StaticSite(Construct):
         self.domain_name = self.distribution.domain_name
         self.reference = SiteReference(self.bucket_name, self.bucket_arn, self.key.arn, self.distribution_id,
                                        distribution_arn)
+
+    def _media_bucket(self, props: StaticSiteProps, only_this_distribution: dict) -> SecureBucket:
+        """Read by this distribution only, under its path prefix; the site's key encrypts it."""
+        media = props.media
+        return SecureBucket(self, "media", SecureBucketProps(
+            name=media.name, kms_key_arn=self.key.arn, access_log_bucket=props.log_bucket_name,
+            access_log_prefix=f"{props.access_log_prefix}{media.name}/",
+            policy_statements=[Statement(
+                sid="CloudFrontReadsMedia", actions=["s3:GetObject"], principals={"Service": "cloudfront.amazonaws.com"},
+                resources=[f"arn:aws:s3:::{media.name}/{media.path_prefix}*"], conditions=only_this_distribution)]))
 
     def _security_headers(self, props: StaticSiteProps) -> CloudfrontResponseHeadersPolicy:
         config = CloudfrontResponseHeadersPolicySecurityHeadersConfig

@@ -52,9 +52,12 @@ class WebAclProps:
     count_only_rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     blocked_countries: tuple[str, ...] = ()         # ISO 3166 alpha-2; empty: no geo rule at all
     redacted_headers: tuple[str, ...] = ("authorization",)
-    # Hosts whose traffic arrives through CloudFront: here every viewer would share CloudFront's
-    # addresses, so the per-IP limit applies to them at the CLOUDFRONT ACL instead.
-    rate_limit_exempt_hosts: tuple[str, ...] = ()
+    # A header (name, accepted values) that only a CDN in front sends: every viewer there shares
+    # the CDN's addresses, so requests carrying it are limited per viewer at the CDN's ACL
+    # instead. Anyone else (a client calling the load balancer directly) is limited here.
+    rate_limit_exempt_header: tuple[str, tuple[str, ...]] | None = None
+    # Tighter per-IP limits on some paths (credential stuffing on sign-in pages): (name, limit, path prefixes).
+    path_rate_limits: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
     associated_resource_arns: tuple[str, ...] = ()  # REGIONAL only
 
     def __post_init__(self) -> None:
@@ -62,10 +65,20 @@ class WebAclProps:
             raise ValueError("a CLOUDFRONT web ACL is attached by each distribution's web_acl_id, not by association")
 
 
-def _host_is(host: str) -> dict:
+def _header_is(name: str, value: str) -> dict:
     return {"byte_match_statement": {
-        "field_to_match": {"single_header": {"name": "host"}}, "positional_constraint": "EXACTLY",
-        "search_string": host, "text_transformation": [{"priority": 0, "type": "LOWERCASE"}]}}
+        "field_to_match": {"single_header": {"name": name.lower()}}, "positional_constraint": "EXACTLY",
+        "search_string": value, "text_transformation": [{"priority": 0, "type": "NONE"}]}}
+
+
+def _path_starts_with(prefix: str) -> dict:
+    return {"byte_match_statement": {
+        "field_to_match": {"uri_path": {}}, "positional_constraint": "STARTS_WITH",
+        "search_string": prefix, "text_transformation": [{"priority": 0, "type": "NONE"}]}}
+
+
+def _any_of(statements: list[dict]) -> dict:
+    return statements[0] if len(statements) == 1 else {"or_statement": {"statement": statements}}
 
 
 def _visibility(metric_name: str) -> dict:
@@ -114,7 +127,7 @@ class WebAcl(Construct):
 
     @staticmethod
     def _rules(props: WebAclProps) -> list[dict]:
-        """Geo block (if any) first, then the rate limit, then the managed groups in order."""
+        """Geo block (if any) first, then the rate limits, then the managed groups in order."""
         rules: list[dict] = []
 
         def add(name: str, statement: dict, action: dict | None = None) -> None:
@@ -128,11 +141,15 @@ class WebAcl(Construct):
             add("geo-block", {"geo_match_statement": {"country_codes": list(props.blocked_countries)}}, {"block": {}})
         rate: dict = {"limit": props.rate_limit, "aggregate_key_type": "IP",
                       "evaluation_window_sec": props.rate_window_seconds}
-        if props.rate_limit_exempt_hosts:
-            hosts = [_host_is(host) for host in props.rate_limit_exempt_hosts]
-            rate["scope_down_statement"] = {"not_statement": {"statement": (
-                hosts[0] if len(hosts) == 1 else {"or_statement": {"statement": hosts}})}}
+        if props.rate_limit_exempt_header:
+            header, values = props.rate_limit_exempt_header
+            rate["scope_down_statement"] = {"not_statement": {"statement": _any_of(
+                [_header_is(header, value) for value in values])}}
         add("rate-limit-per-ip", {"rate_based_statement": rate}, {"block": {}})
+        for name, limit, prefixes in props.path_rate_limits:
+            add(name, {"rate_based_statement": {
+                "limit": limit, "aggregate_key_type": "IP", "evaluation_window_sec": props.rate_window_seconds,
+                "scope_down_statement": _any_of([_path_starts_with(prefix) for prefix in prefixes])}}, {"block": {}})
         for group in props.managed_rule_groups:
             statement: dict = {"name": group, "vendor_name": "AWS"}
             if props.count_only_rules.get(group):

@@ -83,20 +83,25 @@ def test_hosted_ui_domain_has_alias_records_in_the_edge_zone(auth):
             "evaluate_target_health": False}
 
 
-def test_one_public_client_per_project_with_code_flow_on_its_subdomain(auth, platform, pool_id):
+def test_one_client_per_project_with_code_flow_on_its_subdomain(auth, platform, pool_id):
+    """An SPA's client is public (a browser keeps no secret; PKCE); a UI service's is the ALB's:
+    a secret (Cognito makes it, the ALB reads it) and the code back at /oauth2/idpresponse."""
     clients = {c["name"]: c for c in resources(auth, "aws_cognito_user_pool_client").values()}
     assert sorted(clients) == sorted(p.name for p in platform.projects)
+    alb_signed_in = {p.name for p in platform.projects if p.frontend in ("streamlit", "gradio")}
+    assert alb_signed_in == {"vocab-generator", "writing-practice"}
     for project in platform.projects:
         client = clients[project.name]
         host = f"https://{project.subdomain}.app-dw.net"
+        callback = f"{host}/oauth2/idpresponse" if project.name in alb_signed_in else f"{host}/auth/callback"
         assert client["user_pool_id"] == reference("aws_cognito_user_pool", pool_id, "id")
-        assert client["generate_secret"] is False                # browser apps cannot keep a secret
+        assert client["generate_secret"] is (project.name in alb_signed_in)
         assert client["allowed_oauth_flows_user_pool_client"] is True
-        assert client["allowed_oauth_flows"] == ["code"]         # with PKCE; never the implicit flow
-        assert client["allowed_oauth_scopes"] == ["openid", "email", "profile"]
+        assert client["allowed_oauth_flows"] == ["code"]         # never the implicit flow
+        assert client["allowed_oauth_scopes"] == ["openid", "email", "profile"] == platform.auth.oauth_scopes
         assert client["supported_identity_providers"] == ["COGNITO"]
-        assert client["callback_urls"] == [f"{host}/auth/callback"]
-        assert client["default_redirect_uri"] == f"{host}/auth/callback"
+        assert client["callback_urls"] == [callback]
+        assert client["default_redirect_uri"] == callback
         assert client["logout_urls"] == [f"{host}/"]
         assert client["explicit_auth_flows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
         assert client["enable_token_revocation"] is True
@@ -129,7 +134,7 @@ def test_identity_pool_admits_only_signed_in_users_of_the_app_clients(auth, pool
 def test_outputs_give_the_apps_pool_clients_issuer_and_keys(auth, platform, pool_id):
     outputs = auth["output"]
     expected = {"user_pool_id", "user_pool_arn", "user_pool_issuer", "user_pool_jwks_url", "hosted_ui_domain",
-                "identity_pool_id", "lang_portal_api_key_secret_arn", "jwt_secret_arn"}
+                "identity_pool_id", "lang_portal_api_key_secret_arn", "jwt_secret_arn", "staff_group_name"}
     expected |= {f"app_client_id_{p.name.replace('-', '_')}" for p in platform.projects}
     assert set(outputs) == expected
     assert all(is_documented("auth", name) for name in outputs)
@@ -173,7 +178,27 @@ def test_no_output_carries_a_secret_value(auth):
 
 def test_reads_only_outputs_the_contract_documents(auth):
     reads = remote_reads(auth)
-    assert reads == {"edge": ["certificate_arn", "hosted_zone_id"], "storage": ["kms_key_arn_data"]}
+    assert reads == {"edge": ["certificate_arn", "hosted_zone_id", "waf_web_acl_arn_regional"],
+                     "storage": ["kms_key_arn_data"]}
     for workspace, outputs in reads.items():
         for output in outputs:
             assert is_documented(workspace, output), f"auth reads {workspace}.{output}, not in docs/contract.md"
+
+
+def test_sign_in_is_behind_the_regional_web_acl(auth, pool_id):
+    """The spec's audit-only threat protection blocks nothing: the hosted UI and the pool's API get
+    the managed rules and the per-IP limits (a tighter one on the sign-in paths, tests/test_edge.py)."""
+    (association,) = resources(auth, "aws_wafv2_web_acl_association").values()
+    assert association["resource_arn"] == reference("aws_cognito_user_pool", pool_id, "arn")
+    assert association["web_acl_arn"] == f"${{{EDGE}.waf_web_acl_arn_regional}}"
+
+
+def test_a_staff_group_is_published_by_its_configured_name(auth, platform, pool_id):
+    (group_id, group), = resources(auth, "aws_cognito_user_group").items()
+    assert group["name"] == platform.auth.staff_group == "staff"
+    assert group["user_pool_id"] == reference("aws_cognito_user_pool", pool_id, "id")
+    assert auth["output"]["staff_group_name"]["value"] == reference("aws_cognito_user_group", group_id, "name")
+
+
+def test_no_output_hands_out_a_client_secret(auth):
+    assert "client_secret" not in json.dumps(auth["output"])

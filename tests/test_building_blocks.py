@@ -55,7 +55,8 @@ BLOCKS: dict[str, Callable[[Construct], object]] = {
         name="test-alarm", description="d", comparison=">", threshold=1, actions=(TOPIC,),
         metric=Metric("AWS/ECS", "CPUUtilization"))),
     "aurora": lambda scope: AuroraPostgres(scope, "aurora", AuroraPostgresProps(
-        identifier="test-db", database_name="app", master_username="app", engine_version="15.10",
+        identifier="test-db", database_name="app", master_username="owner", app_username="app",
+        app_user_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:app-user", engine_version="15.10",
         parameter_group_family="aurora-postgresql15", instance_class="db.r6g.large",
         availability_zones=("us-east-1a", "us-east-1b"), subnet_ids=SUBNETS, security_group_id="sg-1",
         proxy_security_group_id="sg-2", kms_key_arn=KEY, logs_kms_key_arn=KEY, region=REGION)),
@@ -300,7 +301,11 @@ def test_pipeline_encrypts_artifacts_and_scopes_its_roles(blocks):
     for role in resources(stack, "aws_iam_role").values():
         (trust,) = statements(role, "assume_role_policy")
         assert "Resource" not in trust and "aws:SourceAccount" in trust["Condition"]["StringEquals"]
-    assert wildcard_resources(stack) == {"ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTasks"}
+    # Reads without a resource-level permission; ListTasks is held to the cluster by a condition.
+    assert wildcard_resources(stack) == {"ecs:DescribeTaskDefinition", "ecs:ListTasks"}
+    (register,) = [s for role in resources(stack, "aws_iam_role_policy").values() for s in statements(role, "policy")
+                   if "ecs:RegisterTaskDefinition" in s["Action"]]
+    assert all(r.startswith("arn:aws:ecs:") and ":task-definition/" in r and r.endswith(":*") for r in register["Resource"])
 
 
 def test_secret_is_encrypted_recoverable_and_generated_write_only(blocks):
@@ -378,3 +383,19 @@ def test_every_block_together_passes_terraform_validate(blocks):
         pytest.fail("terraform and the provider mirror are needed to validate the building blocks")
     result = terraform.validate_workspace(blocks[0] / ALL_TOGETHER, terraform.terraform_env())
     assert result.ok, result.detail
+
+
+def test_an_alb_sign_in_session_and_an_origin_header_are_bounded():
+    from building_blocks.load_balancer import CognitoSignIn, RequiredHeader
+
+    with pytest.raises(ValueError, match="1 to 604800 seconds"):
+        CognitoSignIn(user_pool_arn="arn", client_id="c", domain="auth.example.com", session_timeout_seconds=30 * 86400)
+    with pytest.raises(ValueError, match="one to three accepted values"):
+        RequiredHeader("X-Origin-Verify", ())
+    with pytest.raises(ValueError, match="must not sign in as the master user"):
+        AuroraPostgresProps(
+            identifier="db", database_name="app", master_username="owner", app_username="owner",
+            app_user_secret_arn="arn", engine_version="15.10", parameter_group_family="aurora-postgresql15",
+            instance_class="db.r6g.large", availability_zones=("us-east-1a", "us-east-1b"), subnet_ids=SUBNETS,
+            security_group_id="sg-1", proxy_security_group_id="sg-2", kms_key_arn=KEY, logs_kms_key_arn=KEY,
+            region=REGION)

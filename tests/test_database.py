@@ -170,14 +170,35 @@ def test_proxy_requires_iam_and_tls_in_front_of_each_cluster(database, projects)
         assert proxy["debug_logging"] is False
         assert proxy["vpc_security_group_ids"] == [group(project.name, "rds_proxy_sg")]
         assert proxy["vpc_subnet_ids"] == f"${{{NETWORK}.database_subnet_ids}}"
+        # The app's own user only: the master user has no way in through the proxy.
         (auth,) = proxy["auth"]
         assert auth["auth_scheme"] == "SECRETS" and auth["iam_auth"] == "REQUIRED"
-        assert auth["secret_arn"] == master_secret
+        assert auth["secret_arn"] == app_user_secret(database, project.name) != master_secret
 
 
-def test_proxy_role_reads_only_the_master_secret(database, projects):
+def app_user_secret(database, project: str) -> str:
+    secret_id, _ = named(database, "aws_secretsmanager_secret", "name", f"app-dw-dev/{project}/app-user")
+    return reference("aws_secretsmanager_secret", secret_id, "arn")
+
+
+def test_each_api_has_a_database_user_of_its_own_with_a_generated_secret(database, projects):
+    """The proxy signs in to Aurora with {"username", "password"} of the project's role; the value
+    is generated write-only (never in state); the owner's migration sets the role's password from it."""
     for project in projects:
-        cluster_id, _ = cluster_of(database, project.name)
+        secret_id, secret = named(database, "aws_secretsmanager_secret", "name", f"app-dw-dev/{project.name}/app-user")
+        assert secret["kms_key_id"] == DATA_KEY
+        (version,) = where(database, "aws_secretsmanager_secret_version",
+                           secret_id=reference("aws_secretsmanager_secret", secret_id, "id"))
+        assert "secret_string" not in version and version["secret_string_wo_version"] == 1
+        role = f"{snake(project.name)}_app"
+        assert version["secret_string_wo"] == (
+            f'${{jsonencode({{username = "{role}", password = '
+            f'ephemeral.aws_secretsmanager_random_password.{secret_id}.random_password}})}}')
+        assert role != "app_dw"
+
+
+def test_proxy_role_reads_only_the_app_users_secret(database, projects):
+    for project in projects:
         _, proxy = proxy_of(database, project.name)
         role_id = re.match(r"\$\{aws_iam_role\.(.+)\.arn\}", proxy["role_arn"]).group(1)
         role = resources(database, "aws_iam_role")[role_id]
@@ -185,7 +206,7 @@ def test_proxy_role_reads_only_the_master_secret(database, projects):
         (inline,) = where(database, "aws_iam_role_policy", role=reference("aws_iam_role", role_id, "id"))
         read, decrypt = policy(inline)["Statement"]
         assert read["Action"] == ["secretsmanager:GetSecretValue"]
-        assert read["Resource"] == [f"${{aws_rds_cluster.{cluster_id}.master_user_secret[0].secret_arn}}"]
+        assert read["Resource"] == [app_user_secret(database, project.name)]
         assert decrypt["Action"] == ["kms:Decrypt"] and decrypt["Resource"] == [DATA_KEY]
         assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
 
@@ -236,13 +257,14 @@ def test_database_url_secret_points_at_the_proxy_without_a_password(database, pr
                            secret_id=reference("aws_secretsmanager_secret", secret_id, "id"))
         endpoint = reference("aws_db_proxy", proxy_id, "endpoint")
         assert version["secret_string"] == (
-            f"postgresql+psycopg://app_dw@{endpoint}:5432/{snake(project.name)}?sslmode=require")
+            f"postgresql+psycopg://{snake(project.name)}_app@{endpoint}:5432/{snake(project.name)}?sslmode=require")
 
 
 def test_outputs_follow_the_contract(database, projects):
     outputs = database["output"]
     kinds = ("database_url_secret_arn", "db_cluster_identifier", "db_proxy_name", "db_proxy_endpoint",
-             "db_proxy_read_only_endpoint", "db_iam_connect_arn")
+             "db_proxy_read_only_endpoint", "db_iam_connect_arn", "db_writer_endpoint", "db_master_secret_arn",
+             "db_app_user_secret_arn")
     assert set(outputs) == {f"{kind}_{snake(p.name)}" for kind in kinds for p in projects}
     assert all(is_documented("database", name) for name in outputs)
     for project in projects:
@@ -258,6 +280,9 @@ def test_outputs_follow_the_contract(database, projects):
             "db_proxy_name": reference("aws_db_proxy", proxy_id, "name"),
             "db_proxy_endpoint": reference("aws_db_proxy", proxy_id, "endpoint"),
             "db_proxy_read_only_endpoint": reference("aws_db_proxy_endpoint", endpoint_id, "endpoint"),
+            "db_writer_endpoint": reference("aws_rds_cluster", cluster_id, "endpoint"),
+            "db_master_secret_arn": f"${{aws_rds_cluster.{cluster_id}.master_user_secret[0].secret_arn}}",
+            "db_app_user_secret_arn": app_user_secret(database, project.name),
         }
         for kind, value in expected.items():
             assert outputs[f"{kind}_{key}"]["value"] == value, kind
@@ -271,12 +296,12 @@ def test_iam_connect_arn_is_derived_from_the_proxy_arn(database, projects):
 
         # arn:<partition>:rds-db:<region>:<account>:dbuser:<proxy resource id>/<user>
         assert database["output"][f"db_iam_connect_arn_{snake(project.name)}"]["value"] == (
-            f"arn:{part(1)}:rds-db:{part(3)}:{part(4)}:dbuser:{part(6)}/app_dw")
+            f"arn:{part(1)}:rds-db:{part(3)}:{part(4)}:dbuser:{part(6)}/{snake(project.name)}_app")
 
 
 def test_no_output_carries_a_secret_value(database):
     for name, output in database["output"].items():
-        text = json.dumps(output["value"])
+        text = json.dumps(output["value"]).replace("master_user_secret[0].secret_arn", "")  # its ARN only
         assert "aws_secretsmanager_secret_version" not in text and "master_user_secret" not in text, name
 
 

@@ -11,8 +11,9 @@ import pytest
 from building_blocks.load_balancer import elb_name
 from building_blocks.web_acl import WebAcl, WebAclProps
 from tests.contract import is_documented
-from tests.tf import logical_id, only, reference, refers_to, remote_reads, resources
+from tests.tf import data_sources, logical_id, only, reference, refers_to, remote_reads, resources
 from toolkit.definition import DEFAULT_DEFINITION, DefinitionError, Platform, parse_definition
+from workspaces.edge import alb_routes
 
 NETWORK = "data.terraform_remote_state.remote-network.outputs"
 STORAGE = "data.terraform_remote_state.remote-storage.outputs"
@@ -41,17 +42,39 @@ def target_groups_by_service(edge, platform) -> dict[str, tuple[str, dict]]:
             for p in platform.projects for s in p.services if elb_name(platform.resource_name(s.name)) in by_name}
 
 
+def conditions(rule: dict) -> dict[str, object]:
+    return {key: value if key == "http_header" else value["values"] for c in rule["condition"] for key, value in c.items()}
+
+
 def rules_by_host(edge) -> dict[str, list[tuple[int, str, str]]]:
-    """{host: [(priority, path pattern, target group reference)] sorted by priority}."""
+    """{host: [(priority, path pattern, target group reference)] sorted by priority} of the
+    forwarding rules."""
     hosts: dict[str, list] = {}
     for body in resources(edge, "aws_lb_listener_rule").values():
-        conditions = {key: value["values"] for c in body["condition"] for key, value in c.items()}
-        (host,) = conditions["host_header"]
-        (path,) = conditions["path_pattern"]
         (action,) = body["action"]
-        assert action["type"] == "forward"
+        if action["type"] != "forward":
+            continue
+        (host,) = conditions(body)["host_header"]
+        (path,) = conditions(body)["path_pattern"]
         hosts.setdefault(host, []).append((body["priority"], path, action["target_group_arn"]))
     return {host: sorted(rules) for host, rules in hosts.items()}
+
+
+def refusals(edge) -> dict[str, tuple[int, dict]]:
+    """{host: (priority, fixed response)} of the rules that answer without forwarding."""
+    found = {}
+    for body in resources(edge, "aws_lb_listener_rule").values():
+        (action,) = body["action"]
+        if action["type"] == "fixed-response":
+            assert set(conditions(body)) == {"host_header"}
+            (host,) = conditions(body)["host_header"]
+            found[host] = (body["priority"], action["fixed_response"])
+    return found
+
+
+# The two origin-verify slots' values, both accepted by the ALB (slot 1 is version 1's, the one sent).
+ORIGIN_VALUES = [f"${{data.aws_secretsmanager_secret_version.origin-verify-{slot}-value.secret_string}}"
+                 for slot in (0, 1)]
 
 
 # --- DNS ------------------------------------------------------------------------------------
@@ -64,6 +87,11 @@ def test_hosted_zone_of_the_domain_is_dnssec_signed_and_logs_queries(edge, platf
     assert key["customer_master_key_spec"] == "ECC_NIST_P256" and key["key_usage"] == "SIGN_VERIFY"
     signers = [s for s in json.loads(key["policy"])["Statement"] if s.get("Principal") == {"Service": "dnssec-route53.amazonaws.com"}]
     assert {a for s in signers for a in s["Action"]} == {"kms:DescribeKey", "kms:GetPublicKey", "kms:Sign", "kms:CreateGrant"}
+    (account_id,) = [name for name in data_sources(edge, "aws_caller_identity") if name.startswith("zone_")]
+    for statement in signers:  # signing and its grants only for this account's zones (confused deputy)
+        assert statement["Condition"]["StringEquals"] == {
+            "aws:SourceAccount": f"${{data.aws_caller_identity.{account_id}.account_id}}"}
+        assert statement["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:route53:::hostedzone/*"}
     ksk = only(edge, "aws_route53_key_signing_key")
     assert ksk["status"] == "ACTIVE" and refers_to(ksk["hosted_zone_id"], "aws_route53_zone", zone_id)
     assert only(edge, "aws_route53_hosted_zone_dnssec")["signing_status"] == "SIGNING"
@@ -158,12 +186,95 @@ def test_rules_follow_the_spec_per_host_in_priority_order(edge, platform):
         # static frontends: the SPA is on CloudFront, only /api/* reaches the ALB
         "lang-portal.app-dw.net": [(11, "/api/*", tg["lang-portal-api"])],
         "haiku.app-dw.net": [(21, "/api/*", tg["haiku-api"])],
-        "vocab.app-dw.net": [(32, "/*", tg["vocab-generator-frontend"])],
-        "writing.app-dw.net": [(42, "/*", tg["writing-practice"])],
+        # vocab (32) and writing (42): their `/*` rules sign users in, so their frontend workspaces
+        # add them (tests/test_project_frontend.py), with these priorities
     }
+    routes = {(r.host, r.priority) for r in alb_routes(platform) if r.signs_in}
+    assert routes == {("vocab.app-dw.net", 32), ("writing.app-dw.net", 42)}
     https_id, _ = listener(edge, 443)
     for rule in resources(edge, "aws_lb_listener_rule").values():
         assert rule["listener_arn"] == reference("aws_lb_listener", https_id, "arn")
+
+
+def test_cloudfront_fronted_hosts_are_routed_only_with_the_origin_header_and_refused_without(edge, platform):
+    """CloudFront (and its web ACL) cannot be skipped by calling the ALB with the Host header of a
+    static site: its API rule requires the secret header, everything else on that host gets a 403."""
+    static = {platform.host(p.subdomain): index for index, p in enumerate(platform.projects) if p.frontend == "static"}
+    assert set(static) == {"lang-portal.app-dw.net", "haiku.app-dw.net"}
+    for body in resources(edge, "aws_lb_listener_rule").values():
+        if body["action"][0]["type"] != "forward":
+            continue
+        (host,) = conditions(body)["host_header"]
+        header = conditions(body).get("http_header")
+        if host in static:
+            assert header == {"http_header_name": "X-Origin-Verify", "values": ORIGIN_VALUES}, host
+        else:
+            assert header is None, host  # the UI hosts are the ALB's own: reached directly
+    found = refusals(edge)
+    assert set(found) == set(static)
+    for host, (priority, response) in found.items():
+        # the project's `/*` slot, after its /api/* rule (a static frontend has no site rule)
+        assert priority == (static[host] + 1) * 10 + 2
+        assert response["status_code"] == "403" and response["content_type"] == "application/json"
+        assert "CloudFront" in json.loads(response["message_body"])["error"]
+
+
+def origin_slots(edge) -> dict[str, tuple[str, dict, dict]]:
+    """{secret name: (logical id, secret, its version)} of the origin-verify secrets."""
+    versions = {v["secret_id"]: v for v in resources(edge, "aws_secretsmanager_secret_version").values()}
+    return {secret["name"]: (secret_id, secret, versions[reference("aws_secretsmanager_secret", secret_id, "id")])
+            for secret_id, secret in resources(edge, "aws_secretsmanager_secret").items()}
+
+
+def test_the_origin_secret_is_generated_write_only_in_two_slots_both_read_for_the_rules(edge):
+    slots = origin_slots(edge)
+    assert set(slots) == {"app-dw-dev/origin-verify-0", "app-dw-dev/origin-verify-1"}
+    for secret_id, secret, version in slots.values():
+        assert secret["kms_key_id"] == f"${{{STORAGE}.kms_key_arn_data}}"
+        assert "secret_string_wo" in version and "secret_string" not in version
+        assert version["secret_string_wo_version"] == 1  # each written once, at creation
+    reads = data_sources(edge, "aws_secretsmanager_secret_version")
+    assert {name: read["secret_id"] for name, read in reads.items()} == {
+        f"origin-verify-{slot}-value": reference("aws_secretsmanager_secret", slots[f"app-dw-dev/origin-verify-{slot}"][0], "arn")
+        for slot in (0, 1)}
+    assert all("version_stage" not in read for read in reads.values())  # AWSCURRENT of each: no AWSPREVIOUS needed
+    # version 1 lives in slot 1: what CloudFront sends
+    current_id = slots["app-dw-dev/origin-verify-1"][0]
+    assert edge["output"]["origin_verify_secret_arn"]["value"] == reference("aws_secretsmanager_secret", current_id, "arn")
+
+
+@pytest.mark.parametrize("version", [2, 3])  # a rotation into either slot
+def test_a_rotation_rewrites_only_the_slot_no_distribution_sends(tmp_path, version):
+    """Rotation without a refused request, and a new environment at any version: raising
+    `origin_secret_version` rewrites the slot two versions old and names it current, while the
+    other slot (the value the distributions still send) stays as it was and stays accepted."""
+    from cdktf import App
+
+    from workspaces.registry import WorkspaceSpec
+
+    def synthesized(at: int) -> dict:
+        data = tomllib.loads(DEFAULT_DEFINITION.read_text())
+        data["load_balancer"]["origin_secret_version"] = at
+        app = App(outdir=str(tmp_path / str(at)))
+        WorkspaceSpec("edge", "workspaces.edge:EdgeWorkspace").build(app, Platform(parse_definition(data), "dev"))
+        app.synth()
+        return json.loads((tmp_path / str(at) / "stacks" / "edge" / "cdk.tf.json").read_text())
+
+    before, after = synthesized(version - 1), synthesized(version)
+    writes = {stack_name: {name: version_body["secret_string_wo_version"]
+                           for name, (_, _, version_body) in origin_slots(stack).items()}
+              for stack_name, stack in (("before", before), ("after", after))}
+    current, other = f"app-dw-dev/origin-verify-{version % 2}", f"app-dw-dev/origin-verify-{(version - 1) % 2}"
+    assert writes["after"][current] == writes["before"][current] + 1    # a new value where none is sent
+    assert writes["after"][other] == writes["before"][other]            # the sent value is untouched
+    current_id = origin_slots(after)[current][0]
+    assert after["output"]["origin_verify_secret_arn"]["value"] == reference("aws_secretsmanager_secret", current_id, "arn")
+    for body in resources(after, "aws_lb_listener_rule").values():
+        if "http_header" in conditions(body):
+            assert conditions(body)["http_header"]["values"] == ORIGIN_VALUES
+    (rate,) = [r for r in acls(after)["REGIONAL"][1]["rule"] if r["name"] == "rate-limit-per-ip"]
+    exempt = rate["statement"]["rate_based_statement"]["scope_down_statement"]["not_statement"]["statement"]
+    assert [m["byte_match_statement"]["search_string"] for m in exempt["or_statement"]["statement"]] == ORIGIN_VALUES
 
 
 def test_target_groups_match_the_spec(edge, platform):
@@ -225,9 +336,12 @@ def test_a_fifth_project_gets_target_groups_rules_and_alias_from_data_alone(five
     assert groups["kanji-drill-frontend"][1]["port"] == 8501
     assert groups["kanji-drill-frontend"][1]["health_check"]["matcher"] == "200"
     api = reference("aws_lb_target_group", groups["kanji-drill-api"][0], "arn")
-    site = reference("aws_lb_target_group", groups["kanji-drill-frontend"][0], "arn")
-    # /api/* before /* on the project's host, after the four existing projects
-    assert rules_by_host(edge)["kanji.app-dw.net"] == [(51, "/api/*", api), (52, "/*", site)]
+    # /api/* before /* on the project's host, after the four existing projects; the UI's /* rule
+    # signs users in, in the project's frontend workspace
+    assert rules_by_host(edge)["kanji.app-dw.net"] == [(51, "/api/*", api)]
+    (signed_in,) = resources(stacks["kanji-drill-frontend"], "aws_lb_listener_rule").values()
+    assert signed_in["priority"] == 52 and signed_in["action"][-1]["target_group_arn"] == (
+        "${data.terraform_remote_state.remote-edge.outputs.target_group_arn_kanji_drill_frontend}")
     assert "kanji.app-dw.net" in {r["name"] for r in resources(edge, "aws_route53_record").values()}
     for output in ("target_group_arn_kanji_drill_api", "target_group_arn_suffix_kanji_drill_frontend"):
         assert output in edge["output"]
@@ -236,9 +350,9 @@ def test_a_fifth_project_gets_target_groups_rules_and_alias_from_data_alone(five
             "app-dw-dev-kanji-drill-frontend-failed-tasks"} <= alarms
 
 
-def test_priorities_are_unique_and_below_the_alb_limit(edge, five_projects):
-    for stack in (edge, five_projects[1]["edge"]):
-        priorities = [r["priority"] for r in resources(stack, "aws_lb_listener_rule").values()]
+def test_priorities_are_unique_and_below_the_alb_limit(stacks, five_projects):
+    for every in (stacks, five_projects[1]):  # one listener: the edge's rules and the UI frontends'
+        priorities = [r["priority"] for stack in every.values() for r in resources(stack, "aws_lb_listener_rule").values()]
         assert len(set(priorities)) == len(priorities) and max(priorities) <= 50000
 
 
@@ -275,27 +389,37 @@ def test_web_acls_run_the_spec_managed_groups_and_the_rate_limit(edge, platform)
         assert sorted(r["priority"] for r in acl["rule"]) == list(range(len(acl["rule"])))
 
 
-def host_match(host: str) -> dict:
+def header_match(value: str) -> dict:
     return {"byte_match_statement": {
-        "field_to_match": {"single_header": {"name": "host"}}, "positional_constraint": "EXACTLY",
-        "search_string": host, "text_transformation": [{"priority": 0, "type": "LOWERCASE"}]}}
+        "field_to_match": {"single_header": {"name": "x-origin-verify"}}, "positional_constraint": "EXACTLY",
+        "search_string": value, "text_transformation": [{"priority": 0, "type": "NONE"}]}}
 
 
-def test_cloudfront_routed_hosts_are_rate_limited_per_viewer_at_cloudfront_only(edge, platform):
-    # At the ALB, requests for the static projects come from CloudFront's addresses, which all
-    # their viewers share; the CloudFront ACL limits them per viewer IP instead.
-    static = [platform.host(p.subdomain) for p in platform.projects if p.frontend == "static"]
-    assert static == ["lang-portal.app-dw.net", "haiku.app-dw.net"]
+def test_only_cloudfronts_requests_skip_the_regional_per_ip_limit(edge):
+    # At the ALB, CloudFront's requests come from addresses all viewers of a static site share; the
+    # CloudFront ACL limits them per viewer. A client calling the ALB directly (no origin secret) is
+    # limited here, whatever Host header it sends.
     found = acls(edge)
-    (cloudfront_rate,) = [r for r in found["CLOUDFRONT"][1]["rule"] if "rate_based_statement" in r["statement"]]
+    (cloudfront_rate,) = [r for r in found["CLOUDFRONT"][1]["rule"] if r["name"] == "rate-limit-per-ip"]
     assert "scope_down_statement" not in cloudfront_rate["statement"]["rate_based_statement"]
-    (regional_rate,) = [r for r in found["REGIONAL"][1]["rule"] if "rate_based_statement" in r["statement"]]
+    (regional_rate,) = [r for r in found["REGIONAL"][1]["rule"] if r["name"] == "rate-limit-per-ip"]
     assert regional_rate["statement"]["rate_based_statement"]["scope_down_statement"] == {
-        "not_statement": {"statement": {"or_statement": {"statement": [host_match(h) for h in static]}}}}
-    single = WebAcl._rules(WebAclProps(name="t", scope="REGIONAL", log_retention_days=7,
-                                       rate_limit_exempt_hosts=("a.example.com",)))
-    assert single[0]["statement"]["rate_based_statement"]["scope_down_statement"] == {
-        "not_statement": {"statement": host_match("a.example.com")}}  # WAF's OR needs two statements
+        "not_statement": {"statement": {"or_statement": {"statement": [header_match(v) for v in ORIGIN_VALUES]}}}}
+    one = WebAcl._rules(WebAclProps(name="t", scope="REGIONAL", log_retention_days=7,
+                                    rate_limit_exempt_header=("X-Origin-Verify", ("a",))))
+    assert one[0]["statement"]["rate_based_statement"]["scope_down_statement"] == {
+        "not_statement": {"statement": header_match("a")}}  # WAF's OR needs two statements
+
+
+def test_sign_in_paths_get_a_tighter_per_ip_limit_at_the_regional_acl(edge, platform):
+    (rule,) = [r for r in acls(edge)["REGIONAL"][1]["rule"] if r["name"] == "rate-limit-sign-in"]
+    statement = rule["statement"]["rate_based_statement"]
+    assert statement["limit"] == platform.waf.sign_in_rate_limit_per_5_minutes == 100
+    assert statement["aggregate_key_type"] == "IP" and statement["evaluation_window_sec"] == 300
+    prefixes = [m["byte_match_statement"]["search_string"] for m in statement["scope_down_statement"]["or_statement"]["statement"]]
+    assert prefixes == platform.waf.sign_in_paths and "/login" in prefixes and "/oauth2/token" in prefixes
+    assert rule["action"] == {"block": {}}
+    assert not [r for r in acls(edge)["CLOUDFRONT"][1]["rule"] if r["name"] == "rate-limit-sign-in"]
 
 
 def test_no_geo_block_unless_countries_are_configured(edge, platform):
@@ -341,7 +465,8 @@ def test_waf_logs_to_encrypted_aws_waf_logs_groups_with_tokens_redacted(edge):
         assert group["name"] == f"aws-waf-logs-{acl['name']}"
         assert group["retention_in_days"] == 7 and group["kms_key_id"] == f"${{{STORAGE}.kms_key_arn_logs}}"
         assert config["redacted_fields"] == [{"single_header": {"name": "authorization"}},
-                                             {"single_header": {"name": "cookie"}}]
+                                             {"single_header": {"name": "cookie"}},
+                                             {"single_header": {"name": "x-origin-verify"}}]
     policies = resources(edge, "aws_cloudwatch_log_resource_policy").values()
     waf_policies = [json.loads(p["policy_document"]) for p in policies if "waf" in p["policy_name"]]
     assert len(waf_policies) == 2
@@ -370,7 +495,8 @@ def test_a_cloudfront_acl_cannot_be_associated():
 
 def test_outputs_are_the_contract(edge, platform):
     expected = {"hosted_zone_id", "certificate_arn", "alb_arn", "alb_arn_suffix", "alb_dns_name", "alb_zone_id",
-                "https_listener_arn", "waf_web_acl_arn_cloudfront", "waf_web_acl_arn_regional"}
+                "https_listener_arn", "waf_web_acl_arn_cloudfront", "waf_web_acl_arn_regional",
+                "origin_verify_secret_arn"}
     for project in platform.projects:
         for service in project.services:
             if service.on_load_balancer:
@@ -383,7 +509,7 @@ def test_outputs_are_the_contract(edge, platform):
 def test_reads_only_documented_outputs(edge):
     assert remote_reads(edge) == {
         "network": ["public_subnet_ids", "security_group_id_alb_sg", "vpc_id"],
-        "storage": ["kms_key_arn_logs", "log_bucket_name"],
+        "storage": ["kms_key_arn_data", "kms_key_arn_logs", "log_bucket_name"],
     }
 
 

@@ -2,6 +2,7 @@
 dashboards, X-Ray, the ADOT collector configuration and Application Insights."""
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import tomllib
@@ -164,7 +165,15 @@ def test_failed_tasks_come_from_ecs_task_state_events(monitoring, alarms, platfo
         assert alarm["treat_missing_data"] == "notBreaching"  # the metric exists only when a task failed
     assert log_group["retention_in_days"] == 7 and log_group["kms_key_id"] == f"${{{STORAGE}.kms_key_arn_logs}}"
     (policy,) = [json.loads(p["policy_document"]) for p in resources(monitoring, "aws_cloudwatch_log_resource_policy").values()]
-    assert policy["Statement"][0]["Principal"] == {"Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]}
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]}
+    # Only this account's task-failure rules may deliver (confused deputy): the pattern covers each rule.
+    account = "${data.aws_caller_identity.account.account_id}"
+    source = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+    assert source == f"arn:aws:events:us-east-1:{account}:rule/app-dw-dev-*-task-failed"
+    assert all(fnmatch.fnmatchcase(f"arn:aws:events:us-east-1:{account}:rule/{name}", source)
+               for name in rules if name.endswith("-task-failed"))
 
 
 # --- infrastructure -------------------------------------------------------------------------

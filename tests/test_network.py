@@ -25,12 +25,14 @@ ANY = "0.0.0.0/0"
 
 # The spec's "Security Group Configuration", written out as the spec has it: (direction, port
 # (None = all traffic), peer group or CIDR, description). One addition, marked: Aurora admits its
-# RDS Proxy (the spec summary: "Aurora (inbound from ECS and RDS Proxy)").
+# RDS Proxy (the spec summary: "Aurora (inbound from ECS and RDS Proxy)"), and the ALB reaches
+# Cognito over HTTPS to sign in the Streamlit and Gradio apps' users (issue 16).
 SPEC_GROUPS = {
     "alb-sg": {
         ("ingress", 443, ANY, "Allow HTTPS from internet"),
         ("ingress", 80, ANY, "Allow HTTP for redirect"),
         ("egress", None, VPC, "Allow all outbound within VPC"),
+        ("egress", 443, ANY, "Allow HTTPS to Cognito for sign-in"),  # addition: the ALB signs users in
     },
     "lang-portal-api-sg": {
         ("ingress", 8000, "alb-sg", "Allow traffic from ALB"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.contract import is_documented
-from tests.tf import logical_id, only, policy, reference, resources, where
+from tests.tf import data_sources, logical_id, only, policy, reference, resources, where
 
 REMOTE = "${{data.terraform_remote_state.remote-{}.outputs.{}}}"
 STATIC = {"lang-portal": "lang-portal.app-dw.net", "haiku": "haiku.app-dw.net"}
@@ -22,30 +22,36 @@ def distribution(stack: dict) -> tuple[str, dict]:
     return logical_id(stack, "aws_cloudfront_distribution", body), body
 
 
-def site_bucket(stack: dict) -> tuple[str, dict]:
-    body = only(stack, "aws_s3_bucket")
+def site_bucket(stack: dict, suffix: str = "site") -> tuple[str, dict]:
+    """The site's bucket, or with suffix "media" the bucket its API writes media to."""
+    (body,) = [b for b in resources(stack, "aws_s3_bucket").values() if b["bucket"].endswith(f"-{suffix}")]
     return logical_id(stack, "aws_s3_bucket", body), body
+
+
+def only_the_distribution_reads(stack: dict, bucket_id: str, sid: str, objects: str) -> list[dict]:
+    """The bucket's policy allows nothing but GetObject of `objects` by this stack's distribution;
+    returns all its statements."""
+    distribution_id, _ = distribution(stack)
+    (bucket_policy,) = where(stack, "aws_s3_bucket_policy", bucket=reference("aws_s3_bucket", bucket_id, "id"))
+    statements = policy(bucket_policy)["Statement"]
+    assert [s for s in statements if s["Effect"] == "Allow"] == [{
+        "Effect": "Allow", "Action": ["s3:GetObject"], "Sid": sid, "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Resource": [objects],
+        "Condition": {"StringEquals": {"AWS:SourceArn": reference("aws_cloudfront_distribution", distribution_id, "arn")}}}]
+    return statements
 
 
 @pytest.mark.parametrize("project", STATIC)
 def test_site_bucket_is_private_encrypted_and_read_only_by_this_distribution(stacks, project):
     stack = stacks[f"{project}-frontend"]
     bucket_id, bucket = site_bucket(stack)
-    distribution_id, _ = distribution(stack)
     assert bucket["bucket"] == f"app-dw-dev-{project}-site"
     bucket_ref = reference("aws_s3_bucket", bucket_id, "id")
     (block,) = where(stack, "aws_s3_bucket_public_access_block", bucket=bucket_ref)
     assert all(block[k] for k in ("block_public_acls", "block_public_policy", "ignore_public_acls",
                                   "restrict_public_buckets"))
-    (bucket_policy,) = where(stack, "aws_s3_bucket_policy", bucket=bucket_ref)
-    statements = policy(bucket_policy)["Statement"]
-    allows = [s for s in statements if s["Effect"] == "Allow"]
-    assert allows == [{
-        "Effect": "Allow", "Action": ["s3:GetObject"], "Sid": "CloudFrontReadsSite",
-        "Principal": {"Service": "cloudfront.amazonaws.com"},
-        "Resource": [f"arn:aws:s3:::app-dw-dev-{project}-site/*"],
-        "Condition": {"StringEquals": {"AWS:SourceArn": reference(
-            "aws_cloudfront_distribution", distribution_id, "arn")}}}]
+    statements = only_the_distribution_reads(stack, bucket_id, "CloudFrontReadsSite",
+                                             f"arn:aws:s3:::app-dw-dev-{project}-site/*")
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
                for s in statements)
 
@@ -55,9 +61,12 @@ def test_site_key_lets_only_this_distribution_decrypt(stacks, project):
     stack = stacks[f"{project}-frontend"]
     distribution_id, _ = distribution(stack)
     key_id = logical_id(stack, "aws_kms_key", only(stack, "aws_kms_key"))
-    (encryption,) = resources(stack, "aws_s3_bucket_server_side_encryption_configuration").values()
-    by_default = encryption["rule"][0]["apply_server_side_encryption_by_default"]
-    assert by_default == {"sse_algorithm": "aws:kms", "kms_master_key_id": reference("aws_kms_key", key_id, "arn")}
+    # the site's files and its media: one key, only this distribution decrypts
+    encryptions = resources(stack, "aws_s3_bucket_server_side_encryption_configuration").values()
+    assert len(encryptions) == len(resources(stack, "aws_s3_bucket")) == 2
+    for encryption in encryptions:
+        by_default = encryption["rule"][0]["apply_server_side_encryption_by_default"]
+        assert by_default == {"sse_algorithm": "aws:kms", "kms_master_key_id": reference("aws_kms_key", key_id, "arn")}
     statements = policy(only(stack, "aws_kms_key"))["Statement"]
     cloudfront = [s for s in statements if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}]
     assert cloudfront == [{
@@ -134,6 +143,21 @@ def test_api_behaviour_goes_uncached_to_the_alb_with_everything_the_viewer_sent(
 
 
 @pytest.mark.parametrize("project", STATIC)
+def test_requests_to_the_alb_carry_the_origin_secret_the_alb_requires(stacks, project):
+    # Without it the ALB answers 403 on this host (tests/test_edge.py): CloudFront and its web ACL
+    # cannot be skipped by calling the ALB with this Host header.
+    stack = stacks[f"{project}-frontend"]
+    _, body = distribution(stack)
+    (origin,) = [o for o in body["origin"] if o["origin_id"] == "api"]
+    (secret_read,) = data_sources(stack, "aws_secretsmanager_secret_version").values()
+    assert secret_read["secret_id"] == REMOTE.format("edge", "origin_verify_secret_arn")
+    assert origin["custom_header"] == [{
+        "name": "X-Origin-Verify",
+        "value": "${data.aws_secretsmanager_secret_version.origin-verify.secret_string}"}]
+    assert all("custom_header" not in o for o in body["origin"] if o["origin_id"] != "api")
+
+
+@pytest.mark.parametrize("project", STATIC)
 def test_media_prefix_is_served_from_the_media_bucket_and_cached(stacks, project):
     stack = stacks[f"{project}-frontend"]
     _, body = distribution(stack)
@@ -142,7 +166,24 @@ def test_media_prefix_is_served_from_the_media_bucket_and_cached(stacks, project
     assert media["allowed_methods"] == ["GET", "HEAD", "OPTIONS"]
     assert MANAGED_POLICIES[media["cache_policy_id"]] == "Managed-CachingOptimized"
     (origin,) = [o for o in body["origin"] if o["origin_id"] == "media"]
-    assert origin["domain_name"] == REMOTE.format("storage", "media_bucket_regional_domain_name")
+    assert origin["domain_name"] == f"app-dw-dev-{project}-media.s3.us-east-1.amazonaws.com"
+
+
+@pytest.mark.parametrize("project", STATIC)
+def test_the_media_bucket_beside_the_site_is_read_only_by_this_distribution(stacks, project):
+    """Its policy and key name the one distribution that serves it (a shared media bucket in
+    storage could only trust every distribution of the account: storage applies first)."""
+    stack = stacks[f"{project}-frontend"]
+    bucket_id, bucket = site_bucket(stack, "media")
+    assert bucket["bucket"] == f"app-dw-dev-{project}-media"
+    only_the_distribution_reads(stack, bucket_id, "CloudFrontReadsMedia",
+                                f"arn:aws:s3:::app-dw-dev-{project}-media/{project}/*")
+    (logging,) = where(stack, "aws_s3_bucket_logging", bucket=reference("aws_s3_bucket", bucket_id, "id"))
+    assert logging["target_bucket"] == REMOTE.format("storage", "log_bucket_name")
+    assert logging["target_prefix"] == f"s3/app-dw-dev-{project}-media/"
+    outputs = stack["output"]
+    assert outputs["media_bucket_name"]["value"] == reference("aws_s3_bucket", bucket_id, "bucket")
+    assert outputs["media_bucket_arn"]["value"] == reference("aws_s3_bucket", bucket_id, "arn")
 
 
 def test_haiku_serves_its_media_through_cloudfront(stacks):
@@ -207,7 +248,8 @@ def test_project_host_is_an_alias_of_the_distribution(stacks, project, host):
 def test_static_frontend_publishes_the_contract_outputs(stacks, project):
     outputs = set(stacks[f"{project}-frontend"]["output"])
     assert outputs == {"site_bucket_name", "site_bucket_arn", "cloudfront_distribution_id",
-                       "cloudfront_distribution_arn", "cloudfront_domain_name", "site_kms_key_arn"}
+                       "cloudfront_distribution_arn", "cloudfront_domain_name", "site_kms_key_arn",
+                       "media_bucket_name", "media_bucket_arn"}  # both static sites have media
     # site_kms_key_arn: the pipeline's deploy role encrypts uploads with the site's own key.
     assert all(is_documented("<project>-frontend", name) for name in outputs - {"site_kms_key_arn"})
     assert not resources(stacks[f"{project}-frontend"], "aws_ecs_service")
@@ -220,3 +262,122 @@ def test_container_uis_are_services_of_the_frontend_workspace(stacks, project, s
     assert not resources(stack, "aws_cloudfront_distribution") and not resources(stack, "aws_ecr_repository")
     assert set(stack["output"]) == {f"ecs_service_name_{service.replace('-', '_')}"}
     assert all(is_documented("<project>-frontend", name) for name in stack["output"])
+
+
+def test_media_needs_a_static_site_to_be_served_from():
+    import tomllib
+
+    from toolkit.definition import DEFAULT_DEFINITION, DefinitionError, parse_definition
+
+    data = tomllib.loads(DEFAULT_DEFINITION.read_text())
+    next(p for p in data["projects"] if p["name"] == "writing-practice")["media"] = True
+    with pytest.raises(DefinitionError, match="media = true but a gradio frontend"):
+        parse_definition(data)
+
+
+# --- sign-in at the ALB (issue 16) ----------------------------------------------------------
+
+def ui_projects(platform) -> list:
+    """Projects whose frontend is a UI service (derived, never by name)."""
+    return [p for p in platform.projects if p.frontend in ("streamlit", "gradio")]
+
+
+def environment(stack: dict, service: str) -> dict[str, str]:
+    import json
+
+    (task,) = resources(stack, "aws_ecs_task_definition").values()
+    app_container = next(c for c in json.loads(task["container_definitions"]) if c["name"] != "aws-otel-collector")
+    return {e["name"]: e["value"] for e in app_container["environment"]}
+
+
+def assert_signs_in_then_forwards(stack: dict, project, platform) -> None:
+    from workspaces.edge import alb_routes
+
+    (route,) = [r for r in alb_routes(platform) if r.project.name == project.name and r.service.routing == "site"]
+    (rule,) = resources(stack, "aws_lb_listener_rule").values()
+    assert rule["listener_arn"] == REMOTE.format("edge", "https_listener_arn")
+    assert rule["priority"] == route.priority
+    assert rule["condition"] == [{"host_header": {"values": [platform.host(project.subdomain)]}},
+                                 {"path_pattern": {"values": ["/*"]}}]
+    authenticate, forward = rule["action"]
+    assert (authenticate["type"], authenticate["order"], forward["type"], forward["order"]) == (
+        "authenticate-cognito", 1, "forward", 2)
+    assert authenticate["authenticate_cognito"] == {
+        "user_pool_arn": REMOTE.format("auth", "user_pool_arn"),
+        "user_pool_client_id": REMOTE.format("auth", f"app_client_id_{project.name.replace('-', '_')}"),
+        "user_pool_domain": REMOTE.format("auth", "hosted_ui_domain"),
+        "scope": " ".join(platform.auth.oauth_scopes),
+        # the refresh token's 30 days, capped at the ALB's longest session (7 days)
+        "session_timeout": min(platform.auth.refresh_token_validity_days * 86400, 604800),
+        "on_unauthenticated_request": "authenticate"}
+    assert forward["target_group_arn"] == REMOTE.format(
+        "edge", f"target_group_arn_{route.service.name.replace('-', '_')}")
+
+
+def test_every_ui_service_is_reached_only_through_the_albs_sign_in(stacks, platform):
+    assert {p.name for p in ui_projects(platform)} == set(CONTAINER_UIS)
+    for project in ui_projects(platform):
+        assert_signs_in_then_forwards(stacks[f"{project.name}-frontend"], project, platform)
+    # no plain forward for those hosts anywhere else
+    hosts = {platform.host(p.subdomain) for p in ui_projects(platform)}
+    for name, stack in stacks.items():
+        if not name.endswith("-frontend"):
+            for rule in resources(stack, "aws_lb_listener_rule").values():
+                assert not set(rule["condition"][0]["host_header"]["values"]) & hosts, name
+
+
+@pytest.mark.parametrize("project,service", CONTAINER_UIS.items())
+def test_ui_services_know_the_alb_the_staff_group_and_the_clients_to_trust(stacks, project, service):
+    env = environment(stacks[f"{project}-frontend"], service)
+    assert env["ALB_ARN"] == REMOTE.format("edge", "alb_arn")            # the signer of x-amzn-oidc-data
+    assert env["STAFF_GROUP"] == REMOTE.format("auth", "staff_group_name")
+    assert env["COGNITO_ISSUER"] == REMOTE.format("auth", "user_pool_issuer")
+    # its own (the ALB's) client: the app verifies the access token the ALB forwards
+    assert REMOTE.format("auth", f"app_client_id_{project.replace('-', '_')}") in env["COGNITO_CLIENT_IDS"].split(",")
+    assert env["LANG_PORTAL_API_URL"].startswith("http://lang-portal-api.")
+    assert "ALB_PUBLIC_KEY_URL" not in env  # the apps derive the regional endpoint from ALB_ARN's region
+
+
+def test_the_lang_portal_api_accepts_the_access_tokens_of_its_callers_alb_clients(stacks, platform):
+    env = environment(stacks["lang-portal-backend"], "lang-portal-api")
+    expected = [REMOTE.format("auth", f"app_client_id_{p.replace('-', '_')}")
+                for p in ("lang-portal", "vocab-generator", "writing-practice")]
+    assert env["COGNITO_CLIENT_IDS"].split(",") == expected
+    assert {p.name for p in platform.callers_of("lang-portal")} == {"vocab-generator", "writing-practice"}
+
+
+def test_the_service_key_reaches_only_the_vocab_generator(stacks):
+    # Writing Practice acts as the signed-in learner; the key's one job is the Vocab Generator's
+    # shared-vocabulary imports (docs/decisions.md).
+    holders = set()
+    for name, stack in stacks.items():
+        for task in resources(stack, "aws_ecs_task_definition").values():
+            if "lang_portal_api_key_secret_arn" in task["container_definitions"]:
+                holders.add(task["family"])
+    assert holders == {"app-dw-dev-lang-portal-api", "app-dw-dev-vocab-generator-frontend",
+                       "app-dw-dev-vocab-generator-backend"}
+
+
+def test_a_fifth_ui_project_signs_in_at_the_alb_with_no_code_change(tmp_path):
+    import copy
+    import tomllib
+
+    from toolkit.definition import DEFAULT_DEFINITION, Platform, parse_definition
+    from toolkit.synth import synthesize
+
+    data = tomllib.loads(DEFAULT_DEFINITION.read_text())
+    data["projects"].append({
+        "name": "kanji-sketch", "subdomain": "kanji", "security_group": "kanji-sketch-sg", "database": False,
+        "media": False, "calls": ["lang-portal"], "frontend": "gradio",
+        "services": [{"name": "kanji-sketch", "component": "frontend", "container": "gradio-app", "port": 7860,
+                      "health_path": "/healthz", "routing": "site", "alb_health_path": "/healthz"}]})
+    platform = Platform(parse_definition(copy.deepcopy(data)), "dev")
+    stacks = synthesize(platform, tmp_path, use_cache=False).stacks
+    (project,) = [p for p in ui_projects(platform) if p.name == "kanji-sketch"]
+    assert_signs_in_then_forwards(stacks["kanji-sketch-frontend"], project, platform)
+    (client,) = [c for c in resources(stacks["auth"], "aws_cognito_user_pool_client").values() if c["name"] == "kanji-sketch"]
+    assert client["generate_secret"] is True and client["callback_urls"] == ["https://kanji.app-dw.net/oauth2/idpresponse"]
+    env = environment(stacks["kanji-sketch-frontend"], "kanji-sketch")
+    assert {"ALB_ARN", "STAFF_GROUP", "COGNITO_ISSUER", "COGNITO_CLIENT_IDS", "LANG_PORTAL_API_URL"} <= set(env)
+    portal = environment(stacks["lang-portal-backend"], "lang-portal-api")
+    assert REMOTE.format("auth", "app_client_id_kanji_sketch") in portal["COGNITO_CLIENT_IDS"].split(",")

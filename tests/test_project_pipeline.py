@@ -6,13 +6,14 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
+import subprocess
 import tomllib
 
 import pytest
 import yaml
 
 from tests.tf import logical_id, only, policy, reference, resources, where
-from toolkit.definition import DEFAULT_DEFINITION, REPO_ROOT, Platform, parse_definition
+from toolkit.definition import DEFAULT_DEFINITION, REPO_ROOT, DefinitionError, Platform, parse_definition
 
 REMOTE = "${{data.terraform_remote_state.remote-{}.outputs.{}}}"
 # Spec, CI/CD Pipeline Structure: the seven pipelines, mapped to this repository's folders.
@@ -38,7 +39,7 @@ CONTAINERS = {  # component -> (service, container, smoke path)
 
 def pipeline(stacks, project: str, component: str) -> tuple[dict, dict]:
     stack = stacks[f"{project}-pipeline"]
-    (body,) = where(stack, "aws_codepipeline", name=f"app-dw-dev-{project}-{component}")
+    (body,) = where(stack, "aws_codepipeline", name=f"{project}-{component}-app-dw-dev")
     return stack, body
 
 
@@ -67,7 +68,7 @@ def test_exactly_the_spec_pipelines_exist(stacks, platform):
     for project in platform.projects:
         stack = stacks[f"{project.name}-pipeline"]
         names = sorted(b["name"] for b in resources(stack, "aws_codepipeline").values())
-        assert names == sorted(f"app-dw-dev-{project.name}-{c}" for c in project.components)
+        assert names == sorted(f"{project.name}-{c}-app-dw-dev" for c in project.components)
         assert set(stack["output"]) == {f"pipeline_name_{c}" for c in project.components}
 
 
@@ -127,7 +128,7 @@ def test_build_runs_the_buildspec_beside_the_component(stacks, project, componen
     assert project_body["environment"]["privileged_mode"] is ((project, component) in CONTAINERS)
     logs = project_body["logs_config"]["cloudwatch_logs"]
     assert logs["status"] == "ENABLED"
-    (group,) = where(stack, "aws_cloudwatch_log_group", name=f"/aws/codebuild/app-dw-dev-{project}-{component}")
+    (group,) = where(stack, "aws_cloudwatch_log_group", name=f"/aws/codebuild/{project}-{component}-app-dw-dev")
     assert logs["group_name"] == reference("aws_cloudwatch_log_group",
                                            logical_id(stack, "aws_cloudwatch_log_group", group), "name")
     assert group["retention_in_days"] == 7
@@ -135,13 +136,15 @@ def test_build_runs_the_buildspec_beside_the_component(stacks, project, componen
 
 
 @pytest.mark.parametrize("project,component", sorted(CONTAINERS))
-def test_container_build_tests_then_pushes_the_commit_image(stacks, project, component):
+def test_container_build_tests_then_pushes_the_commit_image(stacks, project, component, tmp_path):
     stack, body = pipeline(stacks, project, component)
     service, container, _ = CONTAINERS[(project, component)]
     build = codebuild(stack, stage(body, "Build")[0])
+    # A service with a database also runs its image in the owner's migration container.
+    names = [container, "migrate"] if project in ("lang-portal", "haiku") else [container]
     assert variables(build) == {
         "ECR_REPOSITORY_URL": REMOTE.format(f"{project}-backend", f"ecr_repository_url_{service.replace('-', '_')}"),
-        "CONTAINER_NAME": container}
+        "CONTAINER_NAMES": " ".join(names)}
     spec = yaml.safe_load((REPO_ROOT / build["source"]["buildspec"]).read_text())
     commands = [c for phase in spec["phases"].values() for c in phase.get("commands", [])]
     folder = PIPELINES[(project, component)]
@@ -151,7 +154,11 @@ def test_container_build_tests_then_pushes_the_commit_image(stacks, project, com
     assert test_at < build_at
     assert commands[build_at] == 'docker build --file "$COMPONENT/Dockerfile" --tag "$ECR_REPOSITORY_URL:$IMAGE_TAG" .'
     assert any(c.startswith("docker push") for c in commands)
-    assert any("imagedefinitions.json" in c for c in commands)
+    (definitions,) = [c for c in commands if "imagedefinitions.json" in c]
+    subprocess.run(["bash", "-c", definitions], cwd=tmp_path, check=True, env={
+        "PATH": "/usr/bin:/bin", "CONTAINER_NAMES": " ".join(names), "ECR_REPOSITORY_URL": "repo", "IMAGE_TAG": "abc"})
+    assert json.loads((tmp_path / "imagedefinitions.json").read_text()) == [
+        {"name": name, "imageUri": "repo:abc"} for name in names]
     assert spec["artifacts"]["files"] == ["imagedefinitions.json"]
     assert spec["env"]["exported-variables"] == ["IMAGE_TAG"]
     statements = role_statements(stack, build["service_role"])
@@ -261,10 +268,47 @@ def test_pipeline_and_codebuild_roles_are_scoped(stacks, project):
         for statement in policy(body)["Statement"]:
             assert not [a for a in statement["Action"] if a == "*" or a.endswith(":*")]
             if any(a.startswith("s3:") and "Object" in a for a in statement["Action"]):
-                # CodePipeline keeps a pipeline's artifacts under the first 20 characters of its name.
                 (resource,) = statement["Resource"]
-                assert resource.startswith(REMOTE.format("storage", "artifacts_bucket_arn") + "/app-dw-dev-") \
+                assert resource.startswith(REMOTE.format("storage", "artifacts_bucket_arn") + "/") \
                     or "site_bucket_arn" in resource
+
+
+def artifact_scopes(stacks) -> dict[str, set[str]]:
+    """{pipeline name: the artifact-bucket paths its roles (pipeline and CodeBuild) may touch}."""
+    bucket = REMOTE.format("storage", "artifacts_bucket_arn") + "/"
+    scopes: dict[str, set[str]] = {}
+    for workspace, stack in stacks.items():
+        if not workspace.endswith("-pipeline"):
+            continue
+        # Each ComponentPipeline's resources share the construct prefix "pipeline-<component>".
+        names = {logical.split("_")[0]: body["name"] for logical, body in resources(stack, "aws_codepipeline").items()}
+        for logical, body in resources(stack, "aws_iam_role_policy").items():
+            scopes.setdefault(names[logical.split("_")[0]], set()).update(
+                r for s in policy(body)["Statement"] for r in s["Resource"] if r.startswith(bucket))
+    return scopes
+
+
+def test_no_two_pipelines_share_an_artifact_folder_and_each_role_keeps_to_its_own(stacks):
+    # CodePipeline keeps a pipeline's artifacts under the first 20 characters of its name.
+    scopes = artifact_scopes(stacks)
+    assert len(scopes) == len(PIPELINES)
+    folders = {name: name[:20] for name in scopes}
+    assert len(set(folders.values())) == len(folders), folders
+    bucket = REMOTE.format("storage", "artifacts_bucket_arn") + "/"
+    for name, paths in scopes.items():
+        assert paths == {f"{bucket}{folders[name]}/*"}, name
+
+
+def test_project_names_that_would_share_an_artifact_folder_are_refused():
+    from workspaces.project import pipeline_names
+
+    data = tomllib.loads(DEFAULT_DEFINITION.read_text())
+    twin = copy.deepcopy(next(p for p in data["projects"] if p["name"] == "writing-practice"))
+    twin.update(name="writing-practice-frontier", subdomain="writing2", security_group="writing-frontier-sg")
+    twin["services"][0]["name"] = "writing-frontier"
+    data["projects"].append(twin)
+    with pytest.raises(DefinitionError, match="would share the artifact folder 'writing-practice-fro'"):
+        pipeline_names(Platform(parse_definition(data), "dev"))
 
 
 @pytest.mark.parametrize("folder", sorted(set(PIPELINES.values())))
@@ -293,8 +337,8 @@ def test_a_fifth_project_gets_its_workspaces_and_pipelines_with_no_code_change(t
     stacks = synthesize(platform, tmp_path, use_cache=False).stacks
     assert {"kanji-quiz-backend", "kanji-quiz-frontend", "kanji-quiz-pipeline"} <= set(stacks)
     pipelines = {b["name"]: b for b in resources(stacks["kanji-quiz-pipeline"], "aws_codepipeline").values()}
-    assert sorted(pipelines) == ["app-dw-dev-kanji-quiz-backend", "app-dw-dev-kanji-quiz-frontend"]
-    paths = pipelines["app-dw-dev-kanji-quiz-backend"]["trigger"][0]["git_configuration"]["push"][0]["file_paths"]
+    assert sorted(pipelines) == ["kanji-quiz-backend-app-dw-dev", "kanji-quiz-frontend-app-dw-dev"]
+    paths = pipelines["kanji-quiz-backend-app-dw-dev"]["trigger"][0]["git_configuration"]["push"][0]["file_paths"]
     assert paths == {"includes": ["projects/kanji_quiz/backend/**", "modules/**"]}
     (service,) = resources(stacks["kanji-quiz-backend"], "aws_ecs_service").values()
     assert service["name"] == "kanji-quiz-api"

@@ -83,11 +83,14 @@ def test_the_log_retention_reaches_every_log_group_and_the_access_logs(changed):
     platform, stacks = changed
     groups = every(stacks, "aws_cloudwatch_log_group")
     assert len(groups) > 10 and {body["retention_in_days"] for _, body in groups} == {NEW_RETENTION}
-    (access_logs,) = [body for _, body in every(stacks, "aws_s3_bucket_lifecycle_configuration")
-                      if any("expiration" in rule for rule in body["rule"])]
-    expiring = {rule["id"]: rule for rule in access_logs["rule"]}
-    assert expiring["expire-objects"]["expiration"][0]["days"] == NEW_RETENTION
-    assert expiring["tidy-versions"]["noncurrent_version_expiration"][0]["noncurrent_days"] == NEW_RETENTION
+    # the access-log buckets: storage's, and bootstrap's for the state bucket
+    access_logs = [body for _, body in every(stacks, "aws_s3_bucket_lifecycle_configuration")
+                   if any("expiration" in rule for rule in body["rule"])]
+    assert len(access_logs) == 2
+    for bucket in access_logs:
+        expiring = {rule["id"]: rule for rule in bucket["rule"]}
+        assert expiring["expire-objects"]["expiration"][0]["days"] == NEW_RETENTION
+        assert expiring["tidy-versions"]["noncurrent_version_expiration"][0]["noncurrent_days"] == NEW_RETENTION
     assert [v for v in evaluate(stacks, platform.definition) if v.rule == "ADW-LOG-1"] == []
     assert [p for p in holding(stacks, OLD_RETENTION) if p.endswith(("retention_in_days", ".days", "noncurrent_days"))
             ] == []

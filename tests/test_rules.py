@@ -88,3 +88,19 @@ def test_root_containers_are_caught():
     definitions = json.dumps([{"name": "app", "user": "1000"}, {"name": "sidecar"}])
     found = evaluate({"b": stack(aws_ecs_task_definition={"t": {"container_definitions": definitions}})})
     assert [v.message for v in found] == ["container sidecar runs as root"]
+
+
+def test_a_service_principal_without_a_source_condition_is_caught():
+    def log_policy(condition: dict | None) -> dict:
+        statement = {"Sid": "Delivery", "Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                     "Action": ["logs:PutLogEvents"], "Resource": ["arn:aws:logs:us-east-1:1:log-group:g:*"]}
+        if condition:
+            statement["Condition"] = condition
+        return {"p": {"policy_name": "p", "policy_document": json.dumps({"Statement": [statement]})}}
+
+    unbound = evaluate({"m": stack(aws_cloudwatch_log_resource_policy=log_policy(None))})
+    assert [(v.rule, v.message) for v in unbound] == [
+        ("ADW-IAM-5", "Delivery lets delivery.logs.amazonaws.com act without aws:SourceArn or aws:SourceAccount")]
+    for condition in ({"StringEquals": {"aws:SourceAccount": "1"}}, {"ArnLike": {"AWS:SourceArn": "arn:aws:events:*"}},
+                      {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:1:*"}}):
+        assert evaluate({"m": stack(aws_cloudwatch_log_resource_policy=log_policy(condition))}) == []

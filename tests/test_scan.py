@@ -48,3 +48,19 @@ def test_a_skip_without_reason_is_refused(tmp_path):
     bad.write_text('[[skip]]\ncheck = "CKV_AWS_1"\nreason = "because"\n')
     with pytest.raises(ValueError, match="needs a check id and a reason"):
         scan.load_skips(bad)
+
+
+def test_a_skip_without_a_resource_filter_must_say_why_it_covers_everything(tmp_path):
+    reason = 'reason = "a reason long enough to be read"\n'
+    wide = tmp_path / "wide.toml"
+    wide.write_text('[[skip]]\ncheck = "CKV_AWS_1"\n' + reason)
+    with pytest.raises(ValueError, match=r"skip #1 \(CKV_AWS_1\) has no resource filter"):
+        scan.load_skips(wide)
+    wide.write_text('[[skip]]\ncheck = "CKV_AWS_1"\n' + reason + 'applies_to_all = "every bucket of any workspace is meant"\n')
+    (skip,) = scan.load_skips(wide)
+    assert skip.resources == ("*",)
+
+
+def test_every_reviewed_skip_names_its_resources():
+    for skip in scan.load_skips():
+        assert skip.resources != ("*",), skip.check

@@ -7,8 +7,7 @@ import pytest
 from tests.tf import logical_id, policy, reference, resources, where
 
 ACCOUNT = "${data.aws_caller_identity.account.account_id}"
-BUCKETS = {"access-logs": "app-dw-dev-access-logs", "artifacts": "app-dw-dev-pipeline-artifacts",
-           "media": "app-dw-dev-media"}
+BUCKETS = {"access-logs": "app-dw-dev-access-logs", "artifacts": "app-dw-dev-pipeline-artifacts"}
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +55,13 @@ def test_logs_key_is_usable_by_cloudwatch_logs_for_this_accounts_log_groups_and_
     assert via["kms:ViaService"] == ["sns.us-east-1.amazonaws.com"]
 
 
-def test_data_key_names_rds_secrets_manager_and_lets_cloudfront_decrypt_media_only(storage):
+def test_data_key_is_for_rds_and_secrets_manager_and_no_service_principal(storage):
+    # The media buckets, and the CloudFront statement they needed, moved beside their sites, where
+    # their key names the one distribution (tests/test_project_frontend.py).
     body = key(storage, "data")[1]
     via = statements(body)["AccountUseThroughServices"]["Condition"]["StringEquals"]["kms:ViaService"]
-    assert set(via) == {"rds.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com",
-                        "s3.us-east-1.amazonaws.com"}
-    (cloudfront,) = [s for s in policy(body)["Statement"] if s["Principal"] == {"Service": "cloudfront.amazonaws.com"}]
-    assert cloudfront["Action"] == ["kms:Decrypt"]
-    condition = cloudfront["Condition"]["StringLike"]
-    assert condition["AWS:SourceArn"] == f"arn:aws:cloudfront::{ACCOUNT}:distribution/*"
-    assert condition["kms:EncryptionContext:aws:s3:arn"] == ["arn:aws:s3:::app-dw-dev-media", "arn:aws:s3:::app-dw-dev-media/*"]
+    assert set(via) == {"rds.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"}
+    assert not [s for s in policy(body)["Statement"] if "Service" in s["Principal"]]
 
 
 def test_artifacts_key_is_for_codebuild_and_s3(storage):
@@ -90,7 +86,6 @@ def test_every_bucket_is_versioned_private_owner_enforced_and_tls_only(storage, 
 @pytest.mark.parametrize("construct, algorithm, key_alias", [
     ("access-logs", "AES256", None),   # ALB access logs can only be written to SSE-S3 buckets
     ("artifacts", "aws:kms", "artifacts"),
-    ("media", "aws:kms", "data"),
 ])
 def test_bucket_encryption(storage, construct, algorithm, key_alias):
     (rule,) = of_bucket(storage, "aws_s3_bucket_server_side_encryption_configuration", construct)["rule"]
@@ -106,7 +101,6 @@ def test_bucket_encryption(storage, construct, algorithm, key_alias):
 @pytest.mark.parametrize("construct, noncurrent_days, expire_days", [
     ("access-logs", 7, 7),   # spec: logging retention 7 days
     ("artifacts", 30, None),
-    ("media", 30, None),
 ])
 def test_bucket_lifecycle(storage, construct, noncurrent_days, expire_days):
     rules = {r["id"]: r for r in of_bucket(storage, "aws_s3_bucket_lifecycle_configuration", construct)["rule"]}
@@ -140,7 +134,7 @@ def test_log_bucket_admits_vended_logs_and_server_access_logs_of_this_account_on
 
 def test_other_buckets_send_server_access_logs_to_the_log_bucket(storage):
     log_bucket = reference("aws_s3_bucket", bucket(storage, "access-logs"), "bucket")
-    for construct in ("artifacts", "media"):
+    for construct in ("artifacts",):
         logging = of_bucket(storage, "aws_s3_bucket_logging", construct)
         assert logging["target_bucket"] == log_bucket
         assert logging["target_prefix"] == f"s3/{BUCKETS[construct]}/"
@@ -148,20 +142,8 @@ def test_other_buckets_send_server_access_logs_to_the_log_bucket(storage):
                      bucket=reference("aws_s3_bucket", bucket(storage, "access-logs"), "id"))
 
 
-def test_cloudfront_reads_each_media_projects_prefix_and_nothing_else(storage, platform):
-    read = statements(of_bucket(storage, "aws_s3_bucket_policy", "media"))["CloudFrontReadsMedia"]
-    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"} and read["Action"] == ["s3:GetObject"]
-    prefixes = [f"{p.name}/" for p in platform.projects if p.media]
-    assert "haiku/" in prefixes
-    assert read["Resource"] == [f"arn:aws:s3:::app-dw-dev-media/{prefix}*" for prefix in prefixes]
-    assert read["Condition"] == {"StringLike": {"AWS:SourceArn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/*"}}
-
-
 def test_storage_publishes_the_contract_outputs(storage):
     assert set(storage["output"]) == {
         "kms_key_arn_logs", "kms_key_arn_data", "kms_key_arn_artifacts", "log_bucket_name", "log_bucket_arn",
-        "log_bucket_domain_name", "artifacts_bucket_name", "artifacts_bucket_arn", "media_bucket_name",
-        "media_bucket_arn", "media_bucket_regional_domain_name"}
+        "log_bucket_domain_name", "artifacts_bucket_name", "artifacts_bucket_arn"}
     assert storage["output"]["kms_key_arn_logs"]["value"] == reference("aws_kms_key", key(storage, "logs")[0], "arn")
-    assert storage["output"]["media_bucket_regional_domain_name"]["value"] == reference(
-        "aws_s3_bucket", bucket(storage, "media"), "bucket_regional_domain_name")

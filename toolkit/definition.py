@@ -67,11 +67,13 @@ class PlatformSettings(_Strict):
 
 
 class StateSettings(_Strict):
-    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    # Room for "-<env>-<12-digit account>" and the access-log bucket's "-access-logs" in S3's 63 characters.
+    bucket_prefix: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$")
     region: str
 
 
 class EnvironmentSettings(_Strict):
+    account_id: str = Field(pattern=r"^\d{12}$")
     nat_gateways: Literal["single", "per_az"]
     deletion_protection: bool = True
 
@@ -168,6 +170,8 @@ class LoadBalancerSettings(_Strict):
     access_log_prefix: str = Field(pattern=r"^[a-z0-9][a-z0-9/-]*[a-z0-9]$")
     # Listener-rule priorities: project i (from 0) gets (i + 1) * step + 1 for /api/* and + 2 for /*.
     rule_priority_step: Annotated[int, Field(ge=2, le=1000)]
+    # The origin-verify secret CloudFront sends to the ALB; raising it rotates the value (docs).
+    origin_secret_version: PositiveInt = 1
     health_check: TargetHealthCheck
     success_codes: SuccessCodes
 
@@ -181,7 +185,7 @@ class DatabaseSettings(_Strict):
     proxy_max_idle_connections_percent: Percent
     proxy_borrow_timeout_seconds: Annotated[int, Field(ge=1, le=300)]
     slow_statement_ms: PositiveInt
-    # The user the apps sign in as through the proxy (IAM token); the proxy holds its password.
+    # The owner of the tables: migrations sign in as it; the APIs have roles of their own.
     master_username: str = Field(default="app_dw", pattern=r"^[a-z][a-z0-9_]{0,15}$")
     port: Port = 5432
     performance_insights_retention_days: Annotated[int, Field(ge=7, le=731)] = 7
@@ -207,6 +211,8 @@ class AuthSettings(_Strict):
     oauth_scopes: list[str] = Field(default=["openid", "email", "profile"], min_length=1)
     callback_path: str = Field(default="/auth/callback", pattern=r"^/[A-Za-z0-9/_-]*$")
     logout_path: str = Field(default="/", pattern=r"^/[A-Za-z0-9/_-]*$")
+    # The Cognito group of the school's staff (the Vocab Generator admits only its members).
+    staff_group: str = Field(default="staff", pattern=r"^[A-Za-z0-9_-]{1,128}$")
 
 
 class WafSettings(_Strict):
@@ -215,6 +221,10 @@ class WafSettings(_Strict):
     managed_rule_groups: list[Annotated[str, Field(pattern=r"^AWSManagedRules[A-Za-z0-9]+$")]] = Field(min_length=1)
     # managed group -> rules of that group that only count instead of blocking
     count_only_rules: dict[str, list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")]]] = {}
+    # The hosted UI's sign-in requests get a tighter per-IP limit (credential stuffing).
+    sign_in_rate_limit_per_5_minutes: Annotated[int, Field(ge=10, le=2_000_000_000)] = 100
+    sign_in_paths: list[Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_-]*$")]] = Field(
+        default=["/login", "/signup", "/forgotPassword", "/confirmForgotPassword", "/mfa", "/oauth2/token"], min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> "WafSettings":
@@ -222,6 +232,9 @@ class WafSettings(_Strict):
             values = getattr(self, field)
             if len(set(values)) != len(values):
                 raise ValueError(f"waf.{field} repeats a value: {values}")
+        if self.sign_in_rate_limit_per_5_minutes > self.rate_limit_per_5_minutes:
+            raise ValueError(f"waf.sign_in_rate_limit_per_5_minutes {self.sign_in_rate_limit_per_5_minutes} is above "
+                             f"rate_limit_per_5_minutes {self.rate_limit_per_5_minutes}: it would never apply")
         for group in self.count_only_rules:
             if group not in self.managed_rule_groups:
                 raise ValueError(f"waf.count_only_rules names {group!r}, which is not in managed_rule_groups")
@@ -353,7 +366,15 @@ class Project(_Strict):
                 raise ValueError(f"service {service.name!r} reads DATABASE_URL but project {self.name!r} has database = false")
             if "s3-media" in service.aws_services and not self.media:
                 raise ValueError(f"service {service.name!r} uses s3-media but project {self.name!r} has media = false")
+        if self.media and self.frontend != "static":
+            raise ValueError(f"project {self.name!r} has media = true but a {self.frontend} frontend: media is served "
+                             "from the bucket beside a static site, by its CloudFront distribution")
         return self
+
+    @property
+    def ui_frontend(self) -> bool:
+        """Its frontend is a UI service (Streamlit, Gradio) behind the ALB, which signs users in."""
+        return self.frontend != "static"
 
     @property
     def directory(self) -> str:
@@ -396,6 +417,9 @@ class PlatformDefinition(_Strict):
         for tier, cidrs in self.network.tiers.items():
             if len(cidrs) != zones:
                 raise ValueError(f"network.{tier}_subnets has {len(cidrs)} subnets for {zones} availability zones")
+        accounts = [e.account_id for e in self.environments.values()]
+        if len(set(accounts)) != len(accounts):
+            raise ValueError(f"environments share an AWS account ({accounts}): each environment is an account of its own")
         names = [p.name for p in self.projects]
         if len(set(names)) != len(names):
             raise ValueError(f"projects repeat a name: {names}")
@@ -466,6 +490,16 @@ class Platform:
     @property
     def name(self) -> str:
         return self.definition.platform.name
+
+    @property
+    def account_id(self) -> str:
+        return self.env.account_id
+
+    @property
+    def state_bucket(self) -> str:
+        """`app-dw-terraform-state-dev-111122223333`: the bucket bootstrap creates and every backend,
+        remote-state read and the e2e run use (S3 names are global: the account keeps it ours)."""
+        return f"{self.definition.state.bucket_prefix}-{self.environment}-{self.account_id}"
 
     def resource_name(self, *parts: str) -> str:
         """`app-dw-dev-<parts>`: the prefix that keeps environments apart in one account."""

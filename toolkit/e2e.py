@@ -445,14 +445,16 @@ def inventory(emulator_server: "emulator.Emulator") -> tuple[list[tuple[str, str
     return found, unlisted
 
 
+def local_state(stack_dir: Path) -> dict:
+    """bootstrap's state: it keeps it on local disk (the bucket it makes cannot hold it)."""
+    state_file = stack_dir / "terraform.tfstate"
+    return json.loads(state_file.read_text()) if state_file.exists() else {}
+
+
 def bootstrap_identifiers(stack_dir: Path) -> set[str]:
     """Every id, name and ARN in bootstrap's local state: its resources are kept until last."""
-    state_file = stack_dir / "terraform.tfstate"
-    if not state_file.exists():
-        return set()
-    state = json.loads(state_file.read_text())
     values = set()
-    for resource in state.get("resources", []):
+    for resource in local_state(stack_dir).get("resources", []):
         for instance in resource.get("instances", []):
             attributes = instance.get("attributes", {})
             values.update(str(attributes[k]) for k in ("id", "arn", "name", "bucket", "key_id") if attributes.get(k))
@@ -460,14 +462,19 @@ def bootstrap_identifiers(stack_dir: Path) -> set[str]:
 
 
 def empty_bucket(emulator_server: "emulator.Emulator", bucket: str) -> int:
-    """Delete every version of every object; returns how many there were."""
+    """Delete every version of every object, listing from the start again after each page (moto
+    loses its place in a listing whose earlier page was deleted: a paginated run emptied only the
+    first 1000 of the state bucket's access logs); returns how many there were."""
     s3 = emulator_server.client("s3")
     deleted = 0
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
-            s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
-            deleted += 1
-    return deleted
+    while True:
+        page = s3.list_object_versions(Bucket=bucket)
+        items = [{"Key": item["Key"], "VersionId": item["VersionId"]}
+                 for item in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if not items:
+            return deleted
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": items, "Quiet": True})
+        deleted += len(items)
 
 
 def workspace_state(emulator_server: "emulator.Emulator", stack: dict) -> dict:
@@ -483,7 +490,7 @@ def managed(state: dict, resource_type: str) -> list[dict]:
             for instance in resource.get("instances", [])]
 
 
-def prepare_destroy(emulator_server: "emulator.Emulator", stack: dict) -> str:
+def prepare_destroy(emulator_server: "emulator.Emulator", stack: dict, state: dict | None = None) -> str:
     """Do what an operator retiring the workspace does first; returns what was done.
 
     The platform guards its data: buckets that hold what the services wrote (access logs) are
@@ -492,7 +499,7 @@ def prepare_destroy(emulator_server: "emulator.Emulator", stack: dict) -> str:
     empty the buckets, lift deletion protection.
     """
     try:
-        state = workspace_state(emulator_server, stack)
+        state = workspace_state(emulator_server, stack) if state is None else state
     except Exception as error:  # no state to read: the apply failed before writing one
         return f"not prepared ({type(error).__name__})"
     done = []
@@ -553,7 +560,7 @@ class Progress:
 
 
 def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: int,
-                   server: "emulator.Emulator", state_bucket: str) -> tuple[dict[str, WorkspaceRun], list, list]:
+                   server: "emulator.Emulator") -> tuple[dict[str, WorkspaceRun], list, list]:
     """Apply, re-plan, destroy; returns (runs, leftovers, what could not be listed)."""
     runs = {spec.name: WorkspaceRun(spec.name) for spec in specs}
     reads = {spec.name: set(spec.reads) for spec in specs}
@@ -573,7 +580,9 @@ def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: i
         return record(runs[name], runner.replan(name))
 
     def destroy(name: str) -> bool:
-        prepared = prepare_destroy(server, runner.stack(name)) if name != "bootstrap" else ""
+        # bootstrap last: the state bucket and its access-log bucket, emptied like any other's.
+        prepared = prepare_destroy(server, runner.stack(name),
+                                   local_state(runner.stacks_dir / name) if name == "bootstrap" else None)
         result = runner.destroy(name)
         result.summary = "; ".join(filter(None, [prepared, result.summary]))
         return record(runs[name], result)
@@ -595,10 +604,6 @@ def run_workspaces(runner: StackRunner, specs, progress: Progress, *, workers: i
     found, unlisted = inventory(server)
     leftovers = [(what, ident) for what, ident in found if ident not in keep]
     if "apply" in runs["bootstrap"].steps:
-        try:
-            empty_bucket(server, state_bucket)
-        except Exception as error:  # no bucket: bootstrap's apply failed before creating it
-            progress(f"state bucket not emptied: {type(error).__name__}: {error}")
         destroy("bootstrap")
         found, unlisted = inventory(server)
         leftovers = sorted(set(leftovers) | set(found))
@@ -649,9 +654,8 @@ def run_e2e(platform: Platform, outdir: Path, *, workspaces: list[str] | None = 
                  f"-> {outdir}/stacks; running {len(specs)}: {', '.join(s.name for s in specs)}")
         print_switched_off(switched_off, progress)
         server.client("s3")  # fail early if boto3 cannot reach the emulator
-        runner = StackRunner(outdir / "stacks", server.url, platform.state.bucket, step_timeout=step_timeout)
-        runs, leftovers, unlisted = run_workspaces(runner, specs, progress, workers=workers, server=server,
-                                                   state_bucket=platform.state.bucket)
+        runner = StackRunner(outdir / "stacks", server.url, platform.state_bucket, step_timeout=step_timeout)
+        runs, leftovers, unlisted = run_workspaces(runner, specs, progress, workers=workers, server=server)
     plans = [plan_report.workspace_plan(run.name, run.plan) if run.plan is not None
              else plan_report.WorkspacePlan(run.name, error=(run.failure().summary if run.failure() else "not planned"))
              for run in runs.values()]

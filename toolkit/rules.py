@@ -200,6 +200,32 @@ def no_writes_on_every_resource(stacks: Stacks, definition: PlatformDefinition):
                         yield document.workspace, _where(document), f"allows {action} on every resource", action
 
 
+# Condition keys that bind a service principal to this account's own resources.
+CONFUSED_DEPUTY_KEYS = ("aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid")
+
+
+def _binds_the_caller(statement: dict) -> bool:
+    keys = {key.lower() for operator in (statement.get("Condition") or {}).values() for key in operator}
+    # A KMS encryption-context condition naming this account's resources binds a key's use as well
+    # (CloudWatch Logs, whose documented guard for key policies it is).
+    return bool(keys & set(CONFUSED_DEPUTY_KEYS)) or any(k.startswith("kms:encryptioncontext:") for k in keys)
+
+
+@rule("ADW-IAM-5", "A resource policy that lets an AWS service act says on whose behalf (aws:SourceArn or "
+                   "aws:SourceAccount): without it, the service can be made to act here for any account's "
+                   "resource (the confused deputy).")
+def service_principals_are_bound_to_the_source(stacks: Stacks, definition: PlatformDefinition):
+    for document in _documents(stacks, "resource"):
+        for index, statement in enumerate(document.statements()):
+            principal = statement.get("Principal")
+            if _allows(statement) and isinstance(principal, dict) and "Service" in principal \
+                    and not _binds_the_caller(statement):
+                services = ", ".join(as_list(principal["Service"]))
+                yield (document.workspace, _where(document),
+                       f"{statement.get('Sid') or f'statement {index}'} lets {services} act without "
+                       "aws:SourceArn or aws:SourceAccount")
+
+
 @rule("ADW-SECRET-1", "No secret value leaves a workspace as an output (spec: Secrets management "
                       "with Secrets Manager); outputs hand out ARNs, never values.")
 def outputs_carry_no_secret_values(stacks: Stacks, definition: PlatformDefinition):

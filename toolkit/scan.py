@@ -26,7 +26,7 @@ from toolkit.report import table
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIPS_FILE = REPO_ROOT / "toolkit" / "scan_skips.toml"
 IAM_SKIPS_FILE = REPO_ROOT / "toolkit" / "iam_skips.toml"
-SKIP_KEYS = {"check", "reason", "workspaces", "resources", "actions"}
+SKIP_KEYS = {"check", "reason", "workspaces", "resources", "actions", "applies_to_all"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,11 @@ def load_skips(*paths: Path) -> list[Skip]:
             unknown = set(entry) - SKIP_KEYS
             if unknown or not entry.get("check") or len(entry.get("reason", "")) < 20:
                 raise ValueError(f"{path.name} skip #{index + 1} needs a check id and a reason of a sentence "
-                                 f"(and no other keys than workspaces/resources/actions): {entry}")
+                                 f"(and no other keys than workspaces/resources/actions/applies_to_all): {entry}")
+            if "resources" not in entry and len(entry.get("applies_to_all", "")) < 20:
+                # A skip for every resource would also hide any future resource of a type nobody reviewed.
+                raise ValueError(f"{path.name} skip #{index + 1} ({entry['check']}) has no resource filter: name "
+                                 "the resources it was reviewed for, or say in applies_to_all why it covers every one")
             skips.append(Skip(entry["check"], entry["reason"], tuple(entry.get("workspaces", ["*"])),
                               tuple(entry.get("resources", ["*"])), tuple(entry.get("actions", ["*"]))))
     return skips

@@ -51,7 +51,9 @@ class Workspace(TerraformStack):
             backend.add_override("use_lockfile", True)
         else:
             LocalBackend(self, path="terraform.tfstate")
-        connection = emulator.provider_settings(platform.emulator_url) if platform.on_emulator else {}
+        # On AWS, a plan with another account's credentials stops before it reads or changes anything.
+        connection = (emulator.provider_settings(platform.emulator_url) if platform.on_emulator
+                      else {"allowed_account_ids": [platform.account_id]})
         self.provider = AwsProvider(self, "aws", region=platform.region, default_tags=[{"tags": self.default_tags}],
                                     **connection)
         if platform.on_emulator:
@@ -69,7 +71,7 @@ class Workspace(TerraformStack):
     def _state_location(self) -> dict[str, Any]:
         """Where the S3 backend and the remote-state reads find the state bucket."""
         state = self.platform.state
-        location: dict[str, Any] = {"bucket": state.bucket, "region": state.region}
+        location: dict[str, Any] = {"bucket": self.platform.state_bucket, "region": state.region}
         if self.platform.on_emulator:
             location.update(emulator.state_settings(self.platform.emulator_url))
         return location

@@ -1,11 +1,18 @@
 """database workspace: one Aurora PostgreSQL cluster behind an RDS Proxy for each project with
-a database, and the DATABASE_URL secret its API reads (docs/auth-and-database.md)."""
+a database, the secret of the project's own database user, and the DATABASE_URL secret its API
+reads (docs/auth-and-database.md)."""
 from __future__ import annotations
 
 from building_blocks.aurora_postgres import AuroraPostgres, AuroraPostgresProps
-from building_blocks.secret import Secret, SecretProps
+from building_blocks.secret import GeneratedValue, Secret, SecretProps
+from toolkit.definition import Project
 from workspaces.base import Workspace, output_key
 from workspaces.network import aurora_group, proxy_group
+
+
+def app_username(project: Project) -> str:
+    """`lang_portal_app`: the PostgreSQL role of the project's API (the owner's migration makes it)."""
+    return f"{project.name.replace('-', '_')}_app"
 
 
 class DatabaseWorkspace(Workspace):
@@ -16,10 +23,17 @@ class DatabaseWorkspace(Workspace):
         logs_key = self.read("storage", "kms_key_arn_logs")
         database_subnets = self.read_list("network", "database_subnet_ids")
         for project in (p for p in platform.projects if p.database):
+            app_user = Secret(self, f"{project.name}-app-user", SecretProps(
+                name=f"{self.name()}/{project.name}/app-user",
+                description=f"{app_username(project)}: the database user of {project.name}'s API; RDS Proxy "
+                            "signs in to Aurora with it, the owner's migration sets the role's password from it",
+                kms_key_arn=data_key, generate=GeneratedValue(username=app_username(project))))
             aurora = AuroraPostgres(self, project.name, AuroraPostgresProps(
                 identifier=self.name(project.name),
                 database_name=project.name.replace("-", "_"),
                 master_username=database.master_username,
+                app_username=app_username(project),
+                app_user_secret_arn=app_user.arn,
                 engine_version=database.engine_version,
                 parameter_group_family=database.parameter_group_family,
                 instance_class=database.instance_class,
@@ -50,9 +64,9 @@ class DatabaseWorkspace(Workspace):
                 name=f"{self.name()}/{project.name}/database-url",
                 description=f"DATABASE_URL of {project.name}: its RDS Proxy, signed in with IAM",
                 kms_key_arn=data_key, value=aurora.database_url(aurora.proxy.endpoint)))
-            self._publish(project.name, aurora, url)
+            self._publish(project.name, aurora, url, app_user)
 
-    def _publish(self, project: str, aurora: AuroraPostgres, url: Secret) -> None:
+    def _publish(self, project: str, aurora: AuroraPostgres, url: Secret, app_user: Secret) -> None:
         self.publish(output_key("database_url_secret_arn", project), url.arn, f"DATABASE_URL secret of {project}")
         self.publish(output_key("db_cluster_identifier", project), aurora.cluster.cluster_identifier,
                      f"Aurora cluster of {project}")
@@ -62,4 +76,10 @@ class DatabaseWorkspace(Workspace):
         self.publish(output_key("db_proxy_read_only_endpoint", project), aurora.read_only_endpoint,
                      f"Read-only endpoint of {project}'s RDS Proxy (the reader)")
         self.publish(output_key("db_iam_connect_arn", project), aurora.iam_connect_arn,
-                     f"Resource for rds-db:connect that lets {project}'s API sign in through the proxy")
+                     f"Resource for rds-db:connect that lets {project}'s API sign in through the proxy as its user")
+        self.publish(output_key("db_writer_endpoint", project), aurora.writer_endpoint,
+                     f"Aurora writer of {project}: the owner's migration signs in here, not through the proxy")
+        self.publish(output_key("db_master_secret_arn", project), aurora.master_secret_arn,
+                     f"RDS-managed master secret of {project} (migrations only)")
+        self.publish(output_key("db_app_user_secret_arn", project), app_user.arn,
+                     f"Secret of {project}'s database user (the migration sets the role's password from it)")

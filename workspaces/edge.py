@@ -3,7 +3,9 @@ listeners, target groups and host/path rules, and the WAF web ACLs.
 
 Everything routed is derived from the project list: each ALB-routed service gets a target
 group, each project's host gets `/api/*` (its api service) and `/*` (its site service) rules
-with priorities computed from the project's position. A fifth project is a platform.toml edit.
+with priorities computed from the project's position (`alb_routes`). A UI service's `/*` rule
+signs users in first, so its project's frontend workspace adds it to the published HTTPS
+listener with the priority `alb_routes` gives it. A fifth project is a platform.toml edit.
 """
 from __future__ import annotations
 
@@ -14,8 +16,19 @@ from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
 from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
 
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSecretsmanagerSecretVersion
+
 from building_blocks.hosted_zone import PublicHostedZone, PublicHostedZoneProps
-from building_blocks.load_balancer import HealthCheck, LoadBalancer, LoadBalancerProps, Route, TargetGroupProps
+from building_blocks.load_balancer import (
+    HealthCheck,
+    LoadBalancer,
+    LoadBalancerProps,
+    Refusal,
+    RequiredHeader,
+    Route,
+    TargetGroupProps,
+)
+from building_blocks.secret import GeneratedValue, Secret, SecretProps
 from building_blocks.web_acl import WebAcl, WebAclProps
 from toolkit.definition import DefinitionError, Platform, Project, Service
 from workspaces.base import Workspace, output_key
@@ -26,6 +39,10 @@ from workspaces.network import ALB_GROUP
 ROUTING_PATHS = (("api", "/api/*"), ("site", "/*"))
 RATE_WINDOW_SECONDS = 300  # waf.rate_limit_per_5_minutes is per 5 minutes
 CLOUDFRONT_REGION = "us-east-1"  # CloudFront ACLs and certificates, DNSSEC keys, DNS query logs
+# CloudFront sends this header, with the origin-verify secret as its value, to the ALB; the ALB
+# routes the CloudFront-fronted hosts only for requests that carry it (docs/edge-monitoring-ai.md).
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
+ORIGIN_SLOTS = (0, 1)  # the origin-verify secrets: the value CloudFront sends and the one before it
 
 
 @dataclass(frozen=True)
@@ -35,6 +52,17 @@ class AlbRoute:
     host: str
     path_pattern: str
     priority: int
+
+    @property
+    def through_cloudfront(self) -> bool:
+        """A static frontend's host is CloudFront's: its API reaches the ALB only through it."""
+        return self.project.frontend == "static"
+
+    @property
+    def signs_in(self) -> bool:
+        """A UI service's site: the ALB signs users in first (`authenticate-cognito`), so the rule
+        reads the user pool and is added by the project's frontend workspace (auth reads edge)."""
+        return self.project.ui_frontend and self.service.routing == "site"
 
 
 def alb_services(platform: Platform) -> list[Service]:
@@ -55,6 +83,22 @@ def alb_routes(platform: Platform) -> list[AlbRoute]:
                 if service.routing == routing:
                     routes.append(AlbRoute(project, service, platform.host(project.subdomain), path_pattern, base + offset))
     return routes
+
+
+def origin_refusals(platform: Platform) -> list[Refusal]:
+    """A fixed 403 for each CloudFront-fronted host, on the `/*` slot of its project (a static
+    frontend has no site service there): whatever reached the ALB without the origin header."""
+    step = platform.load_balancer.rule_priority_step
+    site_offset = [routing for routing, _ in ROUTING_PATHS].index("site") + 1
+    return [Refusal(priority=(index + 1) * step + site_offset, host=platform.host(project.subdomain),
+                    body='{"error": "forbidden: this host is served through CloudFront"}')
+            for index, project in enumerate(platform.projects) if project.frontend == "static"]
+
+
+def origin_slot_writes(version: int, slot: int) -> int:
+    """How often `slot` has been written by `origin_secret_version` = version (its secret's
+    write-only version): once at creation, again at each later version that lands in it."""
+    return (version - slot) // len(ORIGIN_SLOTS) + 1
 
 
 def web_acl_names(platform: Platform) -> dict[str, str]:
@@ -108,10 +152,14 @@ class EdgeWorkspace(Workspace):
                          f"target group of {service.name} (the ECS service registers its tasks here)")
             self.publish(output_key("target_group_arn_suffix", service.name), group.arn_suffix,
                          f"TargetGroup metric dimension of {service.name}")
-        for route in alb_routes(platform):
+        origin_header = self._origin_verification(platform)
+        for route in (r for r in alb_routes(platform) if not r.signs_in):
             alb.add_route(f"rule-{route.service.name}", Route(
                 priority=route.priority, host=route.host, path_pattern=route.path_pattern,
-                target_group_arn=target_groups[route.service.name].arn))
+                target_group_arn=target_groups[route.service.name].arn,
+                required_header=origin_header if route.through_cloudfront else None))
+        for refusal in origin_refusals(platform):
+            alb.add_refusal(f"refuse-{refusal.host.split('.')[0]}", refusal)
 
         self._alias(zone, "apex", domain, alb)  # Cognito custom domains need the parent domain to resolve
         for project in platform.projects:
@@ -120,7 +168,6 @@ class EdgeWorkspace(Workspace):
                 self._alias(zone, project.name, platform.host(project.subdomain), alb)
 
         waf = platform.waf
-        static_hosts = tuple(platform.host(p.subdomain) for p in platform.projects if p.frontend == "static")
         acls = {}
         for acl_scope, acl_name in web_acl_names(platform).items():
             acls[acl_scope] = WebAcl(self, f"waf-{acl_scope.lower()}", WebAclProps(
@@ -130,9 +177,16 @@ class EdgeWorkspace(Workspace):
                 managed_rule_groups=tuple(waf.managed_rule_groups),
                 count_only_rules={group: tuple(rules) for group, rules in waf.count_only_rules.items()},
                 blocked_countries=tuple(waf.blocked_countries),
-                # Tokens travel in the Authorization header and the shared session cookie.
-                redacted_headers=("authorization", "cookie"),
-                rate_limit_exempt_hosts=static_hosts if acl_scope == "REGIONAL" else (),
+                # Tokens travel in the Authorization header and the session cookies; the origin
+                # header carries the origin-verify secret.
+                redacted_headers=("authorization", "cookie", ORIGIN_VERIFY_HEADER.lower()),
+                # At the ALB, CloudFront's requests (every viewer of a static site behind CloudFront's
+                # addresses) are limited per viewer at the CloudFront ACL; everyone else here.
+                rate_limit_exempt_header=((ORIGIN_VERIFY_HEADER, origin_header.values)
+                                          if acl_scope == "REGIONAL" else None),
+                # The regional ACL also guards the user pool's hosted UI (auth workspace).
+                path_rate_limits=((("rate-limit-sign-in", waf.sign_in_rate_limit_per_5_minutes,
+                                    tuple(waf.sign_in_paths)),) if acl_scope == "REGIONAL" else ()),
                 associated_resource_arns=(alb.arn,) if acl_scope == "REGIONAL" else ()))
 
         self.publish("hosted_zone_id", zone.zone_id, f"Route53 hosted zone of {domain}")
@@ -144,7 +198,29 @@ class EdgeWorkspace(Workspace):
         self.publish("alb_zone_id", alb.zone_id, "hosted zone id of the ALB, for alias records")
         self.publish("https_listener_arn", alb.https_listener.arn, "HTTPS:443 listener of the primary ALB")
         self.publish("waf_web_acl_arn_cloudfront", acls["CLOUDFRONT"].arn, "web ACL for the CloudFront distributions")
-        self.publish("waf_web_acl_arn_regional", acls["REGIONAL"].arn, "web ACL associated with the primary ALB")
+        self.publish("waf_web_acl_arn_regional", acls["REGIONAL"].arn,
+                     "web ACL associated with the primary ALB and the Cognito user pool")
+        self.publish("origin_verify_secret_arn", self.origin_secret.arn,
+                     f"Secret (the current slot) CloudFront sends as {ORIGIN_VERIFY_HEADER} to the ALB "
+                     "(the value never leaves Secrets Manager)")
+
+    def _origin_verification(self, platform: Platform) -> RequiredHeader:
+        """The origin-verify values the ALB accepts: two secrets (slots), both always accepted.
+        Version v of `load_balancer.origin_secret_version` lives in slot v % 2, and CloudFront sends
+        the current version's slot (`origin_verify_secret_arn`). Raising the version rewrites the
+        other slot, the one two versions old that no distribution sends any more, so the value the
+        distributions still send stays accepted until their workspaces apply the new one. Each slot
+        exists from the first apply, so a new environment can start at any version."""
+        version = platform.load_balancer.origin_secret_version
+        self.origin_secrets = [Secret(self, f"origin-verify-{slot}", SecretProps(
+            name=f"{self.name()}/origin-verify-{slot}", kms_key_arn=self.read("storage", "kms_key_arn_data"),
+            description=f"{ORIGIN_VERIFY_HEADER} (slot {slot}): CloudFront sends one slot to the ALB, which accepts both",
+            generate=GeneratedValue(version=origin_slot_writes(version, slot)))) for slot in ORIGIN_SLOTS]
+        self.origin_secret = self.origin_secrets[version % len(ORIGIN_SLOTS)]
+        values = tuple(DataAwsSecretsmanagerSecretVersion(
+            self, f"origin-verify-{slot}-value", secret_id=secret.arn, depends_on=[secret.version]).secret_string
+            for slot, secret in zip(ORIGIN_SLOTS, self.origin_secrets))
+        return RequiredHeader(ORIGIN_VERIFY_HEADER, values)
 
     def _validated_certificate(self, zone: PublicHostedZone, domain: str) -> str:
         """The certificate's ARN as the validation resource reports it, so that users wait

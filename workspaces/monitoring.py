@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.applicationinsights_application import Application
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_log_resource_policy import CloudwatchLogResourcePolicy
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.resourcegroups_group import ResourcegroupsGroup, ResourcegroupsGroupResourceQuery
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -343,12 +344,17 @@ class MonitoringWorkspace(Workspace):
     # --- delivery, tracing, insights ------------------------------------------------------
 
     def _let_eventbridge_write(self, group: LogGroup) -> None:
+        account = DataAwsCallerIdentity(self, "account").account_id
         CloudwatchLogResourcePolicy(
             self, "task-failures-delivery", policy_name=self.name("ecs-task-failures"),
             policy_document=policy_document(Statement(
                 sid="EventBridgeWritesTaskFailures", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 principals={"Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]},
-                resources=[f"{group.arn}:*"])))
+                resources=[f"{group.arn}:*"],
+                # Only this account's task-failure rules (confused-deputy guard).
+                conditions={"StringEquals": {"aws:SourceAccount": account},
+                            "ArnLike": {"aws:SourceArn": f"arn:aws:events:{self.platform.region}:{account}:rule/"
+                                                         f"{self.name()}-*-task-failed"}})))
 
     def _tracing(self) -> None:
         platform, s = self.platform, self.settings

@@ -106,6 +106,10 @@ def derive_rules(definition: PlatformDefinition) -> list[Rule]:
         Rule(ALB_GROUP, "ingress", HTTP_PORT, "Allow HTTP for redirect", peer_cidr=ANYWHERE),
         Rule(ALB_GROUP, "egress", None, "Allow all outbound within VPC", peer_cidr=vpc_cidr),
     ]
+    if any(p.ui_frontend for p in definition.projects):
+        # The ALB signs the UI apps' users in: it exchanges the code at Cognito's token endpoint
+        # and reads the user-info endpoint, both public HTTPS endpoints.
+        rules.append(Rule(ALB_GROUP, "egress", HTTPS_PORT, "Allow HTTPS to Cognito for sign-in", peer_cidr=ANYWHERE))
     for project in definition.projects:
         rules += _application_rules(definition, project)
         if project.database:

@@ -11,6 +11,7 @@ import json
 
 from cdktf_cdktf_provider_aws.codestarconnections_connection import CodestarconnectionsConnection
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSecretsmanagerSecretVersion
 
 from building_blocks.container_image_repository import (
     ContainerImageRepository,
@@ -21,20 +22,30 @@ from building_blocks.container_service import (
     ContainerService,
     ContainerServiceProps,
     HealthCheck,
+    InitContainer,
     RollingDeployment,
     Scaling,
+    SecretValue,
     execution_role_name,
     task_role_name,
 )
 from building_blocks.ecs_cluster import ClusterReference
 from building_blocks.iam import Statement
+from building_blocks.load_balancer import MAX_SESSION_SECONDS, CognitoSignIn, ListenerReference, Route
 from building_blocks.log_group import LogGroupReference
-from building_blocks.pipeline import BuildStep, ComponentPipeline, ComponentPipelineProps, EcsDeployTarget
+from building_blocks.pipeline import (
+    BuildStep,
+    ComponentPipeline,
+    ComponentPipelineProps,
+    EcsDeployTarget,
+    artifact_folder,
+)
 from building_blocks.secure_bucket import BucketReference
-from building_blocks.static_site import MediaOrigin, SiteReference, StaticSite, StaticSiteProps
-from toolkit.definition import Platform, Project, Service
+from building_blocks.static_site import MediaBucket, SiteReference, StaticSite, StaticSiteProps
+from toolkit.definition import DefinitionError, Platform, Project, Service
 from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace, output_key
+from workspaces.edge import ORIGIN_VERIFY_HEADER, AlbRoute, alb_routes
 from workspaces.otel import otel_sdk_environment
 from workspaces.storage import CLOUDFRONT_LOG_PREFIX, S3_ACCESS_LOG_PREFIX, media_prefix
 
@@ -48,6 +59,10 @@ SECRET_SOURCES = {
 AI_POLICIES = {"bedrock": "bedrock_policy_arn", "image-generation": "bedrock_image_policy_arn",
                "polly": "polly_policy_arn"}
 IMAGE_TAG_EXPORT = "IMAGE_TAG"             # the container builds export the tag they pushed
+# A service with a database runs its owner's migration in this container of its own image first
+# (modules/database_roles.py); the module it runs sits beside the service's code.
+MIGRATION_CONTAINER = "migrate"
+MIGRATION_MODULE = "owner_migration"
 
 
 def image_repository_name(platform: Platform, service: Service) -> str:
@@ -61,6 +76,22 @@ def image_tag_parameter_name(platform: Platform, service: Service) -> str:
 
 def task_family(platform: Platform, service: Service) -> str:
     return platform.resource_name(service.name)
+
+
+def migrates(service: Service) -> bool:
+    """Whether the service's tasks run the owner's migration first: it uses a database."""
+    return "DATABASE_URL" in service.secrets
+
+
+def migration_command(project: Project, service: Service) -> list[str]:
+    """`python -m projects.lang_portal.backend.owner_migration`: the module beside the service's code."""
+    return ["python", "-m", f"{component_dir(project, service.component).replace('/', '.')}.{MIGRATION_MODULE}"]
+
+
+def image_containers(service: Service) -> list[str]:
+    """The containers of a task that run the service's image (the pipeline's imagedefinitions.json
+    names each, so a deploy moves the migration to the new image too)."""
+    return [service.container] + ([MIGRATION_CONTAINER] if migrates(service) else [])
 
 
 def env_name(name: str) -> str:
@@ -82,6 +113,37 @@ def trigger_paths(project: Project, component: str) -> list[str]:
     if project.services_of(component):
         paths.append("modules/**")
     return paths
+
+
+def alb_session_seconds(platform: Platform) -> int:
+    """How long the ALB keeps a sign-in: as long as a refresh token (what keeps an SPA signed in),
+    capped at the ALB's 7-day maximum (docs/decisions.md)."""
+    return min(platform.auth.refresh_token_validity_days * 86400, MAX_SESSION_SECONDS)
+
+
+def pipeline_name(platform: Platform, project: Project, component: str) -> str:
+    """`lang-portal-backend-app-dw-dev`: project and component come first because CodePipeline keeps a
+    pipeline's artifacts under the first 20 characters of its name, and each pipeline's roles are held
+    to its own folder there (`app-dw-dev-lang-portal-...` was the same folder for both components)."""
+    return f"{project.name}-{component}-{platform.name}-{platform.environment}"
+
+
+def pipeline_names(platform: Platform) -> dict[tuple[str, str], str]:
+    """Every pipeline's name by (project, component); refuses two that would share an artifact folder."""
+    names: dict[tuple[str, str], str] = {}
+    folders: dict[str, str] = {}
+    for project in platform.projects:
+        for component in project.components:
+            name = pipeline_name(platform, project, component)
+            folder = artifact_folder(name)
+            if folder in folders:
+                raise DefinitionError(
+                    f"pipelines {folders[folder]!r} and {name!r} would share the artifact folder {folder!r} "
+                    f"(CodePipeline keeps artifacts under the first 20 characters of a pipeline's name): "
+                    f"rename one of the projects so their names differ within that length")
+            folders[folder] = name
+            names[(project.name, component)] = name
+    return names
 
 
 def smoke_test_url(platform: Platform, project: Project, component: str) -> str:
@@ -123,8 +185,10 @@ class ProjectWorkspace(Workspace):
                                    arn=self.read(backend, "ecr_repository_arn", service.name))
 
     def media_bucket(self) -> BucketReference:
-        return BucketReference(name=self.read("storage", "media_bucket_name"), arn=self.read("storage", "media_bucket_arn"),
-                               kms_key_arn=self.read("storage", "kms_key_arn_data"), region=self.platform.region)
+        """The project's media bucket, beside its site (the frontend workspace), with the site's key."""
+        frontend = f"{self.project.name}-frontend"
+        return BucketReference(name=self.read(frontend, "media_bucket_name"), arn=self.read(frontend, "media_bucket_arn"),
+                               kms_key_arn=self.read(frontend, "site_kms_key_arn"), region=self.platform.region)
 
     def site(self) -> SiteReference:
         frontend = f"{self.project.name}-frontend"
@@ -168,10 +232,27 @@ class ProjectWorkspace(Workspace):
             secrets_kms_key_arn=self.read("storage", "kms_key_arn_data") if service.secrets else None,
             task_policy_arns=task_policy_arns,
             task_statements=self._task_statements(service),
-            auto_scaling=not platform.emulator_skips("appautoscaling")))
+            auto_scaling=not platform.emulator_skips("appautoscaling"),
+            init_container=self._owner_migration(service) if migrates(service) else None))
         self.publish(output_key("ecs_service_name", service.name), container.name,
                      f"ECS service of {service.name} (the pipeline deploys to it)")
         return container
+
+    def _owner_migration(self, service: Service) -> InitContainer:
+        """The owner's migration: straight to Aurora's writer as the master user (password from the
+        RDS-managed secret), then the app role's grants and password (from the proxy's secret)."""
+        project, database = self.project, self.platform.database
+        master = self.read("database", "db_master_secret_arn", project.name)
+        return InitContainer(
+            name=MIGRATION_CONTAINER, command=migration_command(project, service),
+            environment={"SERVICE_NAME": f"{service.name}-{MIGRATION_CONTAINER}",
+                         "DB_OWNER_HOST": self.read("database", "db_writer_endpoint", project.name),
+                         "DB_OWNER_PORT": str(database.port)},
+            secrets={"DATABASE_URL": SecretValue(self._secret_arn("DATABASE_URL")),
+                     "DB_OWNER_USERNAME": SecretValue(master, "username"),
+                     "DB_OWNER_PASSWORD": SecretValue(master, "password"),
+                     "DB_APP_PASSWORD": SecretValue(self.read("database", "db_app_user_secret_arn", project.name),
+                                                    "password")})
 
     def _secret_arn(self, name: str) -> str:
         workspace, output = SECRET_SOURCES[name]
@@ -197,10 +278,15 @@ class ProjectWorkspace(Workspace):
                 "GUARDRAIL_METRIC_NAME": platform.monitoring.guardrail_metric_name,
             }
         if "s3-media" in service.aws_services:
-            environment |= {"MEDIA_BUCKET": self.read("storage", "media_bucket_name"),
-                            "MEDIA_PREFIX": media_prefix(project)}
-        if "DATABASE_URL" in service.secrets:
+            environment |= {"MEDIA_BUCKET": self.media_bucket().name, "MEDIA_PREFIX": media_prefix(project)}
+        if project.ui_frontend and service.routing == "site":
+            # The ALB signs users in: the app checks that x-amzn-oidc-data was signed by this ALB
+            # (its `signer`), and admits staff-only pages by the group.
+            environment |= {"ALB_ARN": self.read("edge", "alb_arn"),
+                            "STAFF_GROUP": self.read("auth", "staff_group_name")}
+        if migrates(service):
             environment["DB_IAM_AUTH"] = "true"  # the URL has no password: sign in with an IAM token
+            environment["MIGRATE_ON_STARTUP"] = "false"  # the migrate container did, as the owner
         if service.routing == "api" and project.launches:
             # The study activities the seed lists open at these addresses (local mode: the seed's local ones).
             environment["STUDY_ACTIVITY_URLS"] = json.dumps(
@@ -223,7 +309,8 @@ class ProjectWorkspace(Workspace):
                 conditions={"StringEquals": {"cloudwatch:namespace": self.platform.monitoring.guardrail_metric_namespace}}))
         if "s3-media" in service.aws_services:
             statements += self.media_bucket().grant_read_write(media_prefix(self.project), sid="Media")
-        if "DATABASE_URL" in service.secrets:
+        if migrates(service):
+            # As the app's own database user only (db_iam_connect_arn names it), never the master.
             statements.append(Statement(sid="DatabaseSignIn", actions=["rds-db:connect"],
                                         resources=[self.read("database", "db_iam_connect_arn", self.project.name)]))
         return statements
@@ -258,16 +345,30 @@ class FrontendWorkspace(ProjectWorkspace):
             self._static_site()
         for service in self.project.services_of("frontend"):
             self.deploy_service(service, self.image_repository(service))
+        for route in (r for r in alb_routes(platform) if r.project == self.project and r.signs_in):
+            self._signed_in_route(route)
+
+    def _signed_in_route(self, route: AlbRoute) -> None:
+        """The UI's host rule on the primary ALB's HTTPS listener: `authenticate-cognito` with the
+        project's confidential client, then `forward` (docs/auth-and-database.md, "Sign-in at the ALB")."""
+        auth = self.platform.auth
+        ListenerReference(self.read("edge", "https_listener_arn")).add_route(self, f"rule-{route.service.name}", Route(
+            priority=route.priority, host=route.host, path_pattern=route.path_pattern,
+            target_group_arn=self.read("edge", "target_group_arn", route.service.name),
+            sign_in=CognitoSignIn(
+                user_pool_arn=self.read("auth", "user_pool_arn"),
+                client_id=self.read("auth", "app_client_id", self.project.name),
+                domain=self.read("auth", "hosted_ui_domain"), scopes=tuple(auth.oauth_scopes),
+                session_timeout_seconds=alb_session_seconds(self.platform))))
 
     def _static_site(self) -> None:
         platform, project = self.platform, self.project
         media = None
         media_sources = ""
         if project.media:
-            regional_domain = self.read("storage", "media_bucket_regional_domain_name")
+            media = MediaBucket(name=self.name(project.name, "media"), path_prefix=media_prefix(project))
             # Presigned media URLs name the bucket's global or regional endpoint.
-            media_sources = f" https://{self.read('storage', 'media_bucket_name')}.s3.amazonaws.com https://{regional_domain}"
-            media = MediaOrigin(bucket_regional_domain_name=regional_domain, path_prefix=media_prefix(project))
+            media_sources = f" https://{media.name}.s3.amazonaws.com https://{media.name}.s3.{platform.region}.amazonaws.com"
         site = StaticSite(self, "site", StaticSiteProps(
             bucket_name=self.name(project.name, "site"), region=platform.region,
             domain_name=platform.host(project.subdomain),
@@ -280,6 +381,7 @@ class FrontendWorkspace(ProjectWorkspace):
             access_log_prefix=S3_ACCESS_LOG_PREFIX,
             content_security_policy=self._content_security_policy(media_sources),
             api_origin_domain_name=self.read("edge", "alb_dns_name") if project.api else None,
+            api_origin_header=(ORIGIN_VERIFY_HEADER, self._origin_secret_value()) if project.api else None,
             media=media,
             security_headers=not platform.emulator_skips("cloudfront_response_headers_policies"),
             publish_functions=not platform.emulator_skips("cloudfront_function_publishing")))
@@ -289,6 +391,16 @@ class FrontendWorkspace(ProjectWorkspace):
         self.publish("cloudfront_distribution_id", site.distribution_id, f"CloudFront distribution of {project.name}")
         self.publish("cloudfront_distribution_arn", site.distribution_arn, f"CloudFront distribution ARN of {project.name}")
         self.publish("cloudfront_domain_name", site.domain_name, f"CloudFront domain name of {project.name}")
+        if site.media_bucket:
+            self.publish("media_bucket_name", site.media_bucket.name,
+                         f"Media bucket of {project.name}: its API writes under {media_prefix(project)}, its site serves it")
+            self.publish("media_bucket_arn", site.media_bucket.arn, f"Media bucket ARN of {project.name}")
+
+    def _origin_secret_value(self) -> str:
+        """The value of the origin-verify slot edge names current (a rotation names the other slot;
+        the ALB accepts the previous value too until this workspace has been applied)."""
+        return DataAwsSecretsmanagerSecretVersion(
+            self, "origin-verify", secret_id=self.read("edge", "origin_verify_secret_arn")).secret_string
 
     def _content_security_policy(self, media_sources: str) -> str:
         auth_origin = f"https://{self.platform.host(self.platform.auth.auth_subdomain)}"
@@ -322,19 +434,21 @@ class PipelineWorkspace(ProjectWorkspace):
             if platform.emulator_skips("codestarconnections") else
             CodestarconnectionsConnection(self, "github", name=self.name(project.name)[:32],
                                           provider_type="GitHub").arn)
+        names = pipeline_names(platform)
         for component in project.components:
-            pipeline = ComponentPipeline(self, f"pipeline-{component}", self._pipeline_props(component))
+            pipeline = ComponentPipeline(self, f"pipeline-{component}",
+                                         self._pipeline_props(component, names[(project.name, component)]))
             self.publish(output_key("pipeline_name", component), pipeline.name,
                          f"CodePipeline of {project.name} {component}")
 
-    def _pipeline_props(self, component: str) -> ComponentPipelineProps:
+    def _pipeline_props(self, component: str, name: str) -> ComponentPipelineProps:
         platform, project = self.platform, self.project
         services = project.services_of(component)
         if len(services) > 1:
             raise ValueError(f"project {project.name!r} has {len(services)} {component} services; a component "
                              f"builds one image (one Dockerfile), so give each service its own component")
         common = dict(
-            name=self.name(project.name, component), connection_arn=self.connection_arn,
+            name=name, connection_arn=self.connection_arn,
             repository=platform.platform.github_repository, branch=platform.platform.github_branch,
             trigger_paths=trigger_paths(project, component),
             artifact_bucket_name=self.read("storage", "artifacts_bucket_name"),
@@ -359,7 +473,8 @@ class PipelineWorkspace(ProjectWorkspace):
             **common,
             build=BuildStep(
                 buildspec=buildspec(project, component), privileged=True,  # docker build
-                environment={"ECR_REPOSITORY_URL": repository.url, "CONTAINER_NAME": service.container},
+                environment={"ECR_REPOSITORY_URL": repository.url,
+                             "CONTAINER_NAMES": " ".join(image_containers(service))},
                 statements=repository.grant_push()),
             build_exports=[IMAGE_TAG_EXPORT],
             ecs_deploys=[EcsDeployTarget(

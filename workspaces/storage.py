@@ -1,9 +1,10 @@
 """storage: the KMS keys and S3 buckets the platform shares.
 
-Keys: `logs` (CloudWatch Logs, alarms), `data` (Aurora, Secrets Manager, Performance Insights,
-media objects), `artifacts` (CodePipeline/CodeBuild). Buckets: access logs (ALB, CloudFront,
-S3 server access logs), pipeline artifacts, and the media bucket projects with `media = true`
-share, each under its own prefix (`media_prefix`).
+Keys: `logs` (CloudWatch Logs, alarms), `data` (Aurora, Secrets Manager, Performance Insights),
+`artifacts` (CodePipeline/CodeBuild). Buckets: access logs (ALB, CloudFront, S3 server access
+logs) and pipeline artifacts. A project with `media = true` has its media bucket beside its
+site (its frontend workspace), so that bucket's policy and key can name the one distribution
+that reads them.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ S3_ACCESS_LOG_PREFIX = "s3/"
 
 
 def media_prefix(project: Project) -> str:
-    """Where a project keeps its objects in the shared media bucket: haiku -> "haiku/"."""
+    """Where a project keeps its objects in its media bucket (its site serves them under this
+    path): haiku -> "haiku/"."""
     return f"{project.name}/"
 
 
@@ -46,19 +48,10 @@ class StorageWorkspace(Workspace):
             ],
             via_services=[f"sns.{region}.amazonaws.com"]))
 
-        media_name = self.name("media")
-        media_arn = f"arn:aws:s3:::{media_name}"
         data_key = EncryptionKey(self, "data-key", EncryptionKeyProps(
             alias=self.name("data"), account_id=account,
-            description="Encrypts Aurora storage, Performance Insights, secrets and media objects",
-            services=[
-                # CloudFront (origin access control) reads media objects for the projects' sites.
-                ServiceUse("cloudfront.amazonaws.com", actions=("kms:Decrypt",), conditions={
-                    "StringLike": {"AWS:SourceArn": f"arn:aws:cloudfront::{account}:distribution/*",
-                                   "kms:EncryptionContext:aws:s3:arn": [media_arn, f"{media_arn}/*"]}}),
-            ],
-            via_services=[f"rds.{region}.amazonaws.com", f"secretsmanager.{region}.amazonaws.com",
-                          f"s3.{region}.amazonaws.com"]))
+            description="Encrypts Aurora storage, Performance Insights and secrets",
+            via_services=[f"rds.{region}.amazonaws.com", f"secretsmanager.{region}.amazonaws.com"]))
 
         artifacts_key = EncryptionKey(self, "artifacts-key", EncryptionKeyProps(
             alias=self.name("artifacts"), account_id=account,
@@ -72,19 +65,8 @@ class StorageWorkspace(Workspace):
             name=artifacts_name, kms_key_arn=artifacts_key.arn, access_log_bucket=log_bucket.name,
             access_log_prefix=f"{S3_ACCESS_LOG_PREFIX}{artifacts_name}/"))
 
-        media_projects = [p for p in platform.projects if p.media]
-        media = SecureBucket(self, "media", SecureBucketProps(
-            name=media_name, kms_key_arn=data_key.arn, access_log_bucket=log_bucket.name,
-            access_log_prefix=f"{S3_ACCESS_LOG_PREFIX}{media_name}/",
-            policy_statements=[Statement(
-                sid="CloudFrontReadsMedia", actions=["s3:GetObject"],
-                principals={"Service": "cloudfront.amazonaws.com"},
-                resources=[f"{media_arn}/{media_prefix(p)}*" for p in media_projects],
-                conditions={"StringLike": {"AWS:SourceArn": f"arn:aws:cloudfront::{account}:distribution/*"}},
-            )] if media_projects else []))
-
         self.publish("kms_key_arn_logs", logs_key.arn, "KMS key for CloudWatch log groups and the alarm topic")
-        self.publish("kms_key_arn_data", data_key.arn, "KMS key for Aurora, Performance Insights, secrets, media")
+        self.publish("kms_key_arn_data", data_key.arn, "KMS key for Aurora, Performance Insights, secrets")
         self.publish("kms_key_arn_artifacts", artifacts_key.arn, "KMS key for pipeline artifacts")
         self.publish("log_bucket_name", log_bucket.name,
                      f"Access-log bucket: ALB under {platform.load_balancer.access_log_prefix}/, "
@@ -94,10 +76,6 @@ class StorageWorkspace(Workspace):
                      "Access-log bucket domain name (CloudFront logging)")
         self.publish("artifacts_bucket_name", artifacts.name, "Pipeline artifact bucket (KMS artifacts key)")
         self.publish("artifacts_bucket_arn", artifacts.arn, "Pipeline artifact bucket ARN")
-        self.publish("media_bucket_name", media.name, "Media bucket; each project writes under <project>/")
-        self.publish("media_bucket_arn", media.arn, "Media bucket ARN")
-        self.publish("media_bucket_regional_domain_name", media.regional_domain_name,
-                     "Media bucket regional domain name (CloudFront origin)")
 
     def _log_bucket(self, account: str) -> SecureBucket:
         """SSE-S3, not KMS: ALB access logs can only be delivered to SSE-S3 buckets. Objects
