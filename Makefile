@@ -5,7 +5,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.cache/jsii
 export PIPENV_VENV_IN_PROJECT := 1
 
-.PHONY: setup synth validate scan test bench e2e run-lang-portal clean
+.PHONY: setup synth validate scan test bench e2e run-lang-portal run-vocab run-writing clean
 .DEFAULT_GOAL := synth
 
 setup:
@@ -31,6 +31,12 @@ e2e: setup
 
 run-lang-portal: setup
 	@$(PY) -m projects.lang_portal.backend.run
+
+run-vocab: setup
+	@$(PY) -m projects.vocab_generator.run
+
+run-writing: setup
+	@$(PY) -m projects.writing_practice.frontend.run
 
 clean:
 	rm -rf cdktf.out .cache/validate .pytest_cache test-artifacts

@@ -27,7 +27,8 @@ from cdktf_cdktf_provider_aws.lb_listener_rule import (
     LbListenerRuleConditionHttpHeader,
     LbListenerRuleConditionPathPattern,
 )
-from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
+from cdktf_cdktf_provider_aws.lb_target_group import (LbTargetGroup, LbTargetGroupHealthCheck,
+                                                      LbTargetGroupStickiness)
 from constructs import Construct
 
 from building_blocks.alarms import Metric
@@ -104,6 +105,14 @@ class TargetGroupProps:
     vpc_id: str
     health_check: HealthCheck
     deregistration_delay_seconds: int = 30
+    # Sticky sessions by the load balancer's cookie for this long (None: none): for apps that keep
+    # a page's state in the process that served it (Streamlit, Gradio), so its requests return there.
+    stickiness_seconds: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.stickiness_seconds is not None and not 1 <= self.stickiness_seconds <= 604800:
+            raise ValueError(f"target group {self.name}: stickiness lasts 1 second to 7 days, "
+                             f"not {self.stickiness_seconds}")
 
 
 @dataclass(frozen=True)
@@ -226,7 +235,10 @@ class LoadBalancer(Construct):
             health_check=LbTargetGroupHealthCheck(
                 enabled=True, protocol="HTTP", path=check.path, matcher=check.matcher,
                 interval=check.interval_seconds, timeout=check.timeout_seconds,
-                healthy_threshold=check.healthy_threshold, unhealthy_threshold=check.unhealthy_threshold))
+                healthy_threshold=check.healthy_threshold, unhealthy_threshold=check.unhealthy_threshold),
+            stickiness=(LbTargetGroupStickiness(type="lb_cookie", enabled=True,
+                                                cookie_duration=props.stickiness_seconds)
+                        if props.stickiness_seconds is not None else None))
 
     def add_route(self, id: str, route: Route) -> LbListenerRule:
         return self.https_listener_reference.add_route(self, id, route)

@@ -1,5 +1,5 @@
-"""AWS access shared by the apps: Bedrock text (always behind the platform guardrail), Bedrock
-images, Polly speech and S3 media. Every client has connect/read timeouts and bounded retries.
+"""AWS access shared by the apps: Bedrock text and structured answers (always behind the platform guardrail),
+Bedrock images, Polly speech and S3 media. Every client has connect/read timeouts and bounded retries.
 
 Failures become typed errors (modules.errors turns them into JSON answers):
 AwsFeatureDisabled (local mode, 503), GuardrailBlocked (422, and one count in the guardrail
@@ -12,8 +12,9 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import boto3
 from botocore.client import BaseClient
@@ -111,6 +112,28 @@ def content_key(prefix: str, extension: str, *parts: str) -> str:
     return f"{prefix}/{digest}.{extension}"
 
 
+def tool_spec(name: str, description: str, input_schema: dict) -> dict:
+    """A Converse tool whose arguments follow `input_schema` (JSON schema)."""
+    return {"toolSpec": {"name": name, "description": description, "inputSchema": {"json": input_schema}}}
+
+
+@dataclass(frozen=True)
+class ToolAnswer:
+    """The model's turn in a conversation with a tool: `message` (role, content blocks) goes back into the
+    conversation as it is; `stop_reason` is Converse's (`tool_use`, `max_tokens`: cut off, ...)."""
+
+    message: dict
+    stop_reason: str
+
+    def tool_input(self, name: str) -> tuple[str, object] | None:
+        """(toolUseId, input) of the model's call of tool `name`, or None when it made none."""
+        for block in self.message.get("content", ()):
+            use = block.get("toolUse")
+            if use and use.get("name") == name:
+                return use.get("toolUseId", ""), use.get("input")
+        return None
+
+
 class Bedrock:
     def __init__(self, clients: AwsClients) -> None:
         self.clients = clients
@@ -130,6 +153,37 @@ class Bedrock:
         if response.get("stopReason") == "guardrail_intervened":
             self._blocked(text)
         return text
+
+    def converse_with_tool(self, *, system: str, content: list[dict], tool_name: str, tool_description: str,
+                           input_schema: dict, max_tokens: int = 500, temperature: float = 0.0) -> object:
+        """One user turn (`content`: Converse blocks, text and images) through the guardrail, the model made to
+        answer by calling `tool_name` with arguments following `input_schema` (JSON schema): those arguments,
+        unchecked (the caller validates them), or None when the model answered without the call."""
+        answer = self.tool_turn(system=system, messages=[{"role": "user", "content": content}],
+                                tool=tool_spec(tool_name, tool_description, input_schema), max_tokens=max_tokens,
+                                temperature=temperature)
+        called = answer.tool_input(tool_name)
+        return called[1] if called else None
+
+    def tool_turn(self, *, system: str, messages: Sequence[dict], tool: dict, max_tokens: int = 500,
+                  temperature: float = 0.0) -> ToolAnswer:
+        """The model's next turn in a conversation (Converse `messages`, the user's last) through the guardrail, in
+        which it must answer by calling `tool` (`tool_spec`): structured output rather than prose to parse. The
+        answer's message goes back into `messages` as it is when the conversation continues (a retry told what
+        was wrong, as the tool's error result)."""
+        self._require("text generation")
+        with calling("Bedrock"):
+            response = self.clients.get("bedrock-runtime").converse(
+                modelId=self.settings.bedrock_text_model_id,
+                system=[{"text": system}],
+                messages=list(messages),
+                inferenceConfig={"maxTokens": max_tokens, "temperature": temperature},
+                toolConfig={"tools": [tool], "toolChoice": {"tool": {"name": tool["toolSpec"]["name"]}}},
+                guardrailConfig=self._guardrail_config())
+        message = response["output"]["message"]
+        if response.get("stopReason") == "guardrail_intervened":
+            self._blocked("".join(block.get("text", "") for block in message["content"]))
+        return ToolAnswer(message, response.get("stopReason", ""))
 
     def generate_image(self, prompt: str, *, width: int = 512, height: int = 512) -> bytes:
         """A PNG from the image model; the prompt passes the guardrail first (image models take no guardrailConfig)."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ECS_METADATA_VARIABLE = "ECS_CONTAINER_METADATA_URI_V4"
@@ -232,6 +232,19 @@ def _is_loopback(host: str) -> bool:
     except ValueError:
         return False  # a name, which DNS may resolve anywhere
 
+
+SERVICE_API_KEY_MIN_CHARS = 16
+
+
+def _long_enough_key(value: SecretStr) -> SecretStr:
+    if len(value.get_secret_value()) < SERVICE_API_KEY_MIN_CHARS:
+        raise ValueError(f"must be at least {SERVICE_API_KEY_MIN_CHARS} characters")
+    return value
+
+
+# The key a service presents in X-Api-Key (LANG_PORTAL_API_KEY): the API that checks it and the app that sends it
+# read it the same way, as a secret never printed, long enough not to be guessed.
+ServiceApiKey = Annotated[SecretStr, AfterValidator(_long_enough_key)]
 
 SettingsT = TypeVar("SettingsT", bound=AppSettings)
 

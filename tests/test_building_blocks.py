@@ -386,12 +386,15 @@ def test_every_block_together_passes_terraform_validate(blocks):
 
 
 def test_an_alb_sign_in_session_and_an_origin_header_are_bounded():
-    from building_blocks.load_balancer import CognitoSignIn, RequiredHeader
+    from building_blocks.load_balancer import CognitoSignIn, HealthCheck, RequiredHeader, TargetGroupProps
 
     with pytest.raises(ValueError, match="1 to 604800 seconds"):
         CognitoSignIn(user_pool_arn="arn", client_id="c", domain="auth.example.com", session_timeout_seconds=30 * 86400)
     with pytest.raises(ValueError, match="one to three accepted values"):
         RequiredHeader("X-Origin-Verify", ())
+    with pytest.raises(ValueError, match="stickiness lasts 1 second to 7 days, not 0"):
+        TargetGroupProps(name="ui", port=8501, vpc_id="vpc-1", health_check=HealthCheck(path="/healthz"),
+                         stickiness_seconds=0)
     with pytest.raises(ValueError, match="must not sign in as the master user"):
         AuroraPostgresProps(
             identifier="db", database_name="app", master_username="owner", app_username="owner",

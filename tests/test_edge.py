@@ -292,6 +292,12 @@ def test_target_groups_match_the_spec(edge, platform):
         assert group["health_check"] == {
             "enabled": True, "protocol": "HTTP", "path": service.alb_health_path, "matcher": matcher[service.routing],
             "interval": 30, "timeout": 5, "healthy_threshold": 2, "unhealthy_threshold": 3}
+        # A UI app's page state lives in one task (Gradio, Streamlit): its browser must return there.
+        if service.routing == "site":
+            assert group["stickiness"] == {"type": "lb_cookie", "enabled": True,
+                                           "cookie_duration": platform.load_balancer.ui_stickiness_seconds}
+        else:
+            assert "stickiness" not in group
     ports = {name: groups[name][1]["port"] for name in groups}
     assert ports == {"lang-portal-api": 8000, "haiku-api": 8000, "vocab-generator-frontend": 8501, "writing-practice": 7860}
     paths = {name: groups[name][1]["health_check"]["path"] for name in groups}

@@ -22,7 +22,8 @@ SPEC_SERVICES = {
                         {"DATABASE_URL", "JWT_SECRET", "LANG_PORTAL_API_KEY"}),
     "haiku-api": ("haiku-backend", "fastapi-app", 8000, "/health", {"DATABASE_URL"}),
     "vocab-generator-frontend": ("vocab-generator-frontend", "streamlit-app", 8501, "/healthz", {"LANG_PORTAL_API_KEY"}),
-    "vocab-generator-backend": ("vocab-generator-backend", "fastapi-app", 8000, "/health", {"LANG_PORTAL_API_KEY"}),
+    # The spec gives it LANG_PORTAL_API_KEY; only its frontend calls the Lang Portal (docs/decisions.md).
+    "vocab-generator-backend": ("vocab-generator-backend", "fastapi-app", 8000, "/health", set()),
     # The spec gives it LANG_PORTAL_API_KEY; it acts as the signed-in learner instead (docs/decisions.md).
     "writing-practice": ("writing-practice-frontend", "gradio-app", 7860, "/healthz", set()),
 }

@@ -338,6 +338,13 @@ def test_ui_services_know_the_alb_the_staff_group_and_the_clients_to_trust(stack
     assert "ALB_PUBLIC_KEY_URL" not in env  # the apps derive the regional endpoint from ALB_ARN's region
 
 
+def test_the_vocab_generator_backend_admits_staff_by_the_platforms_group(stacks):
+    env = environment(stacks["vocab-generator-backend"], "vocab-generator-backend")
+    assert env["STAFF_GROUP"] == REMOTE.format("auth", "staff_group_name")
+    assert "ALB_ARN" not in env  # reached through Cloud Map only: it verifies the forwarded access token
+    assert REMOTE.format("auth", "app_client_id_vocab_generator") in env["COGNITO_CLIENT_IDS"].split(",")
+
+
 def test_the_lang_portal_api_accepts_the_access_tokens_of_its_callers_alb_clients(stacks, platform):
     env = environment(stacks["lang-portal-backend"], "lang-portal-api")
     expected = [REMOTE.format("auth", f"app_client_id_{p.replace('-', '_')}")
@@ -348,14 +355,13 @@ def test_the_lang_portal_api_accepts_the_access_tokens_of_its_callers_alb_client
 
 def test_the_service_key_reaches_only_the_vocab_generator(stacks):
     # Writing Practice acts as the signed-in learner; the key's one job is the Vocab Generator's
-    # shared-vocabulary imports (docs/decisions.md).
+    # shared-vocabulary imports, which its frontend makes (docs/decisions.md).
     holders = set()
     for name, stack in stacks.items():
         for task in resources(stack, "aws_ecs_task_definition").values():
             if "lang_portal_api_key_secret_arn" in task["container_definitions"]:
                 holders.add(task["family"])
-    assert holders == {"app-dw-dev-lang-portal-api", "app-dw-dev-vocab-generator-frontend",
-                       "app-dw-dev-vocab-generator-backend"}
+    assert holders == {"app-dw-dev-lang-portal-api", "app-dw-dev-vocab-generator-frontend"}
 
 
 def test_a_fifth_ui_project_signs_in_at_the_alb_with_no_code_change(tmp_path):

@@ -172,6 +172,8 @@ class LoadBalancerSettings(_Strict):
     rule_priority_step: Annotated[int, Field(ge=2, le=1000)]
     # The origin-verify secret CloudFront sends to the ALB; raising it rotates the value (docs).
     origin_secret_version: PositiveInt = 1
+    # How long the load balancer's cookie keeps a browser on the task that served its page (UI services).
+    ui_stickiness_seconds: Annotated[int, Field(ge=1, le=604800)]
     health_check: TargetHealthCheck
     success_codes: SuccessCodes
 

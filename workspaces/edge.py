@@ -141,6 +141,8 @@ class EdgeWorkspace(Workspace):
             group = alb.add_target_group(f"tg-{service.name}", TargetGroupProps(
                 name=self.name(service.name), port=service.port, vpc_id=vpc_id,
                 deregistration_delay_seconds=settings.deregistration_delay_seconds,
+                # A UI service keeps each page's state in the process that served it.
+                stickiness_seconds=settings.ui_stickiness_seconds if service.routing == "site" else None,
                 health_check=HealthCheck(
                     path=service.alb_health_path, matcher=getattr(settings.success_codes, service.routing),
                     interval_seconds=settings.health_check.interval_seconds,

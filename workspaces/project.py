@@ -279,11 +279,12 @@ class ProjectWorkspace(Workspace):
             }
         if "s3-media" in service.aws_services:
             environment |= {"MEDIA_BUCKET": self.media_bucket().name, "MEDIA_PREFIX": media_prefix(project)}
+        if project.ui_frontend:
+            # Staff-only pages and the APIs behind them admit users by this group.
+            environment["STAFF_GROUP"] = self.read("auth", "staff_group_name")
         if project.ui_frontend and service.routing == "site":
-            # The ALB signs users in: the app checks that x-amzn-oidc-data was signed by this ALB
-            # (its `signer`), and admits staff-only pages by the group.
-            environment |= {"ALB_ARN": self.read("edge", "alb_arn"),
-                            "STAFF_GROUP": self.read("auth", "staff_group_name")}
+            # The ALB signs users in: the app checks that x-amzn-oidc-data was signed by this ALB (its `signer`).
+            environment["ALB_ARN"] = self.read("edge", "alb_arn")
         if migrates(service):
             environment["DB_IAM_AUTH"] = "true"  # the URL has no password: sign in with an IAM token
             environment["MIGRATE_ON_STARTUP"] = "false"  # the migrate container did, as the owner

@@ -24,3 +24,14 @@ def local_command(command: list[str], port: int) -> list[str]:
     local[local.index("--host") + 1] = "127.0.0.1"
     local[local.index("--port") + 1] = str(port)
     return local
+
+
+def unlocked_pins(requirements: Path, lock_file: Path) -> dict[str, str]:
+    """The pins of an image's `requirements.txt` (name==version lines) that Pipfile.lock does not hold at that
+    version: {name: pinned version}. The lock is the source of truth; an image must install what was tested."""
+    lock = json.loads(lock_file.read_text())
+    locked = {name.lower(): spec["version"].lstrip("=") for section in ("default", "develop")
+              for name, spec in lock[section].items() if "version" in spec}
+    pinned = dict(line.split("==") for line in requirements.read_text().splitlines()
+                  if line and not line.startswith(("#", "-")))
+    return {name: version for name, version in pinned.items() if locked.get(name.lower()) != version}

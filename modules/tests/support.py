@@ -131,6 +131,13 @@ def converse_response(text: str, stop_reason: str = "end_turn") -> dict:
             "usage": USAGE, "metrics": {"latencyMs": 12}}
 
 
+def tool_use_response(name: str, arguments: object, stop_reason: str = "tool_use") -> dict:
+    """A Converse answer in which the model calls tool `name` with `arguments`."""
+    return {"output": {"message": {"role": "assistant", "content": [
+        {"toolUse": {"toolUseId": "tooluse_1", "name": name, "input": arguments}}]}},
+        "stopReason": stop_reason, "usage": USAGE, "metrics": {"latencyMs": 12}}
+
+
 def stop_process(process: subprocess.Popen, stop_signal: int = signal.SIGTERM, timeout: float = 30) -> str:
     """Asks a server process to stop with `stop_signal`, waits up to `timeout` seconds, then kills it (with
     its whole process group when it leads one: a supervisor's workers). Returns what it wrote to a pipe."""

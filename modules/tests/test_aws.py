@@ -12,7 +12,8 @@ from modules.app_metrics import GUARDRAIL_INTERVENTIONS
 from modules.aws import (AwsClients, AwsFeatureDisabled, AwsThrottled, Bedrock, GuardrailBlocked, MediaStore,
                          Speech, content_key)
 from modules.settings import AppSettings
-from modules.tests.support import GUARDRAIL_USAGE, LocalServer, converse_response, fake_session, send_json, stream
+from modules.tests.support import (GUARDRAIL_USAGE, LocalServer, converse_response, fake_session, send_json, stream,
+                                   tool_use_response)
 from modules.tests.telemetry import recorded  # noqa: F401
 
 CONFIGURED = dict(aws_region="us-east-1", guardrail_id="gr-123", guardrail_version="2", media_bucket="media-bucket",
@@ -160,3 +161,35 @@ def test_local_mode_names_the_settings_that_enable_a_feature(feature, call, sett
         call(AwsClients(AppSettings(), session=fake_session()))
     assert raised.value.settings == settings
     assert str(raised.value) == f"{feature} is not available: set {', '.join(settings)} to enable it"
+
+
+GRADE_SCHEMA = {"type": "object", "properties": {"grade": {"type": "string"}}, "required": ["grade"]}
+
+
+def test_converse_with_tool_sends_images_and_the_forced_tool_through_the_guardrail(clients):
+    content = [{"image": {"format": "png", "source": {"bytes": b"\x89PNG..."}}}, {"text": "grade it"}]
+    with Stubber(clients.get("bedrock-runtime")) as bedrock:
+        bedrock.add_response("converse", tool_use_response("record_grade", {"grade": "A"}), expected_params={
+            "modelId": "anthropic.claude-3-haiku-20240307-v1:0", "system": [{"text": "grader"}],
+            "messages": [{"role": "user", "content": content}],
+            "inferenceConfig": {"maxTokens": 500, "temperature": 0.0},
+            "toolConfig": {"tools": [{"toolSpec": {"name": "record_grade", "description": "the grade",
+                                                   "inputSchema": {"json": GRADE_SCHEMA}}}],
+                           "toolChoice": {"tool": {"name": "record_grade"}}},
+            "guardrailConfig": {"guardrailIdentifier": "gr-123", "guardrailVersion": "2", "trace": "disabled"}})
+        bedrock.add_response("converse", converse_response("I would rather chat."))
+        ask = dict(system="grader", content=content, tool_name="record_grade", tool_description="the grade",
+                   input_schema=GRADE_SCHEMA)
+        assert Bedrock(clients).converse_with_tool(**ask) == {"grade": "A"}
+        assert Bedrock(clients).converse_with_tool(**ask) is None  # answered in prose: no call to the tool
+        bedrock.assert_no_pending_responses()
+
+
+def test_converse_with_tool_blocked_by_the_guardrail_counts_a_violation(clients):
+    with Stubber(clients.get("bedrock-runtime")) as bedrock, Stubber(clients.get("cloudwatch")) as cloudwatch:
+        bedrock.add_response("converse", converse_response("Blocked.", "guardrail_intervened"))
+        cloudwatch.add_response("put_metric_data", {}, expected_params={"Namespace": "AppDw/Guardrails", "MetricData": ANY})
+        with pytest.raises(GuardrailBlocked, match="Blocked."):
+            Bedrock(clients).converse_with_tool(system="s", content=[{"text": "t"}], tool_name="t",
+                                                tool_description="d", input_schema=GRADE_SCHEMA)
+        cloudwatch.assert_no_pending_responses()

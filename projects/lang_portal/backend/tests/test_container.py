@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from modules.tests.container import dockerfile_instructions, image_command, local_command
+from modules.tests.container import dockerfile_instructions, image_command, local_command, unlocked_pins
 from modules.tests.postgres import free_port
 from modules.tests.support import stop_process
 
@@ -49,12 +49,7 @@ def test_copies_only_what_the_app_needs():
 
 
 def test_requirements_match_the_lock_file():
-    lock = json.loads((REPO / "Pipfile.lock").read_text())
-    locked = {name.lower(): spec["version"].lstrip("=") for section in ("default", "develop")
-              for name, spec in lock[section].items() if "version" in spec}
-    pinned = dict(line.split("==") for line in (BACKEND / "requirements.txt").read_text().splitlines()
-                  if line and not line.startswith("#"))
-    assert {name: version for name, version in pinned.items() if locked.get(name) != version} == {}
+    assert unlocked_pins(BACKEND / "requirements.txt", REPO / "Pipfile.lock") == {}
 
 
 def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.Response:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from modules.tests.accessibility import VIEWPORTS, AccessibilityAudit
+from modules.tests.browser import chromium
 from modules.tests.fake_cognito import FakeCognito
 from modules.tests.support import LocalServer, send_json
 from page_helpers import settled
@@ -25,18 +26,11 @@ FRONTEND = Path(__file__).resolve().parent.parent
 REPO = FRONTEND.parent.parent.parent
 DIST = FRONTEND / "dist"
 ARTIFACTS = REPO / "test-artifacts" / "lang-portal"
-CHROMIUM = Path("/usr/bin/chromium")
 BUILD_INPUTS = ("src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts",
                 "tsconfig.json", "tsconfig.app.json")
 # Hop-by-hop headers belong to one connection and are never forwarded by a proxy (RFC 9110).
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-authorization", "proxy-authenticate"}
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--dns-prefetch-disable",
-    # Every host but this machine resolves to nothing: the browser can reach only 127.0.0.1.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 
 
 def _newest_mtime(paths: list[Path]) -> float:
@@ -174,18 +168,10 @@ def cognito_portal_url(spa_dist, cognito_api_origin: str, fake_cognito: FakeCogn
         yield url
 
 
-# Module scope: Playwright's sync API keeps an event loop running on the main thread while it
-# is open, which breaks later tests that call asyncio.run; it must close with its module.
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module")  # module scope: modules/tests/browser.py says why
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install chromium (scripts/setup.sh does)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @dataclass

@@ -1,0 +1,22 @@
+"""`make run-writing`: the app on 127.0.0.1:7860 (PORT overrides) in local mode, against the Lang Portal API at
+LANG_PORTAL_URL (default http://127.0.0.1:8000, where `make run-lang-portal` serves it)."""
+from __future__ import annotations
+
+import os
+
+import uvicorn
+
+from modules.settings import LOCAL_LANG_PORTAL_API_URL
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "7860"))
+    os.environ.setdefault("LOCAL_MODE", "true")  # a developer's run: asked for here, never a fallback
+    os.environ.setdefault("LANG_PORTAL_API_URL", os.environ.get("LANG_PORTAL_URL", LOCAL_LANG_PORTAL_API_URL))
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    uvicorn.run("projects.writing_practice.frontend.main:app", host="127.0.0.1", port=port, log_config=None,
+                access_log=False)
+
+
+if __name__ == "__main__":
+    main()
