@@ -1,4 +1,5 @@
-"""Lang Portal API under load: `python -m bench.api_bench [--seconds 30] [--clients 100] [--warm-up 2]`.
+"""Lang Portal API under load: `python -m bench.api_bench [--seconds 30] [--clients 100] [--warm-up 2]`;
+`--tracing [--rounds 3]` measures what telemetry costs the cached reads instead.
 
 The API runs exactly as its image does (the Dockerfile's CMD: uvicorn, production worker count) on
 127.0.0.1 against a fresh PostgreSQL holding 10,000 words in 50 groups. Each endpoint gets
@@ -19,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -28,8 +30,10 @@ from sqlalchemy import create_engine, insert, select, text
 
 from modules.tests.container import image_command, local_command
 from modules.tests.postgres import TemporaryPostgres, free_port
-from modules.tests.support import stop_process
+from modules.tests.support import LocalServer, stop_process
+from toolkit.definition import load_platform
 from toolkit.report import table
+from workspaces.otel import otel_sdk_environment
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKERFILE = REPO / "projects/lang_portal/backend/Dockerfile"
@@ -69,7 +73,9 @@ async def _client(port: int, next_request: Callable[[], Request], deadline: floa
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
             method, path, body = next_request()
             started = time.perf_counter()
+            # X-Amzn-Trace-Id as the ALB adds it to every request (a trace it started): what tracing reads.
             writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{headers}"
+                         f"X-Amzn-Trace-Id: Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}\r\n"
                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
             status = int((await reader.readline()).split()[1])
             length = 0
@@ -151,28 +157,120 @@ def serve(command: list[str], env: dict[str, str], port: int, ready_path: str = 
     raise SystemExit("server did not start within 60 s")
 
 
+def read_endpoints(ids: dict) -> dict[str, Callable[[], Request]]:
+    """The reads, which the response cache answers after their first request."""
+    return {
+        "GET /api/words?page=N": lambda: ("GET", f"/api/words?page={random.randint(1, ids['pages'])}", b""),
+        "GET /api/groups/:id/words": lambda: ("GET", f"/api/groups/{random.choice(ids['groups'])}/words", b""),
+        "GET /api/dashboard/quick-stats": lambda: ("GET", "/api/dashboard/quick-stats", b""),
+    }
+
+
+def api_environment(url: str) -> dict[str, str]:
+    # Local mode: one user, no token checks (docs/performance.md measures the API, not Cognito).
+    return {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(REPO), "LOG_LEVEL": "INFO", "LOCAL_MODE": "true"}
+
+
+class DiscardingCollector(LocalServer):
+    """Takes OTLP/HTTP exports as the sidecar's receiver would, and drops them. Run in a process of its own
+    (`discarding_collector`), as the sidecar is: in the load generator's it would take the generator's time."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(Handler)
+
+
+def discarding_collector() -> None:
+    """Serve a DiscardingCollector until SIGINT or SIGTERM; its origin is the first line written."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # for sigwait, not a KeyboardInterrupt
+    with DiscardingCollector() as collector:
+        print(collector.origin, flush=True)
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+
+
+def tracing_overhead(args: argparse.Namespace, command: list[str]) -> None:
+    """The cached reads with telemetry off and on (the task definition's settings: the X-Ray rule's sampling,
+    delta exponential histograms, OTLP/HTTP to a collector process), both APIs up at once on one database,
+    measured in pairs: each round measures every read on one and right after on the other, the order
+    alternating between rounds, so each pair's ratio sees the same machine (others' jobs come and go)."""
+    platform = load_platform()
+    telemetry = otel_sdk_environment(platform, platform.project("lang-portal").api)
+    collector = subprocess.Popen([sys.executable, "-c", "from bench.api_bench import discarding_collector; "
+                                                        "discarding_collector()"],
+                                 cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, text=True)
+    collector_origin = collector.stdout.readline().strip()
+    rows = []
+    try:
+        with TemporaryPostgres(durable=True) as postgres:
+            url = f"{postgres.url}/postgres"
+            ids = prepare_database(url)
+            variants = {"off": api_environment(url),
+                        "on": {**api_environment(url), **telemetry,
+                               "OTEL_EXPORTER_OTLP_ENDPOINT": collector_origin}}
+            ports = {name: free_port() for name in variants}
+            servers = {name: serve(command, env, ports[name]) for name, env in variants.items()}
+            results: dict[tuple[str, str], list[Result]] = {}
+            try:
+                for round_number in range(args.rounds):
+                    order = list(variants) if round_number % 2 == 0 else list(reversed(variants))
+                    for name, next_request in read_endpoints(ids).items():
+                        for variant in order:
+                            load(ports[variant], next_request, 10, args.warm_up)
+                            results.setdefault((name, variant), []).append(
+                                load(ports[variant], next_request, args.clients, args.seconds))
+                    print(f"done: round {round_number + 1} of {args.rounds}", file=sys.stderr)
+            finally:
+                for server in servers.values():
+                    stop_process(server, signal.SIGINT)
+    finally:
+        stop_process(collector, signal.SIGINT)
+    for name in read_endpoints(ids):
+        off, on = ([len(r.latencies) / args.seconds for r in results[(name, v)]] for v in ("off", "on"))
+        ratios = sorted(b / a - 1 for a, b in zip(off, on))
+        p95 = {v: statistics.median(r.row(name, args.seconds)[3] for r in results[(name, v)]) for v in ("off", "on")}
+        errors = sum(r.errors for v in ("off", "on") for r in results[(name, v)])
+        rows.append([name, statistics.median(off), statistics.median(on), f"{100 * statistics.median(ratios):+.1f}%",
+                     " / ".join(f"{100 * x:+.0f}%" for x in ratios), " / ".join(f"{x:,.0f}" for x in off),
+                     " / ".join(f"{x:,.0f}" for x in on), p95["off"], p95["on"], errors])
+    print(f"\n{args.clients} concurrent clients, {args.rounds} rounds of {args.seconds:g} s per endpoint and variant, "
+          f"telemetry on = {telemetry['OTEL_TRACES_SAMPLER']} {telemetry['OTEL_TRACES_SAMPLER_ARG']} after "
+          f"{telemetry['TRACES_RESERVOIR_PER_SECOND']}/s per worker, {os.cpu_count()} CPUs\n")
+    print(table(["endpoint", "off req/s", "on req/s", "on vs off (median pair)", "pairs, sorted", "off by round",
+                 "on by round", "off p95 ms", "on p95 ms", "errors"], rows, markdown=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--warm-up", type=float, default=2, help="seconds of 10 clients before each measurement")
+    parser.add_argument("--tracing", action="store_true",
+                        help="compare the cached reads with telemetry off and on instead (see --rounds)")
+    parser.add_argument("--rounds", type=int, default=5, help="with --tracing: pairs of off and on per endpoint")
     args = parser.parse_args()
     command = image_command(DOCKERFILE)
+    if args.tracing:
+        tracing_overhead(args, command)
+        return
     workers = command[command.index("--workers") + 1]
     rows = []
     with TemporaryPostgres(durable=True) as postgres:
         url = f"{postgres.url}/postgres"
         ids = prepare_database(url)
-        # Local mode: one user, no token checks (docs/performance.md measures the API, not Cognito).
-        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(REPO), "LOG_LEVEL": "INFO",
-               "LOCAL_MODE": "true"}
         api_port = free_port()
-        api = serve(command, env, api_port)
+        api = serve(command, api_environment(url), api_port)
         try:
             endpoints: dict[str, Callable[[], Request]] = {
-                "GET /api/words?page=N": lambda: ("GET", f"/api/words?page={random.randint(1, ids['pages'])}", b""),
-                "GET /api/groups/:id/words": lambda: ("GET", f"/api/groups/{random.choice(ids['groups'])}/words", b""),
-                "GET /api/dashboard/quick-stats": lambda: ("GET", "/api/dashboard/quick-stats", b""),
+                **read_endpoints(ids),
                 "POST /api/study_sessions/:id/words/:word_id/review": lambda: (
                     "POST", f"/api/study_sessions/{ids['session']}/words/{random.choice(ids['session_words'])}/review",
                     b'{"correct": true}'),

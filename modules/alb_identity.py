@@ -52,8 +52,10 @@ from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from modules.app_metrics import AUTH_FAILURE_REASONS
 from modules.auth import AuthError, CognitoVerifier, KeysUnavailable, Principal, PublicKeyCache, user_subject
 from modules.settings import UiAppSettings
+from modules.telemetry import record_auth_failure
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +99,14 @@ class SignInRefused(Exception):
 
 
 class NotSignedIn(SignInRefused):
-    """No valid identity from the load balancer."""
+    """No valid identity from the load balancer; `reason`: which of `AUTH_FAILURE_REASONS` (the failure metric's
+    dimension, counted by `SignIn.identify`)."""
+
+    def __init__(self, message: str, reason: str = "invalid_claims") -> None:
+        if reason not in AUTH_FAILURE_REASONS:
+            raise ValueError(f"unknown authentication failure reason {reason!r}")
+        super().__init__(message)
+        self.reason = reason
 
 
 class NotStaff(SignInRefused):
@@ -120,7 +129,7 @@ class AlbPublicKeys(PublicKeyCache[ec.EllipticCurvePublicKey]):
 
     def source_url(self, kid: str) -> str:
         if not KID.fullmatch(kid):
-            raise AuthError("token key id (kid) is not a UUID, as the load balancer's are")
+            raise AuthError("token key id (kid) is not a UUID, as the load balancer's are", "malformed_token")
         return f"{self.url}/{kid}"
 
     def _keys_in(self, response: httpx.Response, kid: str) -> dict[str, ec.EllipticCurvePublicKey]:
@@ -157,19 +166,20 @@ class AlbIdentityVerifier:
         data = _forwarded(headers, OIDC_DATA_HEADER)
         if data is None:
             raise NotSignedIn(f"the request has no {OIDC_DATA_HEADER} header: it did not come through the load "
-                              "balancer's sign-in")
+                              "balancer's sign-in", "missing_credentials")
         sub, email = self._claims(data)
         access_token = _forwarded(headers, ACCESS_TOKEN_HEADER)
         if access_token is None:
-            raise NotSignedIn(f"the request has no {ACCESS_TOKEN_HEADER} header")
+            raise NotSignedIn(f"the request has no {ACCESS_TOKEN_HEADER} header", "missing_credentials")
         try:
             principal = self.access_tokens.verify(access_token)
         except AuthError as error:
-            raise NotSignedIn(f"{ACCESS_TOKEN_HEADER}: {error}") from None
+            raise NotSignedIn(f"{ACCESS_TOKEN_HEADER}: {error}", error.reason) from None
         except KeysUnavailable as error:
             raise SignInUnavailable(str(error)) from None
         if principal.sub != sub:
-            raise NotSignedIn(f"{ACCESS_TOKEN_HEADER} belongs to another user than {OIDC_DATA_HEADER}")
+            raise NotSignedIn(f"{ACCESS_TOKEN_HEADER} belongs to another user than {OIDC_DATA_HEADER}",
+                              "mismatched_user")
         return principal, email, access_token
 
     def _claims(self, data: str) -> tuple[str, str | None]:
@@ -177,38 +187,40 @@ class AlbIdentityVerifier:
         try:
             header = jwt.get_unverified_header(data)
         except jwt.PyJWTError:
-            raise NotSignedIn(f"{OIDC_DATA_HEADER} is not a well-formed JWT") from None
+            raise NotSignedIn(f"{OIDC_DATA_HEADER} is not a well-formed JWT", "malformed_token") from None
         if header.get("alg") != ALGORITHM:
-            raise NotSignedIn(f"{OIDC_DATA_HEADER} must be signed with {ALGORITHM}")
+            raise NotSignedIn(f"{OIDC_DATA_HEADER} must be signed with {ALGORITHM}", "wrong_algorithm")
         # Before any key is fetched: a token another load balancer (or anyone) signed gets nothing from us.
         if header.get("signer") != self.alb_arn:
-            raise NotSignedIn(f"{OIDC_DATA_HEADER} was signed by another load balancer than ALB_ARN")
+            raise NotSignedIn(f"{OIDC_DATA_HEADER} was signed by another load balancer than ALB_ARN",
+                              "wrong_load_balancer")
         client = header.get("client")
         if not isinstance(client, str) or client not in self.client_ids:
-            raise NotSignedIn(f"{OIDC_DATA_HEADER} was issued for an app client not in COGNITO_CLIENT_IDS")
+            raise NotSignedIn(f"{OIDC_DATA_HEADER} was issued for an app client not in COGNITO_CLIENT_IDS",
+                              "wrong_client")
         kid = header.get("kid")
         if not isinstance(kid, str):
-            raise NotSignedIn(f"{OIDC_DATA_HEADER} has no key id (kid)")
+            raise NotSignedIn(f"{OIDC_DATA_HEADER} has no key id (kid)", "malformed_token")
         try:
             key = self.keys.key(kid)
         except AuthError as error:
-            raise NotSignedIn(f"{OIDC_DATA_HEADER}: {error}") from None
+            raise NotSignedIn(f"{OIDC_DATA_HEADER}: {error}", error.reason) from None
         except KeysUnavailable:
             raise SignInUnavailable("the load balancer's signing keys could not be fetched") from None
         try:
             claims = jwt.decode(data, key, algorithms=[ALGORITHM], leeway=self.leeway_seconds,
                                 options={"require": ["sub"], "verify_aud": False})
         except jwt.ExpiredSignatureError:
-            raise NotSignedIn(f"{OIDC_DATA_HEADER} has expired") from None
+            raise NotSignedIn(f"{OIDC_DATA_HEADER} has expired", "expired") from None
         except jwt.InvalidSignatureError:
-            raise NotSignedIn(f"{OIDC_DATA_HEADER} signature is invalid") from None
+            raise NotSignedIn(f"{OIDC_DATA_HEADER} signature is invalid", "bad_signature") from None
         except jwt.PyJWTError as error:
             raise NotSignedIn(f"{OIDC_DATA_HEADER} is invalid: {error}") from None
         self._check_expiry(header, claims)
         try:
             sub = user_subject(claims["sub"])
         except AuthError as error:
-            raise NotSignedIn(f"{OIDC_DATA_HEADER}: {error}") from None
+            raise NotSignedIn(f"{OIDC_DATA_HEADER}: {error}", error.reason) from None
         email = claims.get("email")
         if email is not None and not isinstance(email, str):
             raise NotSignedIn(f"{OIDC_DATA_HEADER} claim 'email' must be a string")
@@ -226,7 +238,7 @@ class AlbIdentityVerifier:
                 isinstance(expires, float) and not math.isfinite(expires)):
             raise NotSignedIn(f"{OIDC_DATA_HEADER} header 'exp' must be a number")
         if self._clock() >= expires + self.leeway_seconds:
-            raise NotSignedIn(f"{OIDC_DATA_HEADER} has expired")
+            raise NotSignedIn(f"{OIDC_DATA_HEADER} has expired", "expired")
 
 
 def _forwarded(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -235,9 +247,9 @@ def _forwarded(headers: list[tuple[str, str]], name: str) -> str | None:
     if not values:
         return None
     if len(values) > 1:
-        raise NotSignedIn(f"the request has more than one {name} header")
+        raise NotSignedIn(f"the request has more than one {name} header", "malformed_token")
     if len(values[0]) > MAX_TOKEN_CHARS:
-        raise NotSignedIn(f"{name} is longer than {MAX_TOKEN_CHARS} characters")
+        raise NotSignedIn(f"{name} is longer than {MAX_TOKEN_CHARS} characters", "malformed_token")
     return values[0]
 
 
@@ -271,10 +283,15 @@ class SignIn:
     def identify(self, headers: Mapping[str, str] | Iterable[tuple[str, str]], *,
                  staff_only: bool = False) -> SignedInUser:
         """The user of a request with these headers; SignInRefused (NotSignedIn, NotStaff, SignInUnavailable)
-        otherwise. May fetch a signing key (blocking I/O): from async code call it on a thread."""
+        otherwise; a NotSignedIn is counted in the authentication failures by its reason. May fetch a signing key
+        (blocking I/O): from async code call it on a thread."""
         if self.verifier is None:
             return self.local_user
-        principal, email, access_token = self.verifier.verify(headers)
+        try:
+            principal, email, access_token = self.verifier.verify(headers)
+        except NotSignedIn as refusal:
+            record_auth_failure(refusal.reason)
+            raise
         user = SignedInUser(principal, email, access_token, is_staff=self.staff_group in principal.groups)
         if staff_only:
             require_staff(user)

@@ -27,7 +27,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
+from modules.app_metrics import AUTH_FAILURE_REASONS
 from modules.settings import AppSettings, SettingsError
+from modules.telemetry import record_auth_failure
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +83,14 @@ SERVICE = Principal.service("api-key")  # whoever presents the API key
 
 
 class AuthError(Exception):
-    """The caller is not authenticated; the message says why (it is returned to the caller)."""
+    """The caller is not authenticated; the message says why (it is returned to the caller), `reason` which
+    of `AUTH_FAILURE_REASONS` it is (the failure metric's dimension)."""
+
+    def __init__(self, message: str, reason: str = "invalid_claims") -> None:
+        if reason not in AUTH_FAILURE_REASONS:
+            raise ValueError(f"unknown authentication failure reason {reason!r}")
+        super().__init__(message)
+        self.reason = reason
 
 
 class KeysUnavailable(Exception):
@@ -141,7 +150,7 @@ class PublicKeyCache(Generic[KeyT]):
             now = self._clock()
             source = self._source(url, now)
             if source is None:
-                raise AuthError("token is signed with an unknown key")
+                raise AuthError("token is signed with an unknown key", "unknown_key")
             fresh = source.fetched_at is not None and now - source.fetched_at < self.ttl_seconds
             if not fresh or kid not in source.keys:
                 if source.in_flight is not None:
@@ -169,7 +178,7 @@ class PublicKeyCache(Generic[KeyT]):
             if found is None and (not usable or source.failed):
                 raise KeysUnavailable("the identity provider's signing keys could not be fetched")
         if found is None:
-            raise AuthError("token is signed with an unknown key")
+            raise AuthError("token is signed with an unknown key", "unknown_key")
         return found
 
     def _source(self, url: str, now: float) -> _KeySource | None:
@@ -268,22 +277,22 @@ class CognitoVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise AuthError("token is not a well-formed JWT") from None
+            raise AuthError("token is not a well-formed JWT", "malformed_token") from None
         if header.get("alg") != ALGORITHM:
-            raise AuthError(f"token algorithm must be {ALGORITHM}")
+            raise AuthError(f"token algorithm must be {ALGORITHM}", "wrong_algorithm")
         kid = header.get("kid")
         if not isinstance(kid, str):
-            raise AuthError("token header has no key id (kid)")
+            raise AuthError("token header has no key id (kid)", "malformed_token")
         key = self.jwks.key(kid)
         try:
             claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=self.issuer, leeway=self.leeway_seconds,
                                 options={"require": ["exp", "iss", "sub", "token_use"], "verify_aud": False})
         except jwt.ExpiredSignatureError:
-            raise AuthError("token has expired") from None
+            raise AuthError("token has expired", "expired") from None
         except jwt.InvalidIssuerError:
-            raise AuthError("token was issued by another issuer") from None
+            raise AuthError("token was issued by another issuer", "wrong_issuer") from None
         except jwt.InvalidSignatureError:
-            raise AuthError("token signature is invalid") from None
+            raise AuthError("token signature is invalid", "bad_signature") from None
         except jwt.PyJWTError as error:
             raise AuthError(f"token is invalid: {error}") from None
         # Signed by the pool, yet each claim is checked for its JSON type before it is used.
@@ -311,7 +320,7 @@ class CognitoVerifier:
         else:
             raise AuthError("token_use must be 'access' or 'id'")
         if not accepted:
-            raise AuthError("token was issued for another client")
+            raise AuthError("token was issued for another client", "wrong_client")
 
 
 def user_subject(sub: object) -> str:
@@ -356,9 +365,9 @@ class Authenticator:
         if known is not None:
             return known
         if api_key is not None:
-            raise AuthError("API key is not valid")
+            raise AuthError("API key is not valid", "invalid_api_key")
         if not bearer_token:
-            raise AuthError("missing bearer token in the Authorization header")
+            raise AuthError("missing bearer token in the Authorization header", "missing_credentials")
         return self.verifier.verify(bearer_token)
 
     def known_principal(self, bearer_token: str | None, api_key: str | None) -> Principal | None:
@@ -400,6 +409,7 @@ async def current_principal(credentials: HTTPAuthorizationCredentials | None = D
         # On a thread: checking a new token may fetch the JWKS (blocking I/O).
         return await run_in_threadpool(authenticator.authenticate, token, api_key)
     except AuthError as error:
+        record_auth_failure(error.reason)
         raise HTTPException(401, detail=str(error), headers={"WWW-Authenticate": "Bearer"}) from None
     except KeysUnavailable as error:
         raise HTTPException(503, detail=str(error)) from None

@@ -24,6 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from modules.settings import AppSettings
+from modules.telemetry import record_guardrail_intervention
 
 logger = logging.getLogger(__name__)
 
@@ -303,6 +304,7 @@ class Bedrock:
 
     def _blocked(self, guardrail_message: str) -> None:
         logger.warning("guardrail intervened", extra={"guardrail_id": self.settings.guardrail_id})
+        record_guardrail_intervention()  # by service, beside the platform-wide count the alarm watches
         try:
             self.clients.get("cloudwatch").put_metric_data(
                 Namespace=self.settings.guardrail_metric_namespace,

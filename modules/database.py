@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modules.aws import client_config
 from modules.settings import AppSettings
+from modules.telemetry import instrument_connection
 
 RECYCLE_SECONDS = 900  # well inside RDS Proxy's idle client timeout
 _URL_SCHEMES = {"postgres://": "postgresql+psycopg://", "postgresql://": "postgresql+psycopg://",
@@ -119,17 +120,20 @@ def _iam_token(rds_client, url: URL) -> str:
     return rds_client.generate_db_auth_token(DBHostname=url.host, Port=url.port or 5432, DBUsername=url.username)
 
 
-async def connect_async(settings: DatabaseSettings, engine: Engine, application_name: str
-                        ) -> psycopg.AsyncConnection:
+async def connect_async(settings: DatabaseSettings, engine: Engine, application_name: str, *,
+                        traced: bool = False) -> psycopg.AsyncConnection:
     """An async autocommit connection to the engine's database, made as the pool makes its connections
-    (for the response cache's change listener and `AsyncConnections`); named for pg_stat_activity."""
+    (for the response cache's change listener and `AsyncConnections`); named for pg_stat_activity.
+    `traced`: its statements are spans of the request that runs them (not the cache listener's round trips,
+    which serve every cached read and belong to no request of their own)."""
     url = engine.url
     parameters = {**_connect_args(settings, url), **url.translate_connect_args(username="user", database="dbname"),
                   **url.query, "application_name": application_name}
     if settings.db_iam_auth:  # making the client reads files: not on the event loop
         parameters["password"] = await run_in_threadpool(
             lambda: _iam_token(boto3.client("rds", config=client_config(settings)), url))
-    return await psycopg.AsyncConnection.connect(autocommit=True, **parameters)
+    connection = await psycopg.AsyncConnection.connect(autocommit=True, **parameters)
+    return instrument_connection(connection) if traced else connection
 
 
 class AsyncConnections:

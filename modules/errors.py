@@ -23,6 +23,7 @@ from modules.alb_identity import SignInRefused, refusal_response
 from modules.asgi import HttpMiddleware
 from modules.aws import AwsFeatureDisabled, AwsThrottled, AwsUnavailable, GuardrailBlocked
 from modules.json_logging import bounded_text, request_id_var
+from modules.telemetry import record_unhandled_error
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ INTERNAL_ERROR = b'{"detail":"internal error","request_id":"%s"}'
 
 class UnexpectedErrorMiddleware(HttpMiddleware):
     """The last resort: an exception nothing else handled (an exception handler's own included) is logged
-    once, with its stack trace, and answered `500 {"detail": "internal error", "request_id": ...}`.
+    once, with its stack trace, counted (and recorded on the server span), and answered `500 {"detail": "internal error", "request_id": ...}`.
 
     A middleware inside the ones that add the request id and the security headers, so the 500 carries
     them too; Starlette's own last resort runs outside every middleware. Nothing is raised on: the server
@@ -121,6 +122,7 @@ class UnexpectedErrorMiddleware(HttpMiddleware):
             await self.app(scope, receive, send_tracking_start)
         except Exception as error:
             logger.error("unhandled error", exc_info=error, extra={"path": bounded_text(scope["path"])})
+            record_unhandled_error(error)
             if started:
                 return  # the answer is on its way; the server closes the connection
             body = INTERNAL_ERROR % (request_id_var.get() or "").encode()

@@ -1,5 +1,6 @@
-"""JSON-lines logging to stdout with a request id on every line, and the middleware that sets it and
-writes the one access line of each request (uvicorn's own access log is turned off)."""
+"""JSON-lines logging to stdout with a request id (and, with telemetry on, the X-Ray trace id) on every
+line, and the middleware that sets the id, writes the one access line of each request (uvicorn's own
+access log is turned off) and records its metrics."""
 from __future__ import annotations
 
 import contextvars
@@ -14,6 +15,7 @@ from datetime import datetime, timezone
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modules.asgi import HttpMiddleware
+from modules.telemetry import current_trace_id, name_server_span, record_request
 
 REQUEST_ID_HEADER = "x-request-id"
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -60,6 +62,9 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
+        trace_id = current_trace_id()
+        if trace_id:
+            entry["trace_id"] = trace_id  # X-Ray's form: the console finds the trace (when sampled) by it
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_RECORD_FIELDS})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -85,7 +90,8 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
 
 class RequestIdMiddleware(HttpMiddleware):
     """Gives each request an id (reused from X-Request-Id when sane), returns it, logs one access line
-    (method, path, query string, status, duration; path and query bounded in length)."""
+    (method, path, query string, status, duration; path and query bounded in length) and records the
+    request metrics (`modules.telemetry.record_request`)."""
 
     def __init__(self, app: ASGIApp, logger_name: str = "access") -> None:
         super().__init__(app)
@@ -104,14 +110,17 @@ class RequestIdMiddleware(HttpMiddleware):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                name_server_span(scope, status)
                 message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER.encode(), request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            duration = time.perf_counter() - started
+            record_request(scope, status, duration)
             line = {"method": scope["method"], "path": bounded_text(scope["path"], MAX_LOGGED_PATH_CHARS),
-                    "status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 2)}
+                    "status": status, "duration_ms": round(duration * 1000, 2)}
             if scope["query_string"]:
                 line["query"] = bounded_text(scope["query_string"].decode("latin-1"), MAX_LOGGED_QUERY_CHARS)
             self.logger.info("request", extra=line)

@@ -66,6 +66,7 @@ def notice(owner: str | ColumnElement[str] | None):
 class CachedResponse:
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    route: object = None  # the route that made the answer: a hit puts it in the scope, as routing would
 
 
 class ResponseCache:
@@ -344,6 +345,8 @@ class ResponseCacheMiddleware:
         if entry is not None and await self.invalidation.caught_up():
             entry = self.cache.get(key)  # catching up may have dropped it
             if entry is not None:
+                if entry.route is not None:  # outer middleware name the request after it (its metrics, its span)
+                    scope["route"] = entry.route
                 await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
                 await send({"type": "http.response.body", "body": entry.body})
                 return
@@ -362,7 +365,7 @@ class ResponseCacheMiddleware:
             elif message["type"] == "http.response.body" and headers is not None:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    self.cache.put(key, CachedResponse(headers, b"".join(chunks)), read_since)
+                    self.cache.put(key, CachedResponse(headers, b"".join(chunks), scope.get("route")), read_since)
             await send(message)
 
         await self.app(scope, receive, capture)

@@ -68,6 +68,29 @@ class AppSettings(BaseSettings):
     aws_read_timeout_seconds: float = Field(30.0, gt=0, le=300)
     aws_max_attempts: int = Field(3, ge=1, le=10)  # every attempt counted, the first included
 
+    # Telemetry (modules.telemetry): OpenTelemetry's standard variables, checked here like every other setting.
+    # Off without OTEL_EXPORTER_OTLP_ENDPOINT (local mode, tests); the task definitions point it at the sidecar.
+    otel_sdk_disabled: bool = False
+    otel_exporter_otlp_endpoint: str | None = None  # the base URL: /v1/traces and /v1/metrics are added for http
+    otel_exporter_otlp_protocol: Literal["grpc", "http/protobuf"] = "http/protobuf"
+    otel_service_name: str | None = None  # the resource's service.name; SERVICE_NAME when unset
+    otel_traces_sampler: Literal["always_on", "always_off", "traceidratio", "parentbased_always_on",
+                                 "parentbased_always_off", "parentbased_traceidratio"] = "parentbased_always_on"
+    otel_traces_sampler_arg: float = Field(1.0, ge=0, le=1)  # the traceidratio samplers' ratio
+    otel_exporter_otlp_metrics_temporality_preference: Literal["cumulative", "delta", "lowmemory"] = "cumulative"
+    otel_exporter_otlp_metrics_default_histogram_aggregation: Literal[
+        "explicit_bucket_histogram", "base2_exponential_bucket_histogram"] = "explicit_bucket_histogram"
+    otel_metric_export_interval: int = Field(60_000, ge=1000, le=3_600_000)  # milliseconds
+    # Ours: traces a second each process takes before the traceidratio ratio (the X-Ray rule's reservoir),
+    # and the build the image was made from (service.version; the app's own version when unset).
+    traces_reservoir_per_second: int = Field(0, ge=0, le=10_000)
+    service_version: str | None = Field(None, pattern=r"^[A-Za-z0-9._+-]{1,128}$")
+
+    @field_validator("service_version", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value  # an image built without SERVICE_VERSION
+
     @field_validator("cognito_client_ids", mode="before")
     @classmethod
     def _split_client_ids(cls, value: object) -> object:
@@ -75,7 +98,7 @@ class AppSettings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("cognito_issuer", "cognito_jwks_url", "media_base_url")
+    @field_validator("cognito_issuer", "cognito_jwks_url", "media_base_url", "otel_exporter_otlp_endpoint")
     @classmethod
     def _https_or_loopback(cls, value: str | None) -> str | None:
         return checked_url(value, url_problem)
@@ -170,8 +193,9 @@ def checked_url(value: str | None, problem_of: Callable[[str], str | None]) -> s
     return value
 
 def url_problem(url: str) -> str | None:
-    """Why `url` cannot be where keys or tokens come from: it must be https:// with a host, or http:// to a
-    loopback address (tests, a local identity provider); no user:password@ part. None when it is fine."""
+    """Why `url` cannot be where keys or tokens come from, or where telemetry goes: it must be https:// with a
+    host, or http:// to a loopback address (tests, a local identity provider, the task's collector sidecar);
+    no user:password@ part. None when it is fine."""
     if any(character.isspace() or not character.isprintable() for character in url):
         return "must not contain spaces or control characters"
     try:

@@ -2,13 +2,17 @@
 
 What it sets up, outermost first, for every request:
 
-1. `RequestIdMiddleware`: the request id and the one access log line (JSON logging configured here,
-   uvicorn's own access log off);
+0. with telemetry on (`modules.telemetry`: OTEL_EXPORTER_OTLP_ENDPOINT set), the request's server span
+   (`ServerSpanMiddleware`), continuing the trace X-Amzn-Trace-Id names; its outgoing calls (httpx: the
+   calls to other apps; botocore; the statements of instrumented engines) are spans below it;
+1. `RequestIdMiddleware`: the request id, the one access log line (JSON logging configured here,
+   uvicorn's own access log off; the line carries the trace id too) and the request metrics;
 2. `SecurityHeadersMiddleware`: nosniff, no-store, Referrer-Policy, CSP, ... on every answer;
-3. `UnexpectedErrorMiddleware`: anything unhandled is logged once and answered as a JSON 500 that
-   still carries the two above;
+3. `UnexpectedErrorMiddleware`: anything unhandled is logged once, counted, and answered as a JSON 500
+   that still carries the two above;
 4. `BodySizeLimitMiddleware`: bodies over MAX_REQUEST_BYTES are a 413 before they are read;
-5. the app's own middleware (`middleware=`; e.g. a response cache), then routing.
+5. the app's own middleware (`middleware=`; e.g. a response cache, or a UI app's `SignInMiddleware`, whose
+   refusals are then measured, logged and traced like any answer), then routing.
 
 And: the caller's identity (`app.state.authenticator`; without COGNITO_ISSUER and without LOCAL_MODE=true
 the app refuses to start), the AI cost guard (`app.state.ai_guard`), JSON error handlers whose answers
@@ -26,6 +30,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.telemetry import TelemetryConfig
 from starlette.middleware import Middleware
 from starlette.types import Lifespan
 
@@ -37,8 +42,13 @@ from modules.limits import BodySizeLimitMiddleware
 from modules.routing import StrictJsonRoute
 from modules.security_headers import SecurityHeadersMiddleware, add_docs_page
 from modules.settings import AppSettings
+from modules.telemetry import server_span_middleware, start_telemetry
 
 OPENAPI_URL = "/openapi.json"
+# FastAPI's own OpenTelemetry (on whenever a provider is set) stays off: modules.telemetry makes the server
+# span and the request metrics, for under a third of what FastAPI's costs a request (docs/performance.md),
+# and FastAPI's http.server.request.duration would be counted again under the app metric's name.
+FASTAPI_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_web_app(settings: AppSettings, *, title: str, version: str, description: str = "",
@@ -48,10 +58,12 @@ def create_web_app(settings: AppSettings, *, title: str, version: str, descripti
     (None: no service may call). Raises SettingsError when the settings allow no start."""
     configure_logging(settings.log_level, settings.service_name)
     authenticator = Authenticator.from_settings(settings, api_key)
+    start_telemetry(settings, version)
     app = FastAPI(title=title, version=version, description=description, lifespan=_checking_routes(lifespan),
+                  telemetry=FASTAPI_TELEMETRY_OFF,
                   docs_url=None, redoc_url=None, openapi_url=OPENAPI_URL if settings.local_mode else None,
-                  middleware=[Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware),
-                              Middleware(UnexpectedErrorMiddleware),
+                  middleware=[*server_span_middleware(), Middleware(RequestIdMiddleware),
+                              Middleware(SecurityHeadersMiddleware), Middleware(UnexpectedErrorMiddleware),
                               Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes),
                               *middleware])
     app.router.route_class = StrictJsonRoute

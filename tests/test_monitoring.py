@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import tomllib
 
 import pytest
 import yaml
+from botocore.stub import Stubber
+from fastapi import Depends
+from fastapi.testclient import TestClient
+
+from modules.app_metrics import APP_METRICS
+from modules.auth import Principal, current_principal
+from modules.aws import AwsClients, Bedrock
+from modules.settings import AppSettings
+from modules.tests.support import converse_response, fake_session
+from modules.tests.telemetry import Recorded, recorded  # noqa: F401
+from modules.webapp import create_web_app
 
 from tests.contract import is_documented
 from tests.tf import logical_id, only, reference, refers_to, remote_reads, resources
@@ -18,6 +30,10 @@ AUTH = "data.terraform_remote_state.remote-auth.outputs"
 CLUSTER = "data.terraform_remote_state.remote-cluster.outputs"
 DATABASE = "data.terraform_remote_state.remote-database.outputs"
 STORAGE = "data.terraform_remote_state.remote-storage.outputs"
+
+
+WEB_APPS = ("lang-portal-api", "haiku-api", "vocab-generator-backend", "writing-practice")
+APPS = "AppDw/Apps"  # platform.toml monitoring.app_metrics_namespace
 
 
 def key(name: str) -> str:
@@ -89,8 +105,11 @@ def test_alarm_counts_per_service(alarms, platform):
             sorted(p.name for p in databases) == ["haiku", "lang-portal"]
     assert sorted(n.removesuffix("-failed-sign-ins") for n in alarms if n.endswith("-failed-sign-ins")) == \
         sorted(p.name for p in platform.projects)
+    for kind in ("auth-failures", "unhandled-errors"):  # every service but the Streamlit UI runs modules.webapp
+        assert sorted(n.removesuffix(f"-{kind}") for n in alarms if n.endswith(f"-{kind}")) == sorted(WEB_APPS), kind
     assert {"waf-regional-blocked-spike", "waf-cloudfront-blocked-spike", "guardrail-violations"} <= set(alarms)
-    assert len(alarms) == 3 * len(ecs) + len(routed) + len(apis) + 2 * len(databases) + len(platform.projects) + 3 == 32
+    assert len(alarms) == (3 * len(ecs) + len(routed) + len(apis) + 2 * len(databases) + len(platform.projects) + 3
+                           + 2 * len(WEB_APPS)) == 40
 
 
 # --- application health ---------------------------------------------------------------------
@@ -227,6 +246,21 @@ def test_guardrail_violations_alarm_on_the_apps_metric(alarms, platform):
     assert "dimensions" not in alarm or alarm["dimensions"] == {}
 
 
+def test_failed_authentication_attempts_and_crashes_alarm_per_web_app(alarms, platform):
+    for service in WEB_APPS:
+        failures = alarms[f"{service}-auth-failures"]
+        assert (failures["namespace"], failures["metric_name"], failures["statistic"]) == (APPS, "app.auth.failures", "Sum")
+        assert failures["dimensions"] == {"service.name": service}
+        assert failures["period"] == 300 and failures["threshold"] == platform.monitoring.auth_failures_threshold == 20
+        crashes = alarms[f"{service}-unhandled-errors"]
+        assert (crashes["namespace"], crashes["metric_name"], crashes["statistic"]) == (APPS, "app.errors.unhandled", "Sum")
+        assert crashes["dimensions"] == {"service.name": service}
+        assert crashes["period"] == 60 and crashes["threshold"] == 0
+        for alarm in (failures, crashes):
+            assert alarm["comparison_operator"] == "GreaterThanThreshold" and alarm["evaluation_periods"] == 1
+            assert alarm["treat_missing_data"] == "notBreaching"  # the apps send a count only when one happened
+
+
 # --- dashboards -----------------------------------------------------------------------------
 
 def dashboards(monitoring) -> dict[str, dict]:
@@ -250,6 +284,10 @@ def test_service_dashboards_show_the_spec_graphs(monitoring, platform):
             expected = ["CPU utilization (%)", "Memory utilization (%)", "Tasks"]
             if service.on_load_balancer:
                 expected = ["Requests", "Errors", "Latency (s)"] + expected
+            if service.name in WEB_APPS:
+                expected += ["App requests by status class", "App latency (s)", "App requests by route",
+                             "Authentication failures by reason", "Unhandled errors"]
+                expected += ["Guardrail interventions"] if "bedrock" in service.aws_services else []
             if project.database:
                 expected += ["Database connections", "Database local storage (bytes)"]
             assert titles(body) == expected, service.name
@@ -269,7 +307,9 @@ def test_overview_lists_every_alarm_and_the_platform_graphs(monitoring, alarms):
     assert {a.split(".")[1] for a in alarm_widget["properties"]["alarms"]} == alarm_ids
     assert len(alarm_widget["properties"]["alarms"]) == len(alarms)
     assert {"WAF blocked requests", "Failed sign-ins", "Guardrail violations", "Requests by service",
-            "5xx by service", "p95 latency by service (s)", "CPU by service (%)", "Memory by service (%)"} <= set(titles(body))
+            "5xx by service", "p95 latency by service (s)", "CPU by service (%)", "Memory by service (%)",
+            "Authentication failures by service", "Unhandled errors by service", "Guardrail interventions by service",
+            "App p95 latency by service (s)"} <= set(titles(body))
 
 
 # --- tracing, collector, insights ---------------------------------------------------------
@@ -294,8 +334,19 @@ def test_otel_collector_config_is_yaml_with_xray_and_emf_exporters(monitoring, p
     # the X-Ray group selects traces by these annotations
     assert config["exporters"]["awsxray"]["indexed_attributes"] == ["platform", "environment"]
     emf = config["exporters"]["awsemf"]
-    assert emf["namespace"] == platform.monitoring.app_metrics_namespace
+    assert emf["namespace"] == platform.monitoring.app_metrics_namespace == APPS
     assert emf["log_group_name"] == platform.containers.log_group == "/ecs/app-dw"
+    # The resource's service.name becomes a label; only the declared metrics and dimension sets are exported.
+    assert emf["resource_to_telemetry_conversion"] == {"enabled": True}
+    assert {tuple(d["metric_name_selectors"]): d["dimensions"] for d in emf["metric_declarations"]} == {
+        (r"^http\.server\.request\.duration$",): [["service.name"], ["service.name", "http.response.status_class"],
+                                                  ["service.name", "http.route", "http.response.status_class"]],
+        (r"^app\.auth\.failures$",): [["service.name"], ["service.name", "reason"]],
+        (r"^app\.guardrail\.interventions$",): [["service.name"]],
+        (r"^app\.errors\.unhandled$",): [["service.name"]]}
+    assert {d["metric_name"]: d["unit"] for d in emf["metric_descriptors"]} == {
+        "http.server.request.duration": "Seconds", "app.auth.failures": "Count",
+        "app.guardrail.interventions": "Count", "app.errors.unhandled": "Count"}
     pipelines = config["service"]["pipelines"]
     assert pipelines["traces"]["receivers"] == ["otlp"] and pipelines["traces"]["exporters"] == ["awsxray"]
     assert pipelines["metrics"]["receivers"] == ["otlp"] and pipelines["metrics"]["exporters"] == ["awsemf"]
@@ -348,3 +399,71 @@ def test_alarm_settings_are_validated():
     data["monitoring"]["guardrail_metric_namespace"] = "AWS/Guardrails"
     with pytest.raises(DefinitionError, match="reserved by AWS"):
         parse_definition(data)
+
+
+# --- the app metrics: what the apps emit is what is alarmed and graphed ------------------------
+
+def cloudwatch_metrics_of(collector: dict, recorded: Recorded) -> set[tuple[str, str, tuple[str, ...]]]:
+    """(namespace, metric name, dimension names) of each CloudWatch metric the collector's awsemf exporter
+    makes of what an app recorded: labels are the data point's attributes and the resource's, and each
+    declaration whose selector matches the name contributes its dimension sets that are all labels."""
+    emf = collector["exporters"]["awsemf"]
+    assert emf["resource_to_telemetry_conversion"]["enabled"]
+    [resource] = {tuple(sorted(r)) for r in recorded.resources()}
+    found = set()
+    for declaration in emf["metric_declarations"]:
+        for metric in APP_METRICS:
+            if not any(re.search(selector, metric.name) for selector in declaration["metric_name_selectors"]):
+                continue
+            for point in recorded.points(metric.name):
+                labels = set(resource) | {name for name, _ in point}
+                found |= {(emf["namespace"], metric.name, tuple(sorted(d))) for d in declaration["dimensions"]
+                          if set(d) <= labels}
+    return found
+
+
+def app_metrics_read(monitoring: dict) -> set[tuple[str, str, tuple[str, ...]]]:
+    """(namespace, metric name, dimension names) of every app metric an alarm or a dashboard widget reads."""
+    read = {(a["namespace"], a["metric_name"], tuple(sorted(a["dimensions"])))
+            for a in resources(monitoring, "aws_cloudwatch_metric_alarm").values() if a.get("namespace") == APPS}
+    for body in dashboards(monitoring).values():
+        for widget in body["widgets"]:
+            for entry in widget["properties"].get("metrics", []):
+                if entry[0] == APPS:
+                    read.add((APPS, entry[1], tuple(sorted(entry[2:-1:2]))))
+                elif "expression" in entry[0] and APPS in entry[0]["expression"]:
+                    schema, name = re.search(r"SEARCH\('\{([^}]*)\} MetricName=\"([^\"]+)\"", entry[0]["expression"]).groups()
+                    namespace, *dimensions = [part.strip('"') for part in schema.split(",")]
+                    read.add((namespace, name, tuple(sorted(dimensions))))
+    return read
+
+
+def test_the_alarms_and_graphs_read_exactly_what_the_apps_emit(monitoring, recorded):
+    """An app built on modules.webapp serves a route, refuses a key, crashes and meets the guardrail; the
+    collector configuration as synthesized turns what it recorded into CloudWatch metrics; those are the
+    metrics the alarms and dashboards read, no more and no less (a renamed instrument, attribute or
+    dimension on either side fails here)."""
+    app = create_web_app(AppSettings(local_mode=True), title="contract", version="1", api_key="contract-api-key-0123")
+    settings = AppSettings(aws_region="us-east-1", guardrail_id="gr", guardrail_version="1")
+    clients = AwsClients(settings, session=fake_session())
+
+    @app.get("/items/{item_id}")
+    async def item(item_id: int, principal: Principal = Depends(current_principal)) -> dict:
+        return {"id": item_id}
+
+    @app.get("/crash")
+    async def crash() -> dict:
+        raise RuntimeError("a bug")
+
+    @app.get("/guarded")
+    def guarded() -> dict:
+        return {"text": Bedrock(clients).converse(system="s", prompt="p")}
+
+    with TestClient(app) as client, Stubber(clients.get("bedrock-runtime")) as bedrock, \
+            Stubber(clients.get("cloudwatch")) as cloudwatch:
+        bedrock.add_response("converse", converse_response("blocked", "guardrail_intervened"))
+        cloudwatch.add_response("put_metric_data", {})
+        assert [client.get(path, headers=headers).status_code for path, headers in (
+            ("/items/1", {}), ("/items/1", {"X-Api-Key": "wrong"}), ("/crash", {}), ("/guarded", {}))] == [200, 401, 500, 422]
+    collector = yaml.safe_load(only(monitoring, "aws_ssm_parameter")["value"])
+    assert app_metrics_read(monitoring) == cloudwatch_metrics_of(collector, recorded)

@@ -6,8 +6,10 @@ import json
 import re
 
 import pytest
+import yaml
 
-from tests.tf import logical_id, policy, reference, resources, where
+from modules.settings import AppSettings
+from tests.tf import logical_id, only, policy, reference, resources, where
 from toolkit.definition import REPO_ROOT
 
 REMOTE = "${{data.terraform_remote_state.remote-{}.outputs.{}}}"
@@ -364,3 +366,25 @@ def test_guardrail_and_media_settings_reach_only_the_apps_that_use_them(stacks):
                                                               "haiku": "https://haiku.app-dw.net"}
     assert not [s for s in SPEC_SERVICES if s != "lang-portal-api"
                 and "STUDY_ACTIVITY_URLS" in {e["name"] for e in app(stacks, s)["environment"]}]
+
+
+@pytest.mark.parametrize("service", SPEC_SERVICES)
+def test_every_app_sends_its_telemetry_to_the_sidecar_as_the_collector_takes_it(stacks, service):
+    env = {e["name"]: e["value"] for e in app(stacks, service)["environment"]}
+    telemetry = {name: value for name, value in env.items() if name.startswith(("OTEL_", "TRACES_"))}
+    collector = yaml.safe_load(only(stacks["monitoring"], "aws_ssm_parameter")["value"])
+    rule = only(stacks["monitoring"], "aws_xray_sampling_rule")
+    assert telemetry == {
+        "OTEL_SERVICE_NAME": service,  # the Cloud Map name: the metrics' service.name dimension
+        "OTEL_RESOURCE_ATTRIBUTES": "service.namespace=app-dw,deployment.environment.name=dev",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{collector['receivers']['otlp']['protocols']['http']['endpoint']}",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "delta",
+        "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION": "base2_exponential_bucket_histogram",
+        "OTEL_METRIC_EXPORT_INTERVAL": "60000",  # the spec's 1-minute resolution
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": str(rule["fixed_rate"]),
+        "TRACES_RESERVOIR_PER_SECOND": str(rule["reservoir_size"]),
+    }
+    assert env["SERVICE_NAME"] == service
+    AppSettings(**{name.lower(): value for name, value in telemetry.items()})  # the apps accept every value

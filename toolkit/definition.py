@@ -28,6 +28,7 @@ _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 SECRET_NAMES = ("DATABASE_URL", "JWT_SECRET", "LANG_PORTAL_API_KEY")
 AWS_SERVICES = ("bedrock", "polly", "image-generation", "s3-media")
+GUARDED_AWS_SERVICES = ("bedrock", "image-generation")  # the calls that go through the guardrail
 
 
 class DefinitionError(ValueError):
@@ -263,6 +264,8 @@ class MonitoringSettings(_Strict):
     app_metrics_namespace: str = Field(pattern=r"^[A-Za-z0-9/_.#:-]+$")
     xray_sampling_rate: float = Field(ge=0, le=1)
     xray_reservoir_per_second: Annotated[int, Field(ge=0)]
+    otlp_protocol: Literal["grpc", "http/protobuf"]
+    auth_failures_threshold: PositiveInt
 
     @model_validator(mode="after")
     def _datapoints_fit(self) -> "MonitoringSettings":
@@ -359,6 +362,11 @@ class Service(_Strict):
     @property
     def on_load_balancer(self) -> bool:
         return self.routing != "internal"
+
+    @property
+    def calls_guardrail(self) -> bool:
+        """Its Bedrock calls (text and images) go through the guardrail."""
+        return any(name in GUARDED_AWS_SERVICES for name in self.aws_services)
 
 
 class Project(_Strict):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 
-import yaml
 from cdktf_cdktf_provider_aws.applicationinsights_application import ApplicationinsightsApplication
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
@@ -36,14 +35,15 @@ from building_blocks.load_balancer import LoadBalancerReference, TargetGroupRefe
 from building_blocks.log_group import LogGroup, LogGroupProps
 from building_blocks.user_pool import AppClientReference
 from building_blocks.web_acl import WebAclReference
+from modules.app_metrics import (AUTH_FAILURE_REASONS, AUTH_FAILURES, GUARDRAIL_INTERVENTIONS, REASON,
+                                 REQUEST_DURATION, ROUTE, SERVICE, STATUS_CLASS, STATUS_CLASSES, UNHANDLED_ERRORS,
+                                 AppMetric)
 from toolkit.definition import Platform, Project, Service
 from workspaces.base import Workspace
 from workspaces.edge import alb_services, web_acl_names
+from workspaces.otel import otel_collector_config
 
 GIB = 1024 ** 3
-# Where the collector sidecar takes OTLP from the app container (the task's localhost).
-COLLECTOR_OTLP_GRPC_PORT = 4317
-COLLECTOR_OTLP_HTTP_PORT = 4318
 # A task failed: it never started, its essential container exited, or ECS replaced it after
 # failed ELB or container health checks ("Task failed ... health checks"). Deployments,
 # scale-in and Spot interruptions stop tasks too, with other codes, and are not failures.
@@ -51,41 +51,11 @@ FAILED_TASK = [{"stopCode": ["TaskFailedToStart", "EssentialContainerExited"]},
                {"stoppedReason": [{"prefix": "Task failed"}]}]
 
 
-def otel_collector_config(platform: Platform, region: str) -> str:
-    """The ADOT sidecar's configuration: OTLP in on localhost, traces to X-Ray (platform and
-    environment as indexed annotations, so the X-Ray group can select them), metrics to
-    CloudWatch as EMF in the containers' log group."""
-    identity = [{"key": "platform", "value": platform.name, "action": "upsert"},
-                {"key": "environment", "value": platform.environment, "action": "upsert"}]
-    config = {
-        "extensions": {"health_check": {"endpoint": "127.0.0.1:13133"}},
-        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": f"127.0.0.1:{COLLECTOR_OTLP_GRPC_PORT}"},
-                                             "http": {"endpoint": f"127.0.0.1:{COLLECTOR_OTLP_HTTP_PORT}"}}}},
-        "processors": {
-            "resourcedetection": {"detectors": ["env", "ecs"], "timeout": "2s", "override": False},
-            "attributes/identity": {"actions": identity},
-            "batch/traces": {"timeout": "1s", "send_batch_size": 50},
-            "batch/metrics": {"timeout": "60s"},
-        },
-        "exporters": {
-            "awsxray": {"region": region, "indexed_attributes": ["platform", "environment"]},
-            "awsemf": {"region": region, "namespace": platform.monitoring.app_metrics_namespace,
-                       "log_group_name": platform.containers.log_group,
-                       "log_stream_name": "otel-emf/{TaskId}",
-                       "dimension_rollup_option": "NoDimensionRollup",
-                       "resource_to_telemetry_conversion": {"enabled": False}},
-        },
-        "service": {
-            "extensions": ["health_check"],
-            "pipelines": {
-                "traces": {"receivers": ["otlp"], "processors": ["resourcedetection", "attributes/identity", "batch/traces"],
-                           "exporters": ["awsxray"]},
-                "metrics": {"receivers": ["otlp"], "processors": ["resourcedetection", "batch/metrics"],
-                            "exporters": ["awsemf"]},
-            },
-        },
-    }
-    return yaml.safe_dump(config, sort_keys=False)
+def web_app_services(platform: Platform) -> list[Service]:
+    """The services built on modules.webapp, which record the request, authentication and error metrics:
+    all but a Streamlit UI (its own web server; it traces its outgoing calls only)."""
+    return [s for p in platform.projects for s in p.services
+            if not (p.frontend == "streamlit" and s.routing == "site")]
 
 
 class MonitoringWorkspace(Workspace):
@@ -108,14 +78,17 @@ class MonitoringWorkspace(Workspace):
         self._let_eventbridge_write(self.failed_task_log)
 
         dashboards = []
+        web_apps = {s.name for s in web_app_services(platform)}
         for project in platform.projects:
             database = self._database_alarms(project) if project.database else None
             for service in project.services:
                 graphs = self._service_alarms(service)
+                if service.name in web_apps:
+                    graphs += self._app_alarms(service)
                 dashboards.append(Dashboard(self, f"dashboard-{service.name}", DashboardProps(
                     name=self.name(service.name), region=platform.region,
                     widgets=tuple(graphs + (database or [])))))
-        overview = self._security_alarms() + self._overview_graphs()
+        overview = self._security_alarms() + self._overview_graphs() + self._app_overview_graphs()
         Dashboard(self, "dashboard-overview", DashboardProps(
             name=self.name("overview"), region=platform.region,
             widgets=(AlarmList("Alarms", tuple(a.arn for a in self.alarms)), *overview)))
@@ -298,6 +271,74 @@ class MonitoringWorkspace(Workspace):
             Graph("p95 latency by service (s)", by_service(target, "TargetResponseTime", "p95")),
             Graph("CPU by service (%)", by_service(ecs, "CPUUtilization", "Average")),
             Graph("Memory by service (%)", by_service(ecs, "MemoryUtilization", "Average")),
+        ]
+
+    def _app_metric(self, metric: AppMetric, service: Service, stat: str, period: int, label: str,
+                    **dimensions: str) -> Metric:
+        """One of the app metrics (modules.app_metrics) of one service, by a dimension set the collector
+        exports (refused otherwise: CloudWatch would never have data for it)."""
+        dimensions = {SERVICE: service.name, **dimensions}
+        if tuple(sorted(dimensions)) not in {tuple(sorted(d)) for d in metric.dimension_sets}:
+            raise ValueError(f"{metric.name} has no dimension set {sorted(dimensions)}: it has {metric.dimension_sets}")
+        return Metric(self.settings.app_metrics_namespace, metric.name, dimensions, stat, period, label)
+
+    def _app_alarms(self, service: Service) -> list[Graph]:
+        """What the app itself reports: the spec's failed authentication attempts and crashes (exceptions
+        nothing handled) as alarms; requests, latency (internal services have no ALB metrics) and
+        guardrail interventions as graphs."""
+        s, period, topic = self.settings, self.settings.alarm_period_seconds, (self.topic.arn,)
+        window = s.security_window_seconds
+        failures = self._app_metric(AUTH_FAILURES, service, "Sum", window, "authentication failures")
+        self._alarm(f"{service.name}-auth-failures", AlarmProps(
+            name=self.name(service.name, "auth-failures"), comparison=">", threshold=s.auth_failures_threshold,
+            description=f"{service.name}: more than {s.auth_failures_threshold} requests refused for their "
+                        f"credentials (401) in {window // 60} minutes",
+            metric=failures, actions=topic))
+        crashes = self._app_metric(UNHANDLED_ERRORS, service, "Sum", period, "unhandled errors")
+        self._alarm(f"{service.name}-unhandled-errors", AlarmProps(
+            name=self.name(service.name, "unhandled-errors"), comparison=">", threshold=0, metric=crashes,
+            description=f"{service.name}: a request raised an error nothing handled (stack trace in its log)",
+            actions=topic))
+        duration = REQUEST_DURATION
+        graphs = [
+            Graph("App requests by status class", tuple(
+                self._app_metric(duration, service, "SampleCount", period, status, **{STATUS_CLASS: status})
+                for status in STATUS_CLASSES)),
+            Graph("App latency (s)", tuple(self._app_metric(duration, service, stat, period, stat)
+                                           for stat in ("p50", "p95", "p99"))),
+            Graph("App requests by route", expressions=((
+                "routes", self._search(duration, service, (SERVICE, ROUTE, STATUS_CLASS), "SampleCount", period),
+                "requests"),)),
+            Graph("Authentication failures by reason", tuple(
+                self._app_metric(AUTH_FAILURES, service, "Sum", period, reason, **{REASON: reason})
+                for reason in AUTH_FAILURE_REASONS)),
+            Graph("Unhandled errors", (crashes,)),
+        ]
+        if service.calls_guardrail:
+            graphs.append(Graph("Guardrail interventions", (
+                self._app_metric(GUARDRAIL_INTERVENTIONS, service, "Sum", period, "interventions"),)))
+        return graphs
+
+    def _search(self, metric: AppMetric, service: Service, dimensions: tuple[str, ...], stat: str, period: int) -> str:
+        """A dashboard SEARCH for the service's metrics of one dimension set whose values are not known
+        here (the routes)."""
+        if dimensions not in metric.dimension_sets:
+            raise ValueError(f"{metric.name} has no dimension set {dimensions}")
+        schema = ",".join([self.settings.app_metrics_namespace, *(f'"{d}"' for d in dimensions)])
+        return f"SEARCH('{{{schema}}} MetricName=\"{metric.name}\" \"{SERVICE}\"=\"{service.name}\"', '{stat}', {period})"
+
+    def _app_overview_graphs(self) -> list[Graph]:
+        period, services = self.settings.alarm_period_seconds, web_app_services(self.platform)
+        guarded = [s for s in services if s.calls_guardrail]
+
+        def by_service(metric: AppMetric, stat: str, among: list[Service]) -> tuple[Metric, ...]:
+            return tuple(self._app_metric(metric, s, stat, period, s.name) for s in among)
+
+        return [
+            Graph("Authentication failures by service", by_service(AUTH_FAILURES, "Sum", services)),
+            Graph("Unhandled errors by service", by_service(UNHANDLED_ERRORS, "Sum", services)),
+            Graph("Guardrail interventions by service", by_service(GUARDRAIL_INTERVENTIONS, "Sum", guarded)),
+            Graph("App p95 latency by service (s)", by_service(REQUEST_DURATION, "p95", services)),
         ]
 
     # --- delivery, tracing, insights ------------------------------------------------------

@@ -46,7 +46,7 @@ from toolkit.definition import DefinitionError, Platform, Project, Service
 from toolkit.emulator import emulator_stand_in_arn
 from workspaces.base import Workspace, output_key
 from workspaces.edge import ORIGIN_VERIFY_HEADER, AlbRoute, alb_routes
-from workspaces.monitoring import COLLECTOR_OTLP_GRPC_PORT
+from workspaces.otel import otel_sdk_environment
 from workspaces.storage import CLOUDFRONT_LOG_PREFIX, S3_ACCESS_LOG_PREFIX, media_prefix
 
 # Secret variable -> (workspace, output) of its Secrets Manager ARN; DATABASE_URL is per project.
@@ -58,8 +58,6 @@ SECRET_SOURCES = {
 # aws_services entry -> the ai workspace's managed policy the task role gets.
 AI_POLICIES = {"bedrock": "bedrock_policy_arn", "image-generation": "bedrock_image_policy_arn",
                "polly": "polly_policy_arn"}
-GUARDED = ("bedrock", "image-generation")  # calls that go through the guardrail
-OTLP_ENDPOINT = f"http://localhost:{COLLECTOR_OTLP_GRPC_PORT}"  # the collector sidecar
 IMAGE_TAG_EXPORT = "IMAGE_TAG"             # the container builds export the tag they pushed
 # A service with a database runs its owner's migration in this container of its own image first
 # (modules/database_roles.py); the module it runs sits beside the service's code.
@@ -275,12 +273,11 @@ class ProjectWorkspace(Workspace):
         clients = [project] + platform.callers_of(project.name)
         environment = {
             "SERVICE_NAME": service.name,
-            "OTEL_SERVICE_NAME": service.name,
-            "OTEL_EXPORTER_OTLP_ENDPOINT": OTLP_ENDPOINT,
+            **otel_sdk_environment(platform, service),
             "COGNITO_ISSUER": self.read("auth", "user_pool_issuer"),
             "COGNITO_CLIENT_IDS": ",".join(self.read("auth", "app_client_id", p.name) for p in clients),
         }
-        if any(name in GUARDED for name in service.aws_services):
+        if service.calls_guardrail:
             environment |= {
                 "GUARDRAIL_ID": self.read("ai", "guardrail_id"),
                 "GUARDRAIL_VERSION": self.read("ai", "guardrail_version"),
@@ -316,7 +313,7 @@ class ProjectWorkspace(Workspace):
             # (the monitoring workspace's collector config).
             self.container_logs().grant_write("CollectorMetrics", "logs:DescribeLogStreams"),
         ]
-        if any(name in GUARDED for name in service.aws_services):
+        if service.calls_guardrail:
             statements.append(Statement(
                 sid="GuardrailMetric", actions=["cloudwatch:PutMetricData"], resources=["*"],
                 conditions={"StringEquals": {"cloudwatch:namespace": self.platform.monitoring.guardrail_metric_namespace}}))

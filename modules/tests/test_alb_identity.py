@@ -16,11 +16,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from modules.alb_identity import (NotSignedIn, NotStaff, SignedInUser, SignIn, SignInMiddleware, SignInUnavailable,
                                   signed_in_user, staff_user)
+from modules.app_metrics import AUTH_FAILURES, REASON
 from modules.auth import MAX_KEY_SOURCES
 from modules.settings import UiAppSettings, load_settings
 from modules.tests.alb import ALB_ARN, ALB_CLIENT_ID, AlbKey, AlbKeyServer, AlbSigner
 from modules.tests.conftest import settings_error
 from modules.tests.support import ISSUER, JwksServer, SigningKey
+from modules.tests.telemetry import recorded  # noqa: F401
 from modules.webapp import create_web_app
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}  # a browser's navigation
@@ -138,54 +140,60 @@ def with_data(signer: AlbSigner, pool_key: SigningKey, data: str) -> dict[str, s
 
 
 OTHER_ALB = ALB_ARN.replace("0123456789abcdef", "fedcba9876543210")
-# How each refused request is made (from the signer and the pool's key), and what its refusal says.
+# How each refused request is made (from the signer and the pool's key), what its refusal says, and the reason it
+# is counted under in the authentication failures.
 REFUSALS = {
     "no x-amzn-oidc-data": (lambda s, k: {"x-amzn-oidc-accesstoken": k.token(audience=ALB_CLIENT_ID)},
-                            "the request has no x-amzn-oidc-data header"),
+                            "the request has no x-amzn-oidc-data header", "missing_credentials"),
     "no access token": (lambda s, k: {"x-amzn-oidc-data": s.user_claims("user-1")},
-                        "the request has no x-amzn-oidc-accesstoken header"),
+                        "the request has no x-amzn-oidc-accesstoken header", "missing_credentials"),
     "wrong signer": (lambda s, k: with_data(s, k, s.user_claims("user-1", header={"signer": OTHER_ALB})),
-                     "signed by another load balancer than ALB_ARN"),
+                     "signed by another load balancer than ALB_ARN", "wrong_load_balancer"),
     "no signer": (lambda s, k: with_data(s, k, s.user_claims("user-1", header={"signer": None})),
-                  "signed by another load balancer than ALB_ARN"),
+                  "signed by another load balancer than ALB_ARN", "wrong_load_balancer"),
     "another client": (lambda s, k: with_data(s, k, s.user_claims("user-1", header={"client": "vocab-alb-client"})),
-                       "issued for an app client not in COGNITO_CLIENT_IDS"),
+                       "issued for an app client not in COGNITO_CLIENT_IDS", "wrong_client"),
     "expired": (lambda s, k: with_data(s, k, s.user_claims("user-1", expires_in=-120)),
-                "x-amzn-oidc-data has expired"),
+                "x-amzn-oidc-data has expired", "expired"),
     "header exp expired": (lambda s, k: with_data(s, k, s.user_claims("user-1", header={"exp": 1_000_000_000},
                                                                       claims={"exp": None})),
-                           "x-amzn-oidc-data has expired"),
+                           "x-amzn-oidc-data has expired", "expired"),
     "no exp at all": (lambda s, k: with_data(s, k, s.user_claims("user-1", header={"exp": None}, claims={"exp": None})),
-                      "x-amzn-oidc-data has no expiry (exp)"),
-    "RS256": (lambda s, k: with_data(s, k, other_alg(s, k, "RS256")), "x-amzn-oidc-data must be signed with ES256"),
-    "HS256": (lambda s, k: with_data(s, k, other_alg(s, k, "HS256")), "x-amzn-oidc-data must be signed with ES256"),
-    "alg none": (lambda s, k: with_data(s, k, other_alg(s, k, "none")), "x-amzn-oidc-data must be signed with ES256"),
+                      "x-amzn-oidc-data has no expiry (exp)", "invalid_claims"),
+    "RS256": (lambda s, k: with_data(s, k, other_alg(s, k, "RS256")), "x-amzn-oidc-data must be signed with ES256",
+              "wrong_algorithm"),
+    "HS256": (lambda s, k: with_data(s, k, other_alg(s, k, "HS256")), "x-amzn-oidc-data must be signed with ES256",
+              "wrong_algorithm"),
+    "alg none": (lambda s, k: with_data(s, k, other_alg(s, k, "none")), "x-amzn-oidc-data must be signed with ES256",
+                 "wrong_algorithm"),
     "unknown kid": (lambda s, k: with_data(s, k, AlbSigner(AlbKey()).user_claims("user-1")),
-                    "x-amzn-oidc-data: token is signed with an unknown key"),
+                    "x-amzn-oidc-data: token is signed with an unknown key", "unknown_key"),
     "kid not a UUID": (lambda s, k: with_data(s, k, AlbSigner(AlbKey("../jwks")).user_claims("user-1")),
-                       "token key id (kid) is not a UUID"),
+                       "token key id (kid) is not a UUID", "malformed_token"),
     "tampered payload": (lambda s, k: with_data(s, k, tampered(s.user_claims("admin"), sub="user-1")),
-                         "x-amzn-oidc-data signature is invalid"),
+                         "x-amzn-oidc-data signature is invalid", "bad_signature"),
     "forged with the same kid": (lambda s, k: with_data(s, k, AlbSigner(AlbKey(s.key.kid)).user_claims("user-1")),
-                                 "x-amzn-oidc-data signature is invalid"),
-    "not a JWT": (lambda s, k: with_data(s, k, "not-a-token"), "x-amzn-oidc-data is not a well-formed JWT"),
+                                 "x-amzn-oidc-data signature is invalid", "bad_signature"),
+    "not a JWT": (lambda s, k: with_data(s, k, "not-a-token"), "x-amzn-oidc-data is not a well-formed JWT",
+                  "malformed_token"),
     "access token of another user": (
         lambda s, k: {**forwarded(s, k, "user-1"), "x-amzn-oidc-accesstoken": k.token(sub="user-2",
                                                                                       audience=ALB_CLIENT_ID)},
-        "x-amzn-oidc-accesstoken belongs to another user than x-amzn-oidc-data"),
+        "x-amzn-oidc-accesstoken belongs to another user than x-amzn-oidc-data", "mismatched_user"),
     "access token of another client": (lambda s, k: {**forwarded(s, k), "x-amzn-oidc-accesstoken": k.token()},
-                                       "x-amzn-oidc-accesstoken: token was issued for another client"),
+                                       "x-amzn-oidc-accesstoken: token was issued for another client", "wrong_client"),
     "access token forged": (  # the pool's kid, another private key
         lambda s, k: {**forwarded(s, k), "x-amzn-oidc-accesstoken": SigningKey(k.kid).token(audience=ALB_CLIENT_ID)},
-        "x-amzn-oidc-accesstoken: token signature is invalid"),
+        "x-amzn-oidc-accesstoken: token signature is invalid", "bad_signature"),
     "service subject": (lambda s, k: forwarded(s, k, "service:api-key"),
-                        "must not start with 'service:' (reserved for services)"),
+                        "must not start with 'service:' (reserved for services)", "invalid_claims"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(REFUSALS))
-def test_each_refusal_is_a_401_page_saying_why(client, signer, pool_key, case):
-    make_headers, reason = REFUSALS[case]
+def test_each_refusal_is_a_401_page_saying_why_and_counted_by_reason(client, signer, pool_key, case, recorded):
+    make_headers, reason, counted_as = REFUSALS[case]
+    failures_before = recorded.points(AUTH_FAILURES.name)
     headers = make_headers(signer, pool_key)
     page = client.get("/me", headers={**headers, **HTML})
     assert page.status_code == 401, page.text
@@ -196,11 +204,19 @@ def test_each_refusal_is_a_401_page_saying_why(client, signer, pool_key, case):
     assert "default-src 'none'" in page.headers["content-security-policy"]
     answer = client.get("/me", headers=headers)  # not a browser: the same refusal as JSON
     assert answer.status_code == 401 and reason in answer.json()["detail"]
+    assert counted(recorded.points(AUTH_FAILURES.name), failures_before) == {counted_as: 2}
+
+
+def counted(points: dict[tuple, float], before: dict[tuple, float]) -> dict[str, float]:
+    """The authentication failures counted between `before` and `points`, by reason."""
+    return {dict(key)[REASON]: value - before.get(key, 0) for key, value in points.items()
+            if value != before.get(key, 0)}
 
 
 def test_a_refused_request_fetches_no_key_unless_its_signer_is_ours(client, signer, pool_key, key_server):
     for case in ("wrong signer", "another client", "RS256", "kid not a UUID"):
-        assert client.get("/me", headers=REFUSALS[case][0](signer, pool_key)).status_code == 401
+        make_headers, _, _ = REFUSALS[case]
+        assert client.get("/me", headers=make_headers(signer, pool_key)).status_code == 401
     assert key_server.total_fetches == 0
 
 

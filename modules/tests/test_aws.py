@@ -8,11 +8,13 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 from botocore.stub import ANY, Stubber
 
+from modules.app_metrics import GUARDRAIL_INTERVENTIONS
 from modules.aws import (AwsClients, AwsFeatureDisabled, AwsThrottled, Bedrock, GuardrailBlocked, MediaStore,
                          Speech, content_key)
 from modules.settings import AppSettings
 from modules.tests.support import (GUARDRAIL_USAGE, LocalServer, converse_response, fake_session, send_json, stream,
                                    tool_use_response)
+from modules.tests.telemetry import recorded  # noqa: F401
 
 CONFIGURED = dict(aws_region="us-east-1", guardrail_id="gr-123", guardrail_version="2", media_bucket="media-bucket",
                   media_prefix="app/")
@@ -33,7 +35,9 @@ def test_converse_sends_the_guardrail_and_returns_text(clients):
         bedrock.assert_no_pending_responses()
 
 
-def test_guardrail_intervention_raises_and_counts_a_violation(clients):
+def test_guardrail_intervention_raises_and_counts_a_violation(clients, recorded):
+    """Counted twice: the platform-wide datum the guardrail alarm watches, and the app metric by service."""
+    interventions = sum(recorded.points(GUARDRAIL_INTERVENTIONS.name).values())
     with Stubber(clients.get("bedrock-runtime")) as bedrock, Stubber(clients.get("cloudwatch")) as cloudwatch:
         bedrock.add_response("converse", converse_response("Sorry, I can't help with that.", "guardrail_intervened"))
         cloudwatch.add_response("put_metric_data", {}, expected_params={
@@ -42,6 +46,7 @@ def test_guardrail_intervention_raises_and_counts_a_violation(clients):
         with pytest.raises(GuardrailBlocked, match="Sorry, I can't help"):
             Bedrock(clients).converse(system="s", prompt="something harmful")
         cloudwatch.assert_no_pending_responses()
+    assert sum(recorded.points(GUARDRAIL_INTERVENTIONS.name).values()) == interventions + 1
 
 
 def test_a_failed_metric_put_still_blocks(clients):

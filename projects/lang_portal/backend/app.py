@@ -20,6 +20,7 @@ from modules.response_cache import (Invalidation, LocalInvalidation, PostgresInv
                                     ResponseCacheMiddleware)
 from modules.runtime import startup_objects_frozen
 from modules.settings import load_settings
+from modules.telemetry import instrument_engine
 from modules.webapp import create_web_app
 from modules.database import AsyncConnections, connect_async, create_db_engine
 from projects.lang_portal.backend.routers import (assist, capabilities, dashboard, groups, health, resets,
@@ -41,8 +42,8 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     invalidation: Invalidation = (
         PostgresInvalidation(cache, engine, partial(connect_async, settings, engine, "lang-portal-cache-listener"))
         if postgres else LocalInvalidation(cache))
-    async_connections = (AsyncConnections(partial(connect_async, settings, engine, "lang-portal-api-async"),
-                                          settings.db_pool_size) if postgres else None)
+    async_connections = (AsyncConnections(partial(connect_async, settings, engine, "lang-portal-api-async",
+                                                  traced=True), settings.db_pool_size) if postgres else None)
     caching = settings.response_cache_bytes > 0
 
     @asynccontextmanager
@@ -66,6 +67,7 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     app = create_web_app(settings, title="Lang Portal API", version="1.0.0", lifespan=lifespan,
                          description="Vocabulary inventory, learning record store and study activity launchpad.",
                          api_key=settings.api_key, middleware=cache_middleware)
+    instrument_engine(engine)  # after create_web_app, which starts telemetry (when it is on)
     app.state.engine = engine
     app.state.aws_clients = aws_clients or AwsClients(settings)
     app.state.response_cache = cache

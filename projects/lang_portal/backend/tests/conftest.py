@@ -56,8 +56,9 @@ def _no_app_environment(monkeypatch):
 
 def settings_for(db_url: str, **overrides: object) -> LangPortalSettings:
     """Local mode unless `overrides` configure Cognito (cognito_issuer=...)."""
-    return LangPortalSettings(database_url=db_url, migrate_on_startup=False, log_level="WARNING",
-                              lang_portal_api_key=API_KEY, local_mode="cognito_issuer" not in overrides, **overrides)
+    return LangPortalSettings(**{"database_url": db_url, "migrate_on_startup": False, "log_level": "WARNING",
+                                 "lang_portal_api_key": API_KEY, "local_mode": "cognito_issuer" not in overrides,
+                                 **overrides})
 
 
 def with_test_users(application: FastAPI) -> FastAPI:

@@ -1,14 +1,18 @@
 """A UI app behind the load balancer's sign-in calls a real Lang Portal API process in Cognito mode as the
 signed-in user: the fake pool issues the access token to the ALB's app client, the ALB (modules/tests/alb.py) forwards
 it with x-amzn-oidc-data, the app (modules.alb_identity, modules.service_client) verifies both and sends the token on
-as `Authorization: Bearer`, and the review lands in that user's session, not another's."""
+as `Authorization: Bearer`, and the review lands in that user's session, not another's. The app's request and the
+API requests it makes are one trace (the API exports its spans to a collector's receiver the test runs)."""
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
+from opentelemetry import trace
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 
@@ -19,6 +23,7 @@ from modules.service_client import (LANG_PORTAL, ServiceCallFailed, ServiceClien
 from modules.settings import UiAppSettings
 from modules.tests.alb import ALB_ARN, AlbKey, AlbKeyServer, AlbSigner
 from modules.tests.fake_cognito import FakeCognito
+from modules.tests.telemetry import OtlpReceiver, recorded  # noqa: F401
 from modules.webapp import create_web_app
 from projects.lang_portal.backend.tests.api_process import running_api
 
@@ -38,10 +43,19 @@ def pool() -> Iterator[FakeCognito]:
 
 
 @pytest.fixture(scope="module")
-def api_origin(tmp_path_factory, pool: FakeCognito) -> Iterator[str]:
-    """The API as in AWS: COGNITO_CLIENT_IDS is the portal's client plus those of the apps that call it."""
+def collector() -> Iterator[OtlpReceiver]:
+    with OtlpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def api_origin(tmp_path_factory, pool: FakeCognito, collector: OtlpReceiver) -> Iterator[str]:
+    """The API as in AWS: COGNITO_CLIENT_IDS is the portal's client plus those of the apps that call it; its
+    spans go to `collector`, and it samples only what its caller sampled (a root request is never sampled)."""
     settings = {"COGNITO_ISSUER": pool.issuer, "COGNITO_CLIENT_IDS": f"{PORTAL_CLIENT},{WRITING_ALB_CLIENT}",
-                "LANG_PORTAL_API_KEY": API_KEY}
+                "LANG_PORTAL_API_KEY": API_KEY, "OTEL_SERVICE_NAME": "lang-portal-api",
+                "OTEL_EXPORTER_OTLP_ENDPOINT": collector.origin, "OTEL_TRACES_SAMPLER": "parentbased_always_off",
+                "OTEL_BSP_SCHEDULE_DELAY": "200"}
     with running_api(tmp_path_factory, "lang-portal-api-for-ui-apps", settings) as origin:
         yield origin
 
@@ -134,3 +148,33 @@ def test_the_service_key_imports_shared_vocabulary_and_nothing_else(api_origin, 
     assert refused.value.status == 403
     names = {group["name"] for group in directly_as(api_origin, pool, "dave").get("/api/groups")["items"]}
     assert "Weather" in names  # shared: every learner sees it
+
+
+def test_a_ui_app_request_and_the_portal_requests_it_makes_are_one_trace(api_origin, pool, alb_key_server,
+                                                                         collector, recorded):
+    ui_app = stand_in_ui_app(api_origin, pool, alb_key_server)  # made with telemetry on: it has the server span
+    assert ui_app.post("/practice/1", headers=signed_in(pool, alb_key_server, "erin")).status_code == 200
+    spans = recorded.spans()
+    [request] = [s for s in spans if s.kind is trace.SpanKind.SERVER]
+    assert request.name == "POST /practice/{group_id}"
+    trace_id = request.context.trace_id
+    calls = [s for s in spans if s.kind is trace.SpanKind.CLIENT and str(s.attributes.get("http.url", "")
+                                                                         ).startswith(api_origin)]
+    assert len(calls) == 3  # the session, the words, the review
+    assert {(s.context.trace_id, s.parent.span_id) for s in calls} == {(trace_id, request.context.span_id)}
+
+    def portal_requests() -> list[tuple[dict, Span]]:
+        return [(resource, s) for resource, s in collector.spans()
+                if s.kind == Span.SPAN_KIND_SERVER and s.trace_id == trace_id.to_bytes(16, "big")]
+
+    deadline = time.monotonic() + 20
+    while len(portal_requests()) < len(calls) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    served = portal_requests()
+    assert sorted(s.name for _, s in served) == ["GET /api/groups/{group_id}/words/raw", "POST /api/study_activities",
+                                                 "POST /api/study_sessions/{session_id}/words/{word_id}/review"]
+    # Each below the UI app's span of its call, in the API's own service.
+    assert {s.parent_span_id for _, s in served} == {c.context.span_id.to_bytes(8, "big") for c in calls}
+    assert {resource["service.name"] for resource, _ in served} == {"lang-portal-api"}
+    # Only what the UI app sampled: the API's own (root) requests of the other tests are not there.
+    assert {s.trace_id for _, s in collector.spans()} == {trace_id.to_bytes(16, "big")}

@@ -1,0 +1,416 @@
+"""OpenTelemetry for every app: traces to X-Ray and the app metrics (`modules.app_metrics`) to CloudWatch,
+both through the OTLP collector sidecar of the app's task.
+
+`start_telemetry(settings, version)` starts it once per process (OpenTelemetry keeps one tracer and one
+meter provider per process): web apps get it from `create_web_app`, which also puts the server span
+around each request; an app that is not a FastAPI app (the Vocab Generator's Streamlit UI) calls it
+itself and gets its outgoing calls traced. Configured by OpenTelemetry's standard variables, read and
+checked with the other settings (`modules.settings`): off unless OTEL_EXPORTER_OTLP_ENDPOINT is set
+(OTEL_SDK_DISABLED=true turns it off even then), OTEL_EXPORTER_OTLP_PROTOCOL (grpc or http/protobuf),
+OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, the
+metrics' temporality and histogram aggregation, OTEL_METRIC_EXPORT_INTERVAL; and ours,
+TRACES_RESERVOIR_PER_SECOND (the X-Ray sampling rule's reservoir) and SERVICE_VERSION.
+
+Traced: each request (server span), its SQLAlchemy statements and psycopg statements (on the engines and
+connections an app hands `instrument_engine` / `instrument_connection`), botocore calls (Bedrock, Polly,
+S3, CloudWatch) and httpx calls (the JWKS fetch, the calls between apps, which carry the trace on in
+X-Amzn-Trace-Id so both requests are one trace). Trace ids are X-Ray's (time first) and headers X-Ray's:
+see `XRayPropagator` for what is taken from the ALB's header and what is not.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import metrics, propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.propagate import set_global_textmap
+from opentelemetry.propagators.aws.aws_xray_propagator import TRACE_HEADER_KEY, AwsXRayPropagator
+from opentelemetry.propagators.textmap import CarrierT, Getter, default_getter
+from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
+from opentelemetry.sdk.metrics import (AlwaysOffExemplarFilter, Counter, Histogram, MeterProvider, ObservableCounter,
+                                       ObservableGauge, ObservableUpDownCounter, UpDownCounter)
+from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation
+from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION, Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import (ALWAYS_OFF, ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult,
+                                              TraceIdRatioBased)
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from modules import app_metrics
+from modules.asgi import HttpMiddleware
+from modules.settings import AppSettings
+
+SCOPE = "app-dw"  # the instrumentation scope of the app metrics and spans made here
+MAX_TRACE_HEADER_CHARS = 1024  # longer X-Amzn-Trace-Id headers are ignored unread
+# What the collector's X-Ray exporter accepts as a trace id's time (older or later ones are dropped there).
+XRAY_MAX_TRACE_AGE_SECONDS = 28 * 24 * 3600
+XRAY_MAX_CLOCK_SKEW_SECONDS = 300
+
+_started: TracerProvider | None = None
+_start_lock = threading.Lock()
+
+
+# --- X-Ray ids and headers ------------------------------------------------------------------
+
+_ALB_ROOT = otel_context.create_key("app-dw-xray-root")  # a trace id to start the request's trace in
+_ROOT = re.compile(r"1-([0-9a-fA-F]{8})-([0-9a-fA-F]{24})")
+_PARENT = re.compile(r"[0-9a-fA-F]{16}")
+
+
+class XRayPropagator(AwsXRayPropagator):
+    """X-Amzn-Trace-Id out as X-Ray writes it (Root;Parent;Sampled), and in as the load balancer passes it:
+
+    - `Root=...` alone is what the ALB sends when it started the trace: the request's spans go into that
+      trace (so the ALB's access log line and the trace share the id), as its root, and the sampling
+      decision is this service's. (The stock propagator drops such a header and starts another trace.)
+    - A header with `Self=` came from the internet and went through the ALB, which keeps the client's
+      fields: its Root is kept as above, its Parent and Sampled are not (a client must not decide what is
+      sampled, nor pose as a span of ours).
+    - `Root;Parent;Sampled` without `Self` is another app of the platform calling over Cloud Map: the
+      trace goes on below its span and follows its decision.
+    - Anything malformed (a field that is not key=value, a bad id, a header over 1 KB, several headers) or
+      a Root whose time X-Ray would refuse (more than 28 days old, or in the future) is ignored: the
+      request starts a trace of its own, as it would without the header. Never an error.
+    """
+
+    def extract(self, carrier: CarrierT, context: Context | None = None,
+                getter: Getter[CarrierT] = default_getter) -> Context:
+        context = Context() if context is None else context
+        headers = getter.get(carrier, TRACE_HEADER_KEY)
+        if not headers or len(headers) != 1 or len(headers[0]) > MAX_TRACE_HEADER_CHARS:
+            return context
+        fields = _header_fields(headers[0])
+        trace_id = _trace_id(fields.get("Root")) if fields else None
+        if trace_id is None:
+            return context
+        parent, sampled = fields.get("Parent"), fields.get("Sampled")
+        if "Self" in fields or parent is None or sampled not in ("0", "1"):
+            return otel_context.set_value(_ALB_ROOT, trace_id, context)
+        if not _PARENT.fullmatch(parent) or int(parent, 16) == 0:
+            return context
+        span_context = trace.SpanContext(
+            trace_id, int(parent, 16), is_remote=True,
+            trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED if sampled == "1" else trace.TraceFlags.DEFAULT))
+        return trace.set_span_in_context(trace.NonRecordingSpan(span_context), context)
+
+
+def _header_fields(header: str) -> dict[str, str] | None:
+    fields = {}
+    for part in header.split(";"):
+        if not part.strip():
+            continue  # "Root=...;" : an empty field is no field
+        key, separator, value = part.partition("=")
+        if not separator or "=" in value:
+            return None
+        fields[key.strip()] = value.strip()
+    return fields
+
+
+def _trace_id(root: str | None, now: float | None = None) -> int | None:
+    found = _ROOT.fullmatch(root) if root else None
+    if found is None:
+        return None
+    seconds, unique = found.groups()
+    age = (time.time() if now is None else now) - int(seconds, 16)
+    if not -XRAY_MAX_CLOCK_SKEW_SECONDS <= age <= XRAY_MAX_TRACE_AGE_SECONDS or int(unique, 16) == 0:
+        return None
+    return int(seconds + unique, 16)
+
+
+class XRayIdGenerator(AwsXRayIdGenerator):
+    """X-Ray's ids (the trace id starts with its time), except that a request whose X-Amzn-Trace-Id named a
+    trace with no parent span (`XRayPropagator`) starts its root span in that trace. The server span is
+    started with the extracted context attached (the ASGI instrumentation attaches it first), so the id
+    is read from the current context."""
+
+    def generate_trace_id(self) -> int:
+        root = otel_context.get_value(_ALB_ROOT)
+        return root if root is not None else super().generate_trace_id()
+
+
+def xray_trace_id(trace_id: int) -> str:
+    """A trace id as X-Ray shows it: 1-<time>-<unique>."""
+    hex_id = f"{trace_id:032x}"
+    return f"1-{hex_id[:8]}-{hex_id[8:]}"
+
+
+def current_trace_id() -> str | None:
+    """The X-Ray id of the current trace (sampled or not), None outside one."""
+    span_context = trace.get_current_span().get_span_context()
+    return xray_trace_id(span_context.trace_id) if span_context.is_valid else None
+
+
+# --- sampling -------------------------------------------------------------------------------
+
+class ReservoirSampler(Sampler):
+    """The X-Ray sampling rule's shape: the first `per_second` traces of each second, then `then` (the rule's
+    fixed rate). Per process: with several workers and tasks each keeps its own reservoir (X-Ray's central
+    sampling would share one; no OpenTelemetry Python sampler asks it)."""
+
+    def __init__(self, per_second: int, then: Sampler) -> None:
+        self.per_second = per_second
+        self.then = then
+        self._second = 0
+        self._taken = 0
+        self._lock = threading.Lock()
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                      trace_state=None) -> SamplingResult:
+        second = int(time.monotonic())
+        with self._lock:
+            if second != self._second:
+                self._second, self._taken = second, 0
+            take = self._taken < self.per_second
+            self._taken += take
+        if take:
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, _trace_state(parent_context))
+        return self.then.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+    def get_description(self) -> str:
+        return f"Reservoir{{{self.per_second}/s, then {self.then.get_description()}}}"
+
+
+def _trace_state(parent_context: Context | None):
+    return trace.get_current_span(parent_context).get_span_context().trace_state
+
+
+def sampler(settings: AppSettings) -> Sampler:
+    """OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG as the specification defines them, with
+    TRACES_RESERVOIR_PER_SECOND traces a second taken before the ratio of the traceidratio samplers."""
+    ratio: Sampler = TraceIdRatioBased(settings.otel_traces_sampler_arg)
+    if settings.traces_reservoir_per_second:
+        ratio = ReservoirSampler(settings.traces_reservoir_per_second, ratio)
+    root = {"always_on": ALWAYS_ON, "always_off": ALWAYS_OFF, "traceidratio": ratio}[
+        settings.otel_traces_sampler.removeprefix("parentbased_")]
+    return ParentBased(root) if settings.otel_traces_sampler.startswith("parentbased_") else root
+
+
+# --- the process's providers ------------------------------------------------------------------
+
+def start_telemetry(settings: AppSettings, version: str, *, span_processor: SpanProcessor | None = None,
+                    metric_reader: MetricReader | None = None, trace_sampler: Sampler | None = None) -> bool:
+    """Start traces and app metrics for this process as the settings say, once; True when they are on
+    (started now or before: the first start's settings stay). Off without OTEL_EXPORTER_OTLP_ENDPOINT, and
+    with OTEL_SDK_DISABLED=true. `version` is the service.version unless SERVICE_VERSION names the build.
+
+    `span_processor` and `metric_reader` replace the OTLP exporters, `trace_sampler` the settings' sampler
+    (tests read what is recorded, while they record)."""
+    global _started
+    with _start_lock:
+        if _started is not None:
+            return True
+        if settings.otel_sdk_disabled or (settings.otel_exporter_otlp_endpoint is None and span_processor is None):
+            return False
+        resource = Resource.create({SERVICE_NAME: settings.otel_service_name or settings.service_name,
+                                    SERVICE_VERSION: settings.service_version or version})
+        tracer_provider = TracerProvider(resource=resource, sampler=trace_sampler or sampler(settings),
+                                         id_generator=XRayIdGenerator())
+        tracer_provider.add_span_processor(span_processor or BatchSpanProcessor(_span_exporter(settings)))
+        reader = metric_reader or PeriodicExportingMetricReader(
+            _metric_exporter(settings), export_interval_millis=settings.otel_metric_export_interval)
+        # No exemplars: the collector's EMF exporter drops them, and offering one costs every measurement.
+        meter_provider = MeterProvider(resource=resource, metric_readers=[reader],
+                                       exemplar_filter=AlwaysOffExemplarFilter())
+        trace.set_tracer_provider(tracer_provider)
+        metrics.set_meter_provider(meter_provider)
+        set_global_textmap(XRayPropagator())
+        _instrument_outgoing_calls()
+        _started = tracer_provider
+        return True
+
+
+def _instrument_outgoing_calls() -> None:
+    # Process-wide patches of the libraries' clients, so every client is traced, made before or after.
+    # Their own metrics are off (a no-op meter): the app metrics are what the collector keeps.
+    from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    BotocoreInstrumentor().instrument(meter_provider=metrics.NoOpMeterProvider())
+    HTTPXClientInstrumentor().instrument(meter_provider=metrics.NoOpMeterProvider())
+
+
+def _span_exporter(settings: AppSettings) -> SpanExporter:
+    endpoint = settings.otel_exporter_otlp_endpoint
+    if settings.otel_exporter_otlp_protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcSpanExporter
+
+        return GrpcSpanExporter(endpoint=endpoint, insecure=endpoint.startswith("http://"))
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    return OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces")
+
+
+def _metric_exporter(settings: AppSettings):
+    endpoint = settings.otel_exporter_otlp_endpoint
+    options: dict[str, Any] = {"preferred_temporality": metric_temporality(settings),
+                               "preferred_aggregation": metric_aggregation(settings)}
+    if settings.otel_exporter_otlp_protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as GrpcMetricExporter
+
+        return GrpcMetricExporter(endpoint=endpoint, insecure=endpoint.startswith("http://"), **options)
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+    return OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics", **options)
+
+
+def metric_temporality(settings: AppSettings) -> dict[type, AggregationTemporality]:
+    """OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE as the specification maps it to instruments."""
+    delta, cumulative = AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE
+    preference = settings.otel_exporter_otlp_metrics_temporality_preference
+    sums = delta if preference in ("delta", "lowmemory") else cumulative
+    observed = delta if preference == "delta" else cumulative
+    return {Counter: sums, Histogram: sums, ObservableCounter: observed, UpDownCounter: cumulative,
+            ObservableUpDownCounter: cumulative, ObservableGauge: cumulative}
+
+
+def metric_aggregation(settings: AppSettings) -> dict[type, Any]:
+    if settings.otel_exporter_otlp_metrics_default_histogram_aggregation == "base2_exponential_bucket_histogram":
+        return {Histogram: ExponentialBucketHistogramAggregation()}
+    return {}
+
+
+def telemetry_started() -> bool:
+    return _started is not None
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer(SCOPE)
+
+
+def instrument_engine(engine) -> None:
+    """Trace the statements of a SQLAlchemy engine (when telemetry is on)."""
+    if _started is None:
+        return
+    # Per engine, rather than SQLAlchemyInstrumentor's process-wide create_engine patch: engines are made
+    # before telemetry starts (and tests make many). Its connection-usage metric is off.
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+
+    EngineTracer(trace.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine,
+                 metrics.NoOpMeter("off").create_up_down_counter("db.client.connections.usage"))
+
+
+def instrument_connection(connection):
+    """Trace the statements of a psycopg connection (when telemetry is on); the connection."""
+    if _started is None:
+        return connection
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+
+    return PsycopgInstrumentor.instrument_connection(connection)
+
+
+def server_span_middleware() -> list[Middleware]:
+    """The middleware that puts a server span around each request (none when telemetry is off)."""
+    return [Middleware(ServerSpanMiddleware)] if _started is not None else []
+
+
+class ServerSpanMiddleware(HttpMiddleware):
+    """Each request's server span, in the trace its X-Amzn-Trace-Id names (`XRayPropagator`), current while
+    the app runs. Built here rather than taken from OpenTelemetry's ASGI instrumentation, which spends more
+    on every request than the cached reads cost, sampled or not (it decodes every header several times and
+    gathers the HTTP attributes before the sampler decides): this does no more for a request the sampler
+    drops than extract, decide and attach, and gathers the attributes of a sampled one only. The route,
+    the status and the span's name are set as the answer starts (`name_server_span`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self.tracer = tracer()
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [value for name, value in scope["headers"] if name == _TRACE_HEADER]
+        parent = propagate.extract({TRACE_HEADER_KEY: [h.decode("latin-1") for h in headers]}) if headers else Context()
+        token = otel_context.attach(parent)  # first: XRayIdGenerator reads the ALB's trace from it
+        span = self.tracer.start_span(scope["method"], parent, kind=trace.SpanKind.SERVER)
+        otel_context.detach(token)
+        if span.is_recording():
+            span.set_attributes(_request_attributes(scope))
+        token = otel_context.attach(trace.set_span_in_context(span, parent))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            otel_context.detach(token)
+            span.end()
+
+
+_TRACE_HEADER = TRACE_HEADER_KEY.lower().encode()
+
+
+def _request_attributes(scope: Scope) -> dict[str, str | int]:
+    """What X-Ray shows of a request (the HTTP semantic conventions the collector's exporter reads)."""
+    headers = {name: value.decode("latin-1") for name, value in scope["headers"]
+               if name in (b"host", b"user-agent", b"x-forwarded-for")}
+    attributes: dict[str, str | int] = {
+        "http.method": scope["method"], "http.scheme": scope.get("scheme", "http"),
+        "http.target": scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else ""),
+        "http.flavor": scope.get("http_version", "1.1")}
+    if "host" in headers:
+        attributes["http.host"] = headers["host"]
+    if "user-agent" in headers:
+        attributes["http.user_agent"] = headers["user-agent"]
+    client = scope.get("client")
+    if client:  # the caller's address as uvicorn's --proxy-headers took it from X-Forwarded-For
+        attributes["net.peer.ip"] = client[0]
+    return attributes
+
+
+# --- the app metrics ----------------------------------------------------------------------------
+
+# Made from the global meter: they record nothing until `start_telemetry` sets the provider, then forward.
+_meter = metrics.get_meter(SCOPE)
+_request_duration = _meter.create_histogram(
+    app_metrics.REQUEST_DURATION.name, unit=app_metrics.REQUEST_DURATION.unit,
+    description=app_metrics.REQUEST_DURATION.description)
+_counters = {metric.name: _meter.create_counter(metric.name, unit=metric.unit, description=metric.description)
+             for metric in (app_metrics.AUTH_FAILURES, app_metrics.GUARDRAIL_INTERVENTIONS, app_metrics.UNHANDLED_ERRORS)}
+
+
+def route_of(scope) -> str:
+    """The route template that answered a request: FastAPI's (or the one the response cache kept with the
+    answer), `<mount path>/*` for an app mounted inside (Gradio), `UNMATCHED_ROUTE` when nothing matched.
+    Routing writes what matched into the request's scope, which the outer middleware share."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    if "app_root_path" in scope:  # a Mount matched (it sets the mounted app's root path)
+        return scope.get("root_path", "")[len(scope.get("app_root_path", "")):] + "/*"
+    return app_metrics.UNMATCHED_ROUTE
+
+
+def name_server_span(scope, status: int) -> None:
+    """Name the (recording) server span after the request's route and give it the status, as the answer
+    starts: routing is done by then. A 5xx is the span's error."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        route = route_of(scope)
+        span.update_name(f"{scope['method']} {route}")
+        span.set_attributes({app_metrics.ROUTE: route, "http.status_code": status})
+        if status >= 500:
+            span.set_status(trace.Status(trace.StatusCode.ERROR))
+
+
+def record_request(scope, status: int, duration_seconds: float) -> None:
+    """The request's duration, by route and status class."""
+    _request_duration.record(duration_seconds, {app_metrics.ROUTE: route_of(scope),
+                                                app_metrics.STATUS_CLASS: app_metrics.status_class(status)})
+
+
+def record_auth_failure(reason: str) -> None:
+    _counters[app_metrics.AUTH_FAILURES.name].add(1, {app_metrics.REASON: reason})
+
+
+def record_guardrail_intervention() -> None:
+    _counters[app_metrics.GUARDRAIL_INTERVENTIONS.name].add(1)
+
+
+def record_unhandled_error(error: BaseException) -> None:
+    _counters[app_metrics.UNHANDLED_ERRORS.name].add(1)
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.record_exception(error)
+        span.set_status(trace.Status(trace.StatusCode.ERROR, type(error).__name__))
