@@ -28,7 +28,7 @@ def changed_definition(directory: Path) -> Path:
     """platform.toml with three values changed: dev gets a NAT gateway per zone, Haiku another
     title in the security-group rule descriptions, and every log group 14 days instead of 7."""
     text = DEFAULT_DEFINITION.read_text()
-    text, nat = re.subn(r'(\[environments\.dev\]\nnat_gateways = )"single"', r'\1"per_az"', text)
+    text, nat = re.subn(r'(\[environments\.dev\]\n[^\[]*?nat_gateways = )"single"', r'\1"per_az"', text)
     text, title = re.subn(r'application_titles = \{ haiku = "Haiku Generator" \}',
                           'application_titles = { haiku = "Haiku Poems" }', text)
     text, retention = re.subn(r"^log_retention_days = 7 ", "log_retention_days = 14 ", text, flags=re.MULTILINE)
