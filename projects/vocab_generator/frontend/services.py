@@ -20,11 +20,13 @@ from modules.service_client import (ServiceAnswerInvalid, ServiceCallFailed, Ser
                                     ServiceRefused, ServiceUnavailable, lang_portal_client)
 from modules.json_logging import configure_logging
 from modules.settings import load_settings
+from modules.telemetry import start_telemetry
 from projects.vocab_generator.frontend.settings import VocabUiSettings
 from projects.vocab_generator.vocabulary import GenerationRequest, VocabularyGroup, problems, validated_group
 
 logger = logging.getLogger(__name__)
 
+VERSION = "1.0.0"
 BACKEND = "the Vocab Generator backend"
 IMPORT_PATH = "/api/groups/import"
 MAX_FILE_BYTES = 1_048_576  # a group of 500 words is about 100 KB
@@ -95,6 +97,9 @@ def services() -> Services:
     """The process's services (settings from the environment; a bad setting stops the server's start)."""
     settings = load_settings(VocabUiSettings)
     configure_logging(settings.log_level, settings.service_name)
+    # Streamlit's own server is not a create_web_app app: its outgoing calls (backend, Lang Portal) are
+    # traced and its sign-in refusals counted once telemetry starts here.
+    start_telemetry(settings, VERSION)
     return Services(settings)
 
 

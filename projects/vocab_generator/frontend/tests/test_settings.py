@@ -29,3 +29,18 @@ def test_outside_local_mode_the_backend_and_the_key_are_required(monkeypatch):
 ])
 def test_a_bad_value_is_named(monkeypatch, variable, value, problem):
     assert problem in settings_error(monkeypatch, VocabUiSettings, {"LOCAL_MODE": "true", variable: value})
+
+
+def test_the_ui_starts_telemetry_with_its_own_settings(monkeypatch):
+    from projects.vocab_generator.frontend import services as services_module
+
+    started = []
+    monkeypatch.setattr(services_module, "start_telemetry", lambda settings, version: started.append(settings))
+    for name, value in {"LOCAL_MODE": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}.items():
+        monkeypatch.setenv(name, value)
+    services_module.services.cache_clear()
+    try:
+        services_module.services()
+    finally:
+        services_module.services.cache_clear()
+    assert [s.otel_exporter_otlp_endpoint for s in started] == ["http://127.0.0.1:4318"]
