@@ -163,7 +163,11 @@ def test_container_build_tests_then_pushes_the_commit_image(stacks, project, com
     test_at = next(i for i, c in enumerate(commands) if "python -m pytest" in c and '"$COMPONENT" modules' in c)
     build_at = next(i for i, c in enumerate(commands) if c.startswith("docker build"))
     assert test_at < build_at
-    assert commands[build_at] == 'docker build --file "$COMPONENT/Dockerfile" --tag "$ECR_REPOSITORY_URL:$IMAGE_TAG" .'
+    # The image carries its commit, the traces' and metrics' service.version.
+    assert commands[build_at] == ('docker build --file "$COMPONENT/Dockerfile" --build-arg SERVICE_VERSION="$IMAGE_TAG" '
+                                  '--tag "$ECR_REPOSITORY_URL:$IMAGE_TAG" .')
+    dockerfile = (REPO_ROOT / folder / "Dockerfile").read_text()
+    assert 'ARG SERVICE_VERSION=""\nENV SERVICE_VERSION=${SERVICE_VERSION}' in dockerfile
     assert any(c.startswith("docker push") for c in commands)
     (definitions,) = [c for c in commands if "imagedefinitions.json" in c]
     subprocess.run(["bash", "-c", definitions], cwd=tmp_path, check=True, env={
