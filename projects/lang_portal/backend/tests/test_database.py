@@ -17,6 +17,7 @@ from projects.lang_portal.backend.migrate import MIGRATIONS
 from projects.lang_portal.backend.models import Group, StudyActivity, Word, WordGroup
 from projects.lang_portal.backend.seed import activity_urls, load_seed
 from projects.lang_portal.backend.settings import LangPortalSettings
+from modules.tests.conftest import settings_error
 from modules.tests.postgres import free_port
 from projects.lang_portal.backend.tests.conftest import settings_for
 from projects.lang_portal.backend.tests.helpers import SEED_GROUPS, SEED_WORDS
@@ -162,3 +163,9 @@ def test_a_configuration_missing_an_activity_or_with_a_bad_address_stops_the_sta
                                  env={**env, "STUDY_ACTIVITY_URLS": urls}, capture_output=True, text=True, timeout=60)
         assert started.returncode == 3  # uvicorn's startup failure: its supervisor stops
         assert message in started.stderr and "Traceback" not in started.stderr
+
+
+def test_a_short_service_key_is_refused_and_never_printed(monkeypatch):
+    error = settings_error(monkeypatch, LangPortalSettings, {"LANG_PORTAL_API_KEY": "short-secret"})
+    assert "LANG_PORTAL_API_KEY: Value error, must be at least 16 characters" in error
+    assert "short-secret" not in error
