@@ -19,6 +19,13 @@ from toolkit.emulator import Emulator
 AppBuilder = Callable[..., FastAPI]  # (database_url, **settings) -> the app
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on the S3 emulator is marked `emulator`: the pipelines' test image has no moto_server."""
+    for item in items:
+        if "s3_emulator" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.emulator)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """`postgresql+psycopg://postgres@127.0.0.1:<port>` of a cluster that lives for the test session; each app
