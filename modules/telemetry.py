@@ -125,10 +125,9 @@ def _trace_id(root: str | None, now: float | None = None) -> int | None:
 
 
 class XRayIdGenerator(AwsXRayIdGenerator):
-    """X-Ray's ids (the trace id starts with its time), except that a request whose X-Amzn-Trace-Id named a
-    trace with no parent span (`XRayPropagator`) starts its root span in that trace. The server span is
-    started with the extracted context attached (the ASGI instrumentation attaches it first), so the id
-    is read from the current context."""
+    """X-Ray's ids (the trace id starts with its time), except that a root span started while the current
+    context names its trace (`_ALB_ROOT`: the ALB's, from `XRayPropagator`, or the one `ServerSpanMiddleware`
+    chose before sampling) takes that trace id: the SDK asks for the id with no context of its own."""
 
     def generate_trace_id(self) -> int:
         root = otel_context.get_value(_ALB_ROOT)
@@ -181,6 +180,28 @@ def _trace_state(parent_context: Context | None):
     return trace.get_current_span(parent_context).get_span_context().trace_state
 
 
+_DECISION = otel_context.create_key("app-dw-sampling-decision")  # taken before the SDK starts the span
+
+
+class DecisionKept(Sampler):
+    """The provider's sampler: `sampler` decides, except for a span whose context carries the decision already
+    taken for it (`ServerSpanMiddleware` asks first, to skip the SDK for the requests it drops), so a
+    reservoir is drawn once per request, never twice."""
+
+    def __init__(self, sampler: Sampler) -> None:
+        self.sampler = sampler
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                      trace_state=None) -> SamplingResult:
+        decided = otel_context.get_value(_DECISION, parent_context) if parent_context is not None else None
+        if decided is not None:
+            return decided
+        return self.sampler.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+    def get_description(self) -> str:
+        return self.sampler.get_description()
+
+
 def sampler(settings: AppSettings) -> Sampler:
     """OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG as the specification defines them, with
     TRACES_RESERVOIR_PER_SECOND traces a second taken before the ratio of the traceidratio samplers."""
@@ -210,7 +231,7 @@ def start_telemetry(settings: AppSettings, version: str, *, span_processor: Span
             return False
         resource = Resource.create({SERVICE_NAME: settings.otel_service_name or settings.service_name,
                                     SERVICE_VERSION: settings.service_version or version})
-        tracer_provider = TracerProvider(resource=resource, sampler=trace_sampler or sampler(settings),
+        tracer_provider = TracerProvider(resource=resource, sampler=DecisionKept(trace_sampler or sampler(settings)),
                                          id_generator=XRayIdGenerator())
         tracer_provider.add_span_processor(span_processor or BatchSpanProcessor(_span_exporter(settings)))
         reader = metric_reader or PeriodicExportingMetricReader(
@@ -314,28 +335,51 @@ class ServerSpanMiddleware(HttpMiddleware):
     """Each request's server span, in the trace its X-Amzn-Trace-Id names (`XRayPropagator`), current while
     the app runs. Built here rather than taken from OpenTelemetry's ASGI instrumentation, which spends more
     on every request than the cached reads cost, sampled or not (it decodes every header several times and
-    gathers the HTTP attributes before the sampler decides): this does no more for a request the sampler
-    drops than extract, decide and attach, and gathers the attributes of a sampled one only. The route,
-    the status and the span's name are set as the answer starts (`name_server_span`)."""
+    gathers the HTTP attributes before the sampler decides). The sampler is asked here, first: a request it
+    drops (most of them) gets the non-recording span the SDK would make, without the SDK's span machinery,
+    current with one context attach; only a sampled one is started by the SDK (told the decision, which
+    `DecisionKept` keeps) and gathers the HTTP attributes. The route, the status and the span's name are set
+    as the answer starts (`name_server_span`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app)
+        provider = _started
         self.tracer = tracer()
+        self.sampler = provider.sampler
+        self.ids = provider.id_generator
+        self.random_ids = self.ids.is_trace_id_random()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [value for name, value in scope["headers"] if name == _TRACE_HEADER]
         parent = propagate.extract({TRACE_HEADER_KEY: [h.decode("latin-1") for h in headers]}) if headers else Context()
-        token = otel_context.attach(parent)  # first: XRayIdGenerator reads the ALB's trace from it
-        span = self.tracer.start_span(scope["method"], parent, kind=trace.SpanKind.SERVER)
-        otel_context.detach(token)
-        if span.is_recording():
-            span.set_attributes(_request_attributes(scope))
+        span = self._start_span(scope, parent)
         token = otel_context.attach(trace.set_span_in_context(span, parent))
         try:
             await self.app(scope, receive, send)
         finally:
             otel_context.detach(token)
             span.end()
+
+    def _start_span(self, scope: Scope, parent: Context) -> trace.Span:
+        """What the SDK's `start_span` makes of `parent`, in the same order (trace id, decision, span id)."""
+        parent_span = trace.get_current_span(parent).get_span_context()
+        if parent_span.is_valid:
+            trace_id, random_ids = parent_span.trace_id, parent_span.trace_flags.random_trace_id
+        else:
+            trace_id, random_ids = otel_context.get_value(_ALB_ROOT, parent) or self.ids.generate_trace_id(), self.random_ids
+        decision = self.sampler.should_sample(parent, trace_id, scope["method"], trace.SpanKind.SERVER)
+        if not decision.decision.is_recording():
+            flags = trace.TraceFlags(trace.TraceFlags.RANDOM_TRACE_ID if random_ids else trace.TraceFlags.DEFAULT)
+            return trace.NonRecordingSpan(trace.SpanContext(trace_id, self.ids.generate_span_id(), is_remote=False,
+                                                            trace_flags=flags, trace_state=decision.trace_state))
+        token = otel_context.attach(otel_context.set_value(_ALB_ROOT, trace_id, parent))  # XRayIdGenerator reads it
+        try:
+            span = self.tracer.start_span(scope["method"], otel_context.set_value(_DECISION, decision, parent),
+                                          kind=trace.SpanKind.SERVER)
+        finally:
+            otel_context.detach(token)
+        span.set_attributes(_request_attributes(scope))
+        return span
 
 
 _TRACE_HEADER = TRACE_HEADER_KEY.lower().encode()
