@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import metrics, propagate, trace
+from opentelemetry import metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.propagate import set_global_textmap
 from opentelemetry.propagators.aws.aws_xray_propagator import TRACE_HEADER_KEY, AwsXRayPropagator
@@ -344,14 +344,14 @@ class ServerSpanMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app)
         provider = _started
-        self.tracer = tracer()
+        self.tracer = provider.get_tracer(SCOPE)
         self.sampler = provider.sampler
         self.ids = provider.id_generator
         self.random_ids = self.ids.is_trace_id_random()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [value for name, value in scope["headers"] if name == _TRACE_HEADER]
-        parent = propagate.extract({TRACE_HEADER_KEY: [h.decode("latin-1") for h in headers]}) if headers else Context()
+        parent = _XRAY.extract({TRACE_HEADER_KEY: [h.decode("latin-1") for h in headers]}) if headers else Context()
         span = self._start_span(scope, parent)
         token = otel_context.attach(trace.set_span_in_context(span, parent))
         try:
@@ -383,6 +383,7 @@ class ServerSpanMiddleware(HttpMiddleware):
 
 
 _TRACE_HEADER = TRACE_HEADER_KEY.lower().encode()
+_XRAY = XRayPropagator()  # the only header the middleware reads (the process's propagator for outgoing calls too)
 
 
 def _request_attributes(scope: Scope) -> dict[str, str | int]:
