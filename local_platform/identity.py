@@ -347,8 +347,9 @@ SIGN_IN_PAGE = """<!doctype html>
 </form>{note}</main></body></html>"""
 PASSWORD_FIELD = ('\n<p><label>Password <input name="password" type="password" autocomplete="current-password" '
                   'required></label></p>')
-# The page has no script or style: nothing else may load, and it posts only to itself.
-PAGE_POLICY = "default-src 'none'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+# The page has no script or style: nothing else may load. No form-action: browsers apply it to the redirects after
+# the post too, and those end at the app's callback on another origin.
+PAGE_POLICY = "default-src 'none'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
 
 
 def _handler(pool: IdentityServer) -> type[BaseHTTPRequestHandler]:
