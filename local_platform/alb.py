@@ -130,7 +130,6 @@ class HostedUi:
     """Where the ALB's `authenticate-cognito` action sends users and fetches tokens: the pool's hosted UI and the
     project's confidential app client."""
     origin: str
-    issuer: str
     client_id: str
     client_secret: str
 

@@ -86,7 +86,7 @@ def _origin(port: int) -> str:
 
 @dataclass(frozen=True)
 class App:
-    """One app process: how it is started, its health address, its log."""
+    """One app process: the module it runs (its own `make run-*`), its settings, the address that says it is up."""
     name: str
     module: str
     environment: dict[str, str]
@@ -183,7 +183,7 @@ class Stack:
         doors = self.front_doors()
         return {name: doors[name] for name in self.platform.project("lang-portal").launches}
 
-    def apps(self, issuer: str) -> list[App]:
+    def apps(self) -> list[App]:
         p, clients = self.ports, self._clients
         portal_api = _origin(p.lang_portal_api)
         sign_in = {"ALB_ARN": self.alb_arn, "ALB_PUBLIC_KEY_URL": _origin(p.alb_keys), "STAFF_GROUP": self.staff_group}
@@ -225,18 +225,17 @@ class Stack:
         self._register_urls()
         pool = self._serve("the hosted UI", p.identity,
                            lambda: IdentityServer(list(self._clients.values()), self.users, port=p.identity))
-        self.identity = pool
         key = AlbKey()
         self._serve("the load balancer's keys", p.alb_keys, lambda: AlbKeyServer([key], port=p.alb_keys))
         for name, app_port, port in (("writing-practice", p.writing, p.writing_sign_in),
                                      ("vocab-generator", p.vocab_ui, p.vocab_sign_in)):
             client = self._clients[name]
             signer = AlbSigner(key, alb_arn=self.alb_arn, client_id=client.client_id, issuer=pool.issuer)
-            hosted_ui = HostedUi(pool.origin, pool.issuer, client.client_id, client.secret or "")
+            hosted_ui = HostedUi(pool.origin, client.client_id, client.secret or "")
             self._serve(f"the sign-in in front of {name}", port,
                         lambda: AlbSignInProxy(app_port, hosted_ui, signer, port))
 
-        apps = self.apps(pool.issuer)
+        apps = self.apps()
         for app in apps:
             log = (logs / f"{app.name}.log").open("ab")
             environment = {**self._base_environment, "COGNITO_ISSUER": pool.issuer, **app.environment}
@@ -261,7 +260,7 @@ class Stack:
         self.info = self._describe(pool.issuer)
         state = self.data_dir / "stack.json"
         state.touch(mode=0o600)
-        state.chmod(0o600)  # passwords and the service key
+        state.chmod(0o600)  # the users' passwords
         state.write_text(json.dumps(asdict(self.info), indent=2))
         return self.info
 

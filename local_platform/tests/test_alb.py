@@ -59,7 +59,7 @@ def front() -> Iterator[Front]:
     key = AlbKey()
     with IdentityServer([client], users) as pool, AlbKeyServer([key]) as keys, Echo() as app:
         signer = AlbSigner(key, alb_arn=ALB_ARN, client_id=client.client_id, issuer=pool.issuer)
-        with AlbSignInProxy(app.port, HostedUi(pool.origin, pool.issuer, client.client_id, SECRET), signer) as proxy:
+        with AlbSignInProxy(app.port, HostedUi(pool.origin, client.client_id, SECRET), signer) as proxy:
             client.callback_urls = [proxy.callback_url]
             yield Front(pool, proxy, keys)
 

@@ -4,10 +4,14 @@ Ctrl-C leaving no process behind."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import httpx
 import pytest
 
+from local_platform.run import Ports, Stack, StartFailed
+from local_platform.site import REPO
 from local_platform.tests.flows import spa_tokens
 from local_platform.tests.processes import Launcher, launcher_environment
 
@@ -57,3 +61,21 @@ def test_run_apps_prints_the_table_serves_every_app_and_ctrl_c_leaves_nothing(tm
     assert code == 0, "\n".join(launcher.output[-40:])
     assert left == set(), f"processes left after Ctrl-C: {left}"
     assert [url for url in [*sites.values(), *services.values()] if listening(url)] == []
+
+
+def test_aws_without_its_settings_and_a_taken_port_are_refused_by_name(tmp_path):
+    refused = subprocess.run([sys.executable, "-m", "local_platform.run", "--aws", "--free-ports", "--data-dir",
+                              str(tmp_path)], cwd=REPO, env=launcher_environment(AWS_DEFAULT_REGION="us-east-1"),
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert "--aws needs GUARDRAIL_ID, GUARDRAIL_VERSION in the environment" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        stack = Stack(Ports(**{**Ports.free().__dict__, "identity": port}), tmp_path, progress=lambda _: None)
+        taken_message = rf"the hosted UI cannot listen on 127.0.0.1:{port}: Address already in use"
+        with pytest.raises(StartFailed, match=taken_message):
+            stack.start()
