@@ -331,11 +331,11 @@ class Stack:
         for process in self._processes.values():
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + STOP_SECONDS
-        for process in self._processes.values():
+        for name, process in self._processes.items():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                pass
+                self.progress(f"{name} did not stop within {STOP_SECONDS} s of SIGTERM: killed")
             _signal_group(process, signal.SIGKILL)  # whatever is left of its group (a child that outlived it)
             process.wait()
         self._processes.clear()
