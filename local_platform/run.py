@@ -354,7 +354,8 @@ def render(info: StackInfo) -> str:
     users = table(["user", "password", "groups"], [(u["user"], u["password"], u["groups"]) for u in info.users])
     services = table(["behind them", "URL"], [(s["part"], s["url"]) for s in info.services])
     aws = ("AI features: real AWS (--aws)" if info.aws else
-           "AI features (chat, haiku media, grading, generation, audio): not configured; run with --aws to use AWS")
+           "AI features (chat, haiku media, grading, generation, audio): not configured; `make run-apps AWS=1` "
+           "(--aws) lets them use AWS")
     return (f"{sites}\n\n{users}\n\n{services}\n\n{aws}\nData and logs: {info.data_dir} "
             "(stack.json has all of this)\nCtrl-C stops everything.")
 
