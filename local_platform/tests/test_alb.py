@@ -5,6 +5,7 @@ token); whatever identity headers the client sent itself never reach the app."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -124,3 +125,19 @@ def test_userinfo_names_the_user_of_a_valid_access_token_only(front: Front):
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     refused = httpx.get(f"{front.pool.origin}/oauth2/userInfo", headers={"Authorization": f"Bearer {forged}"})
     assert refused.status_code == 401 and json.loads(refused.text)["error"] == "invalid_token"
+
+
+def test_an_expired_access_token_is_refreshed_with_the_refresh_token(front: Front):
+    front.pool.access_token_seconds = 7  # the proxy refreshes 5 s before expiry
+    try:
+        browser = signed_in_browser(front, "ana", "ana-password")
+        first = browser.get(f"{front.proxy.origin}/").json()["headers"]
+        time.sleep(2.2)
+        front.pool.reset()
+        second = browser.get(f"{front.proxy.origin}/").json()["headers"]
+        browser.close()
+    finally:
+        front.pool.access_token_seconds = 3600
+    assert [request.client_id for request in front.pool.grants("refresh_token")] == ["alb-client"]
+    assert second["x-amzn-oidc-accesstoken"] != first["x-amzn-oidc-accesstoken"]
+    assert front.sign_in().identify(second).sub == front.pool.sub_of("ana")
