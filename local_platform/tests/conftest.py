@@ -1,7 +1,7 @@
 """The journey's fixtures: `make run-apps AWS=1` started once for the session (free ports, its own data directory)
 with every AWS service it calls replaced at the HTTP level - boto3's per-service endpoint settings point Bedrock and
 Polly at a local fake and S3 at moto - so the apps run their production code and configuration unchanged; one
-Chromium for the session; a screenshot of every page a failing step had open, under test-artifacts/journey/."""
+Chromium; a screenshot of every page a failing step had open, under test-artifacts/journey/."""
 from __future__ import annotations
 
 import re
@@ -62,7 +62,7 @@ def stack(tmp_path_factory, journey_aws: JourneyAws) -> Iterator[Stack]:
         assert (code, left) == (0, set()), f"run-apps exited {code}, left {left}:\n" + "\n".join(launcher.output[-40:])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # see modules.tests.browser.chromium: only test_journey.py uses it
 def browser() -> Iterator[object]:
     with chromium() as launched:
         yield launched
