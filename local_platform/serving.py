@@ -63,10 +63,12 @@ def forward(handler: BaseHTTPRequestHandler, port: int, *, keep_host: bool = Fal
             add_headers: Mapping[str, str] | None = None, drop_headers: frozenset[str] = frozenset()) -> None:
     """Sends the handler's request to 127.0.0.1:`port` and its answer back, streamed (a server-sent event stream
     arrives piece by piece). `keep_host`: the Host header goes on unchanged (as the load balancer does; apps build
-    their own links from it); `add_headers` replace any the client sent of the same names, as do `drop_headers`."""
-    replaced = {name.lower() for name in (add_headers or {})} | drop_headers
-    headers = [(name, value) for name, value in handler.headers.items()
-               if name.lower() not in HOP_BY_HOP | replaced | ({"content-length"} | (set() if keep_host else {"host"}))]
+    their own links from it); headers the client sent that `drop_headers` or `add_headers` name do not go on,
+    `add_headers` do."""
+    dropped = HOP_BY_HOP | drop_headers | {name.lower() for name in (add_headers or {})} | {"content-length"}
+    if not keep_host:
+        dropped |= {"host"}
+    headers = [(name, value) for name, value in handler.headers.items() if name.lower() not in dropped]
     headers += list((add_headers or {}).items())
     if handler.headers.get("Upgrade", "").lower() == "websocket":
         _tunnel(handler, port, headers)
