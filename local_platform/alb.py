@@ -168,6 +168,7 @@ class AlbSignInProxy(LocalServer):
     def sign_in_url(self, path: str) -> str:
         """The hosted UI's authorize address for a browser that asked for `path`."""
         state = secrets.token_urlsafe(32)
+        path = "/" + path.lstrip("/\\")  # back to this host only: "//other.host" would leave it
         with self._lock:
             if len(self._pending) >= PENDING_SIGN_INS:
                 self._pending.pop(next(iter(self._pending)))

@@ -4,6 +4,7 @@ that modules/alb_identity.py verifies for real (ES256 key fetched from the key s
 token); whatever identity headers the client sent itself never reach the app."""
 from __future__ import annotations
 
+import http.client
 import json
 import time
 from collections.abc import Iterator
@@ -65,14 +66,21 @@ def front() -> Iterator[Front]:
             yield Front(pool, proxy, keys)
 
 
-def signed_in_browser(front: Front, username: str, password: str) -> httpx.Client:
+def signed_in_browser(front: Front, username: str, password: str, path: str = "/page?x=1",
+                      back_to: str = "/page?x=1") -> httpx.Client:
+    """A browser that asked for `path` (sent as written), went through the hosted UI, and was sent back to
+    `back_to`."""
     browser = httpx.Client(timeout=10)
-    first = browser.get(f"{front.proxy.origin}/page?x=1")
-    assert first.status_code == 302 and first.headers["location"].startswith(f"{front.pool.origin}/oauth2/authorize?")
-    back = sign_in_form(browser, first.headers["location"], username, password)
+    asked = http.client.HTTPConnection("127.0.0.1", front.proxy.port, timeout=10)
+    asked.request("GET", path)
+    first = asked.getresponse()
+    authorize = first.getheader("location", "")
+    asked.close()
+    assert first.status == 302 and authorize.startswith(f"{front.pool.origin}/oauth2/authorize?")
+    back = sign_in_form(browser, authorize, username, password)
     assert back.headers["location"].startswith(front.proxy.callback_url)
     landed = browser.get(back.headers["location"])
-    assert (landed.status_code, landed.headers["location"]) == (302, "/page?x=1"), landed.text
+    assert (landed.status_code, landed.headers["location"]) == (302, back_to), landed.text
     return browser
 
 
@@ -115,6 +123,11 @@ def test_wrong_passwords_unknown_states_and_missing_secrets_are_refused(front: F
     no_secret = httpx.post(f"{front.pool.origin}/oauth2/token", data={
         "grant_type": "authorization_code", "client_id": "alb-client", "code": "x", "redirect_uri": "y"})
     assert no_secret.status_code == 400 and no_secret.json()["error"] == "invalid_client"
+
+
+def test_the_way_back_after_signing_in_stays_on_the_app(front: Front):
+    # "/\\host" is "//host" to a browser (http.server already folds a leading "//").
+    signed_in_browser(front, "ana", "ana-password", path="/\\evil.example/x", back_to="/evil.example/x").close()
 
 
 def test_userinfo_names_the_user_of_a_valid_access_token_only(front: Front):
