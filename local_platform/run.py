@@ -300,7 +300,7 @@ class Stack:
         p, doors = self.ports, self.front_doors()
         learners = " or ".join(LEARNERS)
         sites = [
-            {"app": "Lang Portal", "url": doors["lang-portal"], "sign_in": f"{learners} (learners); {STAFF}"},
+            {"app": "Lang Portal", "url": doors["lang-portal"], "sign_in": f"{learners} (learners) or {STAFF} (staff)"},
             {"app": "Haiku Generator", "url": doors["haiku"], "sign_in": learners},
             {"app": "Writing Practice", "url": doors["writing-practice"], "sign_in": learners},
             {"app": "Vocab Generator", "url": doors["vocab-generator"], "sign_in": f"{STAFF} (staff only)"},
