@@ -7,10 +7,13 @@ import threading
 import time
 from pathlib import Path
 
+import boto3
 import pytest
+from botocore.config import Config
 from cdktf import App
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
+from tests.lossy_proxy import LossyProxy
 from tests.tf import only
 from toolkit import e2e, emulator
 from toolkit.definition import DefinitionError, Platform, load_platform
@@ -414,6 +417,57 @@ def test_the_emulator_answers_one_request_at_a_time_on_the_port_it_bound(server)
     assert len(spans) == 12
     spans.sort()
     assert all(end <= next_start + 0.0015 for (_, end), (next_start, _) in zip(spans, spans[1:]))   # log rounding
+
+
+def create_twice_answered_once(server, action: str):
+    """Creates what `action` makes through a proxy that loses moto's first answer to it; the
+    client's SDK retries (botocore, as the provider's aws-sdk-go-v2, retries a lost answer for
+    every operation). Returns what exists afterwards."""
+    with LossyProxy(server.port, action) as proxy:
+        def client(service: str):
+            return boto3.client(service, endpoint_url=proxy.url, region_name="us-east-1",
+                                aws_access_key_id=emulator.FAKE_ACCESS_KEY, aws_secret_access_key=emulator.FAKE_SECRET_KEY,
+                                config=Config(retries={"mode": "standard", "max_attempts": 3}))
+        if action == "AuthorizeSecurityGroupEgress":
+            ec2 = client("ec2")
+            vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+            proxy_sg, aurora_sg = (ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+                                   for name in ("haiku-rds-proxy-sg", "haiku-aurora-sg"))
+            ec2.revoke_security_group_egress(GroupId=proxy_sg, IpPermissions=[   # as the provider does first
+                {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+            ec2.authorize_security_group_egress(GroupId=proxy_sg, IpPermissions=[{
+                "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": aurora_sg}]}])
+            made = [(r["IpProtocol"], r["FromPort"], r["ReferencedGroupInfo"]["GroupId"])
+                    for r in ec2.describe_security_group_rules(
+                        Filters=[{"Name": "group-id", "Values": [proxy_sg]}])["SecurityGroupRules"] if r["IsEgress"]]
+            expected = [("tcp", 5432, aurora_sg)]
+        else:
+            rds = client("rds")
+            rds.create_db_cluster(DBClusterIdentifier="app-dw-dev-haiku", Engine="aurora-postgresql",
+                                  MasterUsername="admin_user", MasterUserPassword="not-a-real-password")
+            rds.create_db_instance(DBInstanceIdentifier="app-dw-dev-haiku-2", DBClusterIdentifier="app-dw-dev-haiku",
+                                   DBInstanceClass="db.r6g.large", Engine="aurora-postgresql")
+            made = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
+            expected = ["app-dw-dev-haiku-2"]
+        assert proxy.dropped == 1
+    return made, expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("action", ["AuthorizeSecurityGroupEgress", "CreateDBInstance"])
+def test_a_retry_after_a_lost_answer_gets_the_answer_not_already_exists(server, action):
+    """toolkit/moto_launcher.py: the CLI flow's InvalidPermission.Duplicate and the e2e run's
+    DBInstanceAlreadyExists were the SDK's retry of a create whose answer was lost after moto had
+    stored it. The retry (same invocation ID, attempt 2) is given the stored answer."""
+    server.reset()
+    lines_before = server.log_path.read_text().count("\n")
+    made, expected = create_twice_answered_once(server, action)
+    assert made == expected
+    attempts = [line.split(f" {action} ")[1] for line in server.log_path.read_text().splitlines()[lines_before:]
+                if line.startswith("request ") and f" {action} " in line]
+    assert len(attempts) == 2   # moto did the work once; the retry was answered from the first answer
+    assert attempts[0].split()[-2] == "200" and "attempt=" not in attempts[0]
+    assert " attempt=2 replayed 200 " in attempts[1]
 
 
 @pytest.mark.slow
