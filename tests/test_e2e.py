@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -468,6 +470,37 @@ def test_a_retry_after_a_lost_answer_gets_the_answer_not_already_exists(server, 
     assert len(attempts) == 2   # moto did the work once; the retry was answered from the first answer
     assert attempts[0].split()[-2] == "200" and "attempt=" not in attempts[0]
     assert " attempt=2 replayed 200 " in attempts[1]
+
+
+def ec2_query(server, body: str, invocation: str, attempt: int) -> int:
+    """An EC2 query request as an SDK sends it (signature unchecked by moto); the HTTP status."""
+    request = urllib.request.Request(server.url, data=f"{body}&Version=2016-11-15".encode(), method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "amz-sdk-invocation-id": invocation,
+        "amz-sdk-request": f"attempt={attempt}; max=3",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+@pytest.mark.slow
+def test_only_a_retry_of_a_successful_answer_is_answered_from_memory(server):
+    """A retry after an error answer (a throttle, a 5xx, a refusal) runs again, as the SDK means it
+    to; a first attempt is never answered from memory, even with an invocation ID seen before."""
+    server.reset()
+    create = "Action=CreateSecurityGroup&GroupName=app-dw-test&GroupDescription=test"
+    assert ec2_query(server, create, "invocation-a", 1) == 200
+    assert ec2_query(server, create, "invocation-a", 2) == 200          # lost answer: given again
+    assert ec2_query(server, create, "invocation-b", 1) == 400          # a second create is refused
+    assert ec2_query(server, create, "invocation-b", 2) == 400          # and its retry runs again
+    assert ec2_query(server, create, "invocation-a", 1) == 400          # a new first attempt runs
+    tails = [line.split(" CreateSecurityGroup")[1] for line in server.log_path.read_text().splitlines()
+             if line.startswith("request ") and " CreateSecurityGroup" in line][-5:]
+    assert [" ".join(tail.split()[:-1]) for tail in tails] == [
+        "200", "attempt=2 replayed 200", "400", "attempt=2 400", "400"]
 
 
 @pytest.mark.slow

@@ -64,9 +64,9 @@ CLI flow's failed `deploy storage network`; a lost CreateDBInstance answer gives
 `DBInstanceAlreadyExists` of the failed e2e run. The launcher keeps the successful answer of each
 invocation and gives a retry of it that answer again (`replayed` in the request log), which is
 what the client would have read had it arrived; attempts after a failed answer run again. AWS
-itself has no such memory, so a lost answer can fail there too: this corrects the emulator's
-part, where a loaded machine makes lost answers likelier, and the provider's settings for AWS
-are untouched.
+itself has no such memory, so a lost answer can fail there too: this corrects the emulator only
+(both failures came on a machine at load average ~60), and the provider's settings for AWS are
+untouched.
 
 Its own port. The launcher binds port 0 and writes `listening on <host>:<port>` as its first
 line; the toolkit reads the port from there. Picking a free port first and binding it later
