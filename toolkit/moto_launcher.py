@@ -63,10 +63,10 @@ failed with `InvalidPermission.Duplicate` 87 ms after moto had stored the rule, 
 CLI flow's failed `deploy storage network`; a lost CreateDBInstance answer gives the
 `DBInstanceAlreadyExists` of the failed e2e run. The launcher keeps the successful answer of each
 invocation and gives a retry of it that answer again (`replayed` in the request log), which is
-what the client would have read had it arrived; attempts after a failed answer run again. AWS
-itself has no such memory, so a lost answer can fail there too: this corrects the emulator only
-(both failures came on a machine at load average ~60), and the provider's settings for AWS are
-untouched.
+what the client would have read had it arrived; attempts after a failed answer run again. Such
+retries come in every run (a few per thousand requests; docs/e2e.md has the evidence). AWS
+itself has no such memory, so a lost answer can fail there too: this corrects the emulator only,
+and the provider's settings for AWS are untouched.
 
 Its own port. The launcher binds port 0 and writes `listening on <host>:<port>` as its first
 line; the toolkit reads the port from there. Picking a free port first and binding it later
