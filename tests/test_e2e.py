@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
 from tests.lossy_proxy import LossyProxy
 from tests.tf import only
-from toolkit import e2e, emulator
+from toolkit import e2e, emulator, moto_launcher
 from toolkit.definition import DefinitionError, Platform, load_platform
 from toolkit.diagnostics import explain
 from toolkit.state import state_object
@@ -501,6 +501,15 @@ def test_only_a_retry_of_a_successful_answer_is_answered_from_memory(server):
              if line.startswith("request ") and " CreateSecurityGroup" in line][-5:]
     assert [" ".join(tail.split()[:-1]) for tail in tails] == [
         "200", "attempt=2 replayed 200", "400", "attempt=2 400", "400"]
+
+
+def test_the_answers_kept_for_retries_stay_within_their_budget(monkeypatch):
+    monkeypatch.setattr(moto_launcher, "ANSWERED", moto_launcher.OrderedDict())
+    monkeypatch.setattr(moto_launcher, "kept_bytes", 0)
+    monkeypatch.setattr(moto_launcher, "ANSWER_BYTES_KEPT", 10)
+    for invocation, body in (("a", b"1234"), ("b", b"1234"), ("a", b"12"), ("c", b"12345")):
+        moto_launcher.keep(invocation, ("200 OK", [], body))
+    assert list(moto_launcher.ANSWERED) == ["a", "c"] and moto_launcher.kept_bytes == 7   # b, the oldest, went
 
 
 @pytest.mark.slow

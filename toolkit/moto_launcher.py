@@ -62,8 +62,9 @@ proxy that loses one answer (tests/lossy_proxy.py), the provider's `aws_vpc_secu
 failed with `InvalidPermission.Duplicate` 87 ms after moto had stored the rule, the error of the
 CLI flow's failed `deploy storage network`; a lost CreateDBInstance answer gives the
 `DBInstanceAlreadyExists` of the failed e2e run. The launcher keeps the successful answer of each
-invocation and gives a retry of it that answer again (`replayed` in the request log), which is
-what the client would have read had it arrived; attempts after a failed answer run again. Such
+invocation (the last 64 MB of them) and gives a retry of it that answer again (`replayed` in the
+request log), which is what the client would have read had it arrived; attempts after a failed
+answer run again. Such
 retries come in every run (a few per thousand requests; docs/e2e.md has the evidence). AWS
 itself has no such memory, so a lost answer can fail there too: this corrects the emulator only,
 and the provider's settings for AWS are untouched.
@@ -228,14 +229,26 @@ def action_of(environ: dict, body: bytes) -> str:
 ONE_AT_A_TIME = threading.Lock()
 # Successful answers by SDK invocation ID, newest last: (status line, headers, body).
 ANSWERED: "OrderedDict[str, tuple[str, list, bytes]]" = OrderedDict()
-ANSWERS_KEPT = 4096              # an SDK retries within seconds; thousands of requests later it has given up
-LARGEST_KEPT_ANSWER = 1 << 20    # state files and listings are the large answers; none is near this
+# An SDK retries within seconds (at most 20 s apart); a run makes ~5,000 requests in 10 minutes, most
+# under 10 KB, so this keeps minutes of answers. State files and listings are the large ones.
+ANSWER_BYTES_KEPT = 64 << 20
+LARGEST_KEPT_ANSWER = 1 << 20
+kept_bytes = 0
 
 
 def attempt_of(environ: dict) -> int:
     """The SDK's attempt number from `amz-sdk-request: attempt=2; max=3` (1 when absent)."""
     found = re.search(r"attempt=(\d+)", environ.get("HTTP_AMZ_SDK_REQUEST", ""))
     return int(found.group(1)) if found else 1
+
+
+def keep(invocation: str, answer: tuple[str, list, bytes]) -> None:
+    """Remember a successful answer for a retry of its invocation, forgetting the oldest beyond the budget."""
+    global kept_bytes
+    kept_bytes += len(answer[2]) - len(ANSWERED.pop(invocation, ("", [], b""))[2])
+    ANSWERED[invocation] = answer
+    while kept_bytes > ANSWER_BYTES_KEPT:
+        kept_bytes -= len(ANSWERED.popitem(last=False)[1][2])
 
 
 def log_requests(application_class, out) -> None:
@@ -275,9 +288,7 @@ def log_requests(application_class, out) -> None:
             finally:
                 getattr(answered, "close", lambda: None)()
             if invocation and status[0].startswith("2") and len(content) <= LARGEST_KEPT_ANSWER:
-                ANSWERED[invocation] = (*started_with, content)
-                while len(ANSWERED) > ANSWERS_KEPT:
-                    ANSWERED.popitem(last=False)
+                keep(invocation, (*started_with, content))
             return [content]
         finally:
             out.write(f"request {started:.3f} thread={threading.get_ident()} {action_of(environ, body)}{retry} "
