@@ -512,6 +512,20 @@ def test_the_answers_kept_for_retries_stay_within_their_budget(monkeypatch):
     assert list(moto_launcher.ANSWERED) == ["a", "c"] and moto_launcher.kept_bytes == 7   # b, the oldest, went
 
 
+def test_the_run_reports_the_emulators_retries_and_server_errors(tmp_path):
+    log = tmp_path / "moto.log"
+    log.write_text("listening on 127.0.0.1:4999\n"
+                   "request 1796144546.172 thread=1 CreateDBInstance app-dw-dev-haiku-1 200 6ms\n"
+                   '127.0.0.1 - - [01/Dec/2026 17:02:26] "POST / HTTP/1.1" 200 -\n'
+                   "request 1796144546.282 thread=1 CreateDBInstance app-dw-dev-haiku-1 attempt=2 replayed 200 0ms\n"
+                   "request 1796144547.001 thread=2 CreateGuardrail 501 3ms\n"
+                   "request 1796144547.301 thread=2 CreateGuardrail attempt=2 501 2ms\n")
+    counts = emulator.request_counts(log)
+    assert counts == emulator.RequestCounts(requests=4, retries=2, replayed=1, server_errors=2)
+    assert str(counts) == ("emulator: 4 requests, 2 SDK retries (1 of an answer lost on the way, given it again), "
+                           "2 server errors")
+
+
 @pytest.mark.slow
 def test_the_emulator_decides_as_aws_where_moto_did_not(server):
     """toolkit/moto_launcher.py: the TLS-only bucket policy, logging set before the target's
