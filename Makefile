@@ -5,7 +5,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.cache/jsii
 export PIPENV_VENV_IN_PROJECT := 1
 
-.PHONY: setup synth validate scan plan cost drift test bench e2e run-lang-portal run-haiku run-vocab run-writing clean
+.PHONY: setup synth validate scan plan cost drift test bench e2e run-lang-portal run-haiku run-vocab run-writing run-apps clean
 .DEFAULT_GOAL := synth
 
 setup:
@@ -33,6 +33,10 @@ run-vocab: setup
 
 run-writing: setup
 	@$(PY) -m projects.writing_practice.frontend.run
+
+# All four apps behind local stand-ins of the hosted UI and the load balancer's sign-in; AWS=1 lets them call AWS.
+run-apps: setup
+	@$(PY) -m local_platform.run $(if $(AWS),--aws)
 
 clean:
 	rm -rf cdktf.out .cache/validate .pytest_cache test-artifacts

@@ -7,12 +7,13 @@ import asyncio
 import time
 from datetime import datetime, timezone
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 
 import boto3
 import psycopg
 from fastapi import Request
 import sqlalchemy as sa
-from sqlalchemy import URL, Engine, Executable, create_engine, event
+from sqlalchemy import URL, Engine, Executable, Select, create_engine, event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -168,6 +169,36 @@ class AsyncConnections:
         idle, self._idle = self._idle, []
         for connection, _ in idle:
             await connection.close()
+
+
+def async_connections_for(settings: DatabaseSettings, engine: Engine, application_name: str) -> AsyncConnections | None:
+    """The app's `AsyncConnections` (as many as its pool holds, their statements traced) on PostgreSQL; None on
+    SQLite, where the engine on a worker thread does (local runs)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    return AsyncConnections(partial(connect_async, settings, engine, application_name, traced=True), settings.db_pool_size)
+
+
+class CompiledRead:
+    """One hot SELECT, compiled once and run where it costs least: on PostgreSQL on the event loop through
+    `AsyncConnections` (no thread hop, no ORM; the thread hops' GIL hand-offs with the loop are what a busy
+    worker's requests queue on), elsewhere through the engine on a worker thread (SQLite: local runs). Rows are
+    tuples in the select's column order, with the driver's types: PostgreSQL's timestamps come back in the
+    session's time zone, not converted to UTC by `UTCDateTime`."""
+
+    def __init__(self, statement: Select) -> None:
+        self.statement = statement
+        self.sql = postgres_sql(statement)
+
+    async def rows(self, connections: AsyncConnections | None, engine: Engine, **values: object) -> list[tuple]:
+        """The rows for `values`: one for each of the statement's `bindparam`s, by name."""
+        if connections is not None:
+            return await connections.fetch_all(self.sql, values)
+        return await run_in_threadpool(self._engine_rows, engine, values)
+
+    def _engine_rows(self, engine: Engine, values: dict[str, object]) -> list[tuple]:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(self.statement, values)]
 
 
 def postgres_sql(statement: Executable) -> str:

@@ -12,15 +12,17 @@ from modules.aws import Bedrock, MediaStore, Speech
 from modules.database import get_session, get_transaction
 
 
-def get_bedrock(request: Request) -> Bedrock:
+# Coroutines although they do no I/O: FastAPI runs a plain function dependency on a worker thread, and the hop
+# there and back costs a request more than making the helper.
+async def get_bedrock(request: Request) -> Bedrock:
     return Bedrock(request.app.state.aws_clients)
 
 
-def get_speech(request: Request) -> Speech:
+async def get_speech(request: Request) -> Speech:
     return Speech(request.app.state.aws_clients)
 
 
-def get_media(request: Request) -> MediaStore:
+async def get_media(request: Request) -> MediaStore:
     return MediaStore(request.app.state.aws_clients)
 
 

@@ -19,13 +19,14 @@ see `XRayPropagator` for what is taken from the ALB's header and what is not.
 """
 from __future__ import annotations
 
+import collections
 import re
 import threading
 import time
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import metrics, propagate, trace
+from opentelemetry import metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.propagate import set_global_textmap
 from opentelemetry.propagators.aws.aws_xray_propagator import TRACE_HEADER_KEY, AwsXRayPropagator
@@ -62,6 +63,7 @@ _start_lock = threading.Lock()
 _ALB_ROOT = otel_context.create_key("app-dw-xray-root")  # a trace id to start the request's trace in
 _ROOT = re.compile(r"1-([0-9a-fA-F]{8})-([0-9a-fA-F]{24})")
 _PARENT = re.compile(r"[0-9a-fA-F]{16}")
+_ALB_HEADER_CHARS = len("Root=1-12345678-123456789012345678901234")  # a trace the ALB started: its Root alone
 
 
 class XRayPropagator(AwsXRayPropagator):
@@ -84,9 +86,16 @@ class XRayPropagator(AwsXRayPropagator):
                 getter: Getter[CarrierT] = default_getter) -> Context:
         context = Context() if context is None else context
         headers = getter.get(carrier, TRACE_HEADER_KEY)
-        if not headers or len(headers) != 1 or len(headers[0]) > MAX_TRACE_HEADER_CHARS:
+        return self.extract_header(headers[0], context) if headers and len(headers) == 1 else context
+
+    def extract_header(self, header: str, context: Context) -> Context:
+        """`extract` of the one X-Amzn-Trace-Id header a request carries."""
+        if len(header) == _ALB_HEADER_CHARS and header.startswith("Root="):  # the ALB's own, every request's
+            trace_id = _trace_id(header[5:])
+            return context if trace_id is None else otel_context.set_value(_ALB_ROOT, trace_id, context)
+        if len(header) > MAX_TRACE_HEADER_CHARS:
             return context
-        fields = _header_fields(headers[0])
+        fields = _header_fields(header)
         trace_id = _trace_id(fields.get("Root")) if fields else None
         if trace_id is None:
             return context
@@ -125,10 +134,9 @@ def _trace_id(root: str | None, now: float | None = None) -> int | None:
 
 
 class XRayIdGenerator(AwsXRayIdGenerator):
-    """X-Ray's ids (the trace id starts with its time), except that a request whose X-Amzn-Trace-Id named a
-    trace with no parent span (`XRayPropagator`) starts its root span in that trace. The server span is
-    started with the extracted context attached (the ASGI instrumentation attaches it first), so the id
-    is read from the current context."""
+    """X-Ray's ids (the trace id starts with its time), except that a root span started while the current
+    context names its trace (`_ALB_ROOT`: the ALB's, from `XRayPropagator`, or the one `ServerSpanMiddleware`
+    chose before sampling) takes that trace id: the SDK asks for the id with no context of its own."""
 
     def generate_trace_id(self) -> int:
         root = otel_context.get_value(_ALB_ROOT)
@@ -181,6 +189,28 @@ def _trace_state(parent_context: Context | None):
     return trace.get_current_span(parent_context).get_span_context().trace_state
 
 
+_DECISION = otel_context.create_key("app-dw-sampling-decision")  # taken before the SDK starts the span
+
+
+class DecisionKept(Sampler):
+    """The provider's sampler: `sampler` decides, except for a span whose context carries the decision already
+    taken for it (`ServerSpanMiddleware` asks first, to skip the SDK for the requests it drops), so a
+    reservoir is drawn once per request, never twice."""
+
+    def __init__(self, sampler: Sampler) -> None:
+        self.sampler = sampler
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                      trace_state=None) -> SamplingResult:
+        decided = otel_context.get_value(_DECISION, parent_context) if parent_context is not None else None
+        if decided is not None:
+            return decided
+        return self.sampler.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+    def get_description(self) -> str:
+        return self.sampler.get_description()
+
+
 def sampler(settings: AppSettings) -> Sampler:
     """OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG as the specification defines them, with
     TRACES_RESERVOIR_PER_SECOND traces a second taken before the ratio of the traceidratio samplers."""
@@ -210,7 +240,7 @@ def start_telemetry(settings: AppSettings, version: str, *, span_processor: Span
             return False
         resource = Resource.create({SERVICE_NAME: settings.otel_service_name or settings.service_name,
                                     SERVICE_VERSION: settings.service_version or version})
-        tracer_provider = TracerProvider(resource=resource, sampler=trace_sampler or sampler(settings),
+        tracer_provider = TracerProvider(resource=resource, sampler=DecisionKept(trace_sampler or sampler(settings)),
                                          id_generator=XRayIdGenerator())
         tracer_provider.add_span_processor(span_processor or BatchSpanProcessor(_span_exporter(settings)))
         reader = metric_reader or PeriodicExportingMetricReader(
@@ -314,22 +344,24 @@ class ServerSpanMiddleware(HttpMiddleware):
     """Each request's server span, in the trace its X-Amzn-Trace-Id names (`XRayPropagator`), current while
     the app runs. Built here rather than taken from OpenTelemetry's ASGI instrumentation, which spends more
     on every request than the cached reads cost, sampled or not (it decodes every header several times and
-    gathers the HTTP attributes before the sampler decides): this does no more for a request the sampler
-    drops than extract, decide and attach, and gathers the attributes of a sampled one only. The route,
-    the status and the span's name are set as the answer starts (`name_server_span`)."""
+    gathers the HTTP attributes before the sampler decides). The sampler is asked here, first: a request it
+    drops (most of them) gets the non-recording span the SDK would make, without the SDK's span machinery,
+    current with one context attach; only a sampled one is started by the SDK (told the decision, which
+    `DecisionKept` keeps) and gathers the HTTP attributes. The route, the status and the span's name are set
+    as the answer starts (`name_server_span`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app)
-        self.tracer = tracer()
+        provider = _started
+        self.tracer = provider.get_tracer(SCOPE)
+        self.sampler = provider.sampler
+        self.ids = provider.id_generator
+        self.random_ids = self.ids.is_trace_id_random()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [value for name, value in scope["headers"] if name == _TRACE_HEADER]
-        parent = propagate.extract({TRACE_HEADER_KEY: [h.decode("latin-1") for h in headers]}) if headers else Context()
-        token = otel_context.attach(parent)  # first: XRayIdGenerator reads the ALB's trace from it
-        span = self.tracer.start_span(scope["method"], parent, kind=trace.SpanKind.SERVER)
-        otel_context.detach(token)
-        if span.is_recording():
-            span.set_attributes(_request_attributes(scope))
+        parent = _XRAY.extract_header(headers[0].decode("latin-1"), Context()) if len(headers) == 1 else Context()
+        span = self._start_span(scope, parent)
         token = otel_context.attach(trace.set_span_in_context(span, parent))
         try:
             await self.app(scope, receive, send)
@@ -337,8 +369,30 @@ class ServerSpanMiddleware(HttpMiddleware):
             otel_context.detach(token)
             span.end()
 
+    def _start_span(self, scope: Scope, parent: Context) -> trace.Span:
+        """What the SDK's `start_span` makes of `parent`, in the same order (trace id, decision, span id)."""
+        parent_span = trace.get_current_span(parent).get_span_context()
+        if parent_span.is_valid:
+            trace_id, random_ids = parent_span.trace_id, parent_span.trace_flags.random_trace_id
+        else:
+            trace_id, random_ids = otel_context.get_value(_ALB_ROOT, parent) or self.ids.generate_trace_id(), self.random_ids
+        decision = self.sampler.should_sample(parent, trace_id, scope["method"], trace.SpanKind.SERVER)
+        if not decision.decision.is_recording():
+            flags = trace.TraceFlags(trace.TraceFlags.RANDOM_TRACE_ID if random_ids else trace.TraceFlags.DEFAULT)
+            return trace.NonRecordingSpan(trace.SpanContext(trace_id, self.ids.generate_span_id(), is_remote=False,
+                                                            trace_flags=flags, trace_state=decision.trace_state))
+        token = otel_context.attach(otel_context.set_value(_ALB_ROOT, trace_id, parent))  # XRayIdGenerator reads it
+        try:
+            span = self.tracer.start_span(scope["method"], otel_context.set_value(_DECISION, decision, parent),
+                                          kind=trace.SpanKind.SERVER)
+        finally:
+            otel_context.detach(token)
+        span.set_attributes(_request_attributes(scope))
+        return span
+
 
 _TRACE_HEADER = TRACE_HEADER_KEY.lower().encode()
+_XRAY = XRayPropagator()  # the only header the middleware reads (the process's propagator for outgoing calls too)
 
 
 def _request_attributes(scope: Scope) -> dict[str, str | int]:
@@ -370,6 +424,41 @@ _counters = {metric.name: _meter.create_counter(metric.name, unit=metric.unit, d
              for metric in (app_metrics.AUTH_FAILURES, app_metrics.GUARDRAIL_INTERVENTIONS, app_metrics.UNHANDLED_ERRORS)}
 
 
+class BatchedRecords:
+    """Measurements of a histogram handed to the SDK in batches. Recorded one per request, the SDK's `record`
+    costs about twice what it costs in a run of them (its code and data are cold again after each request's
+    own work); so a request only queues its measurement, and the queue goes to the SDK when it holds
+    `batch` of them and whenever a reader collects (the SDK calls an observable instrument's callbacks
+    first, and this one observes nothing), so every export has every request before it."""
+
+    def __init__(self, histogram, meter, batch: int = 256) -> None:
+        self.histogram = histogram
+        self.batch = batch
+        self._queued: collections.deque[tuple[float, dict[str, str]]] = collections.deque()  # append/popleft: thread-safe
+        meter.create_observable_gauge(f"{SCOPE}.batched-records", callbacks=[self._before_collection])
+
+    def record(self, value: float, attributes: dict[str, str]) -> None:
+        self._queued.append((value, attributes))
+        if len(self._queued) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        queued, record = self._queued, self.histogram.record
+        while queued:
+            try:
+                value, attributes = queued.popleft()
+            except IndexError:  # another thread took the last one
+                return
+            record(value, attributes)
+
+    def _before_collection(self, _options) -> list:
+        self.flush()
+        return []
+
+
+_request_durations = BatchedRecords(_request_duration, _meter)
+
+
 def route_of(scope) -> str:
     """The route template that answered a request: FastAPI's (or the one the response cache kept with the
     answer), `<mount path>/*` for an app mounted inside (Gradio), `UNMATCHED_ROUTE` when nothing matched.
@@ -395,9 +484,10 @@ def name_server_span(scope, status: int) -> None:
 
 
 def record_request(scope, status: int, duration_seconds: float) -> None:
-    """The request's duration, by route and status class."""
-    _request_duration.record(duration_seconds, {app_metrics.ROUTE: route_of(scope),
-                                                app_metrics.STATUS_CLASS: app_metrics.status_class(status)})
+    """The request's duration, by route and status class (nothing while telemetry is off)."""
+    if _started is not None:
+        _request_durations.record(duration_seconds, {app_metrics.ROUTE: route_of(scope),
+                                                     app_metrics.STATUS_CLASS: app_metrics.status_class(status)})
 
 
 def record_auth_failure(reason: str) -> None:

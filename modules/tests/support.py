@@ -4,7 +4,6 @@ streamed calls."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import signal
 import subprocess
@@ -14,20 +13,19 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from pprint import pformat
-from typing import Self
 
 import boto3
-import jwt
 import pytest
 from botocore.exceptions import StubAssertionError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from botocore.validate import validate_parameters
-from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local_platform import identity
+from local_platform.serving import LocalServer, send_json
 from modules.tests.postgres import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,62 +33,11 @@ ISSUER = "http://127.0.0.1/us-east-1_TestPool"
 CLIENT_ID = "test-client-id"
 
 
-def send_json(handler: BaseHTTPRequestHandler, status: int, payload: object, **headers: str) -> None:
-    """Answer a test server's request with a JSON body (and any extra headers)."""
-    body = json.dumps(payload).encode()
-    handler.send_response(status)
-    for name, value in headers.items():
-        handler.send_header(name, value)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+class SigningKey(identity.SigningKey):
+    """An RSA key whose tokens are, unless told otherwise, the test pool's (ISSUER) for its client (CLIENT_ID)."""
 
-
-class SigningKey:
-    def __init__(self, kid: str) -> None:
-        self.kid = kid
-        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-    @property
-    def jwk(self) -> dict:
-        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
-        return {**public, "kid": self.kid, "alg": "RS256", "use": "sig"}
-
-    def token(self, *, issuer: str = ISSUER, token_use: str = "access", audience: str = CLIENT_ID,
-              sub: str = "user-1", expires_in: int = 3600, **extra: object) -> str:
-        now = int(time.time())
-        claims = {"sub": sub, "iss": issuer, "token_use": token_use, "iat": now, "exp": now + expires_in,
-                  **({"client_id": audience} if token_use == "access" else {"aud": audience}), **extra}
-        return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid})
-
-
-class _LoopbackServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that hangs up between requests (a keep-alive connection closed) is not an error.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class LocalServer:
-    """A test HTTP server on a free port of 127.0.0.1: bound when made, served from a thread inside
-    `with`, stopped at its end."""
-
-    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self._http = _LoopbackServer(("127.0.0.1", 0), handler)
-        self.origin = f"http://127.0.0.1:{self._http.server_port}"
-        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join(timeout=5)
+    def token(self, *, issuer: str = ISSUER, audience: str = CLIENT_ID, **claims: object) -> str:
+        return super().token(issuer=issuer, audience=audience, **claims)
 
 
 class JwksServer(LocalServer):

@@ -2,6 +2,7 @@
 app records (server spans named by route, the app metrics, the trace id in its log lines) in-process."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -14,13 +15,16 @@ import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
 from opentelemetry import trace
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Decision
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Decision, ParentBased
 
 from modules import app_metrics
 from modules.auth import Principal, current_principal
 from modules.json_logging import JsonFormatter
 from modules.settings import AppSettings, SettingsError, load_settings
-from modules.telemetry import XRayPropagator, ReservoirSampler, _ALB_ROOT, sampler, xray_trace_id
+from modules import telemetry
+from modules.telemetry import (DecisionKept, ReservoirSampler, ServerSpanMiddleware, XRayIdGenerator, XRayPropagator,
+                               _ALB_ROOT, sampler, xray_trace_id)
 from modules.tests.telemetry import OtlpGrpcReceiver, recorded  # noqa: F401
 from modules.webapp import create_web_app
 
@@ -93,6 +97,40 @@ def test_the_sampler_is_the_one_the_standard_variables_name():
                                       "remoteParentSampled:AlwaysOnSampler,remoteParentNotSampled:AlwaysOffSampler,"
                                       "localParentSampled:AlwaysOnSampler,localParentNotSampled:AlwaysOffSampler}")
     assert sampler(AppSettings(otel_traces_sampler="always_off")).get_description() == "AlwaysOffSampler"
+
+
+class Ended(SpanProcessor):
+    def __init__(self) -> None:
+        self.spans: list[ReadableSpan] = []
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.spans.append(span)
+
+
+def test_the_server_span_asks_the_reservoir_once_and_a_dropped_request_stays_in_the_albs_trace(monkeypatch):
+    # The rule's shape with a reservoir of one trace a second, then none: were the sampler asked twice for the first
+    # request (by the middleware, then by the SDK), the SDK would find the reservoir spent and drop it.
+    provider = TracerProvider(sampler=DecisionKept(ParentBased(ReservoirSampler(1, ALWAYS_OFF))),
+                              id_generator=XRayIdGenerator())
+    ended = Ended()
+    provider.add_span_processor(ended)
+    monkeypatch.setattr(telemetry, "_started", provider)
+    seen = []
+
+    async def app(scope, receive, send) -> None:
+        seen.append(trace.get_current_span().get_span_context())
+
+    middleware = ServerSpanMiddleware(app)
+    other_app = f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1"
+    for header in (f"Root={ROOT}", f"Root={ROOT}", other_app):
+        scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "client": ("10.0.0.1", 1),
+                 "headers": [(b"x-amzn-trace-id", header.encode())]}
+        asyncio.run(middleware(scope, None, None))
+    assert [(s.trace_id, s.trace_flags.sampled) for s in seen] == [(TRACE_ID, True), (TRACE_ID, False), (TRACE_ID, True)]
+    assert len({s.span_id for s in seen}) == 3 and all(s.is_valid and not s.is_remote for s in seen)
+    [alb, from_other_app] = ended.spans  # the dropped one was never an SDK span
+    assert alb.parent is None and alb.kind is trace.SpanKind.SERVER and alb.attributes["net.peer.ip"] == "10.0.0.1"
+    assert from_other_app.parent.span_id == 0x53995c3f42cd8ad8
 
 
 @pytest.mark.parametrize(("variable", "value", "message"), [

@@ -5,12 +5,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from modules.aws import AwsClients
-from modules.database import create_db_engine
+from modules.database import async_connections_for, create_db_engine
+from modules.errors import database_unavailable
 from modules.runtime import startup_objects_frozen
 from modules.settings import load_settings
 from modules.webapp import create_web_app
@@ -28,6 +30,7 @@ def create_app(settings: HaikuSettings | None = None, engine: Engine | None = No
     settings = settings or load_settings(HaikuSettings)
     engine = engine or create_db_engine(settings)
     aws_clients = aws_clients or AwsClients(settings)
+    async_connections = async_connections_for(settings, engine, "haiku-api-async")  # for the list (views.py)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -41,12 +44,16 @@ def create_app(settings: HaikuSettings | None = None, engine: Engine | None = No
         with startup_objects_frozen():
             yield
         await worker.stop()  # SIGTERM: finish within the grace or hand back (workflow.py)
+        if async_connections is not None:
+            await async_connections.close()
         engine.dispose()
 
     app = create_web_app(settings, title="Haiku Generator API", version="1.0.0", lifespan=lifespan,
                          description="A chat that agrees on a haiku, then its Japanese lines, images and audio.")
     app.state.engine = engine
+    app.state.async_connections = async_connections
     app.state.aws_clients = aws_clients
+    app.add_exception_handler(psycopg.OperationalError, database_unavailable)  # from async_connections
     for router in (health.router, haiku.router, chat.router):
         app.include_router(router)
     return app

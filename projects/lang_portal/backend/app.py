@@ -22,7 +22,7 @@ from modules.runtime import startup_objects_frozen
 from modules.settings import load_settings
 from modules.telemetry import instrument_engine
 from modules.webapp import create_web_app
-from modules.database import AsyncConnections, connect_async, create_db_engine
+from modules.database import async_connections_for, connect_async, create_db_engine
 from projects.lang_portal.backend.routers import (assist, capabilities, dashboard, groups, health, resets,
                                                   study_activities, study_sessions, words)
 from projects.lang_portal.backend.seed import activity_urls, prepare_database
@@ -42,8 +42,7 @@ def create_app(settings: LangPortalSettings | None = None, engine: Engine | None
     invalidation: Invalidation = (
         PostgresInvalidation(cache, engine, partial(connect_async, settings, engine, "lang-portal-cache-listener"))
         if postgres else LocalInvalidation(cache))
-    async_connections = (AsyncConnections(partial(connect_async, settings, engine, "lang-portal-api-async",
-                                                  traced=True), settings.db_pool_size) if postgres else None)
+    async_connections = async_connections_for(settings, engine, "lang-portal-api-async")
     caching = settings.response_cache_bytes > 0
 
     @asynccontextmanager

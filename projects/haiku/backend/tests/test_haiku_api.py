@@ -60,6 +60,8 @@ def test_a_conversation_to_a_completed_haiku_with_its_media(db_url, s3_emulator,
             done = aws.wait_while_in_progress(haiku_id)
             bedrock.assert_no_pending_responses()
             polly.assert_no_pending_responses()
+        # The list's lean path (rows to JSON, on PostgreSQL read on the event loop) answers what the read does.
+        assert aws.client.get("/api/haiku").json() == {"items": [done], "total": 1}
     assert done["status"] == "completed", done
     assert (done["english_lines"], done["japanese_lines"], done["image_descriptions"]) == (LINES, JAPANESE,
                                                                                         DESCRIPTIONS)
@@ -82,6 +84,9 @@ def test_media_are_stored_under_the_haiku_and_presigned_without_a_cdn(aws):
     assert aws.s3.get_object(Bucket="app-dw-media", Key=f"haiku/{haiku_id}/audio-1.mp3")["Body"].read() == MP3
     assert all(f"/haiku/{haiku_id}/" in url and "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url
                for url in done["image_urls"] + done["audio_urls"])
+    listed = aws.client.get("/api/haiku").json()["items"][0]  # the list presigns too (on a worker thread)
+    assert all(f"/haiku/{haiku_id}/" in url and "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url
+               for url in listed["image_urls"] + listed["audio_urls"])
 
 
 def test_an_image_throttled_fails_the_haiku_and_leaves_no_media(aws):
