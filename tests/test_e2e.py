@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
+import boto3
 import pytest
+from botocore.config import Config
 from cdktf import App
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
+from tests.lossy_proxy import LossyProxy
 from tests.tf import only
-from toolkit import e2e, emulator
+from toolkit import e2e, emulator, moto_launcher
 from toolkit.definition import DefinitionError, Platform, load_platform
 from toolkit.diagnostics import explain
 from toolkit.state import state_object
@@ -414,6 +419,111 @@ def test_the_emulator_answers_one_request_at_a_time_on_the_port_it_bound(server)
     assert len(spans) == 12
     spans.sort()
     assert all(end <= next_start + 0.0015 for (_, end), (next_start, _) in zip(spans, spans[1:]))   # log rounding
+
+
+def create_twice_answered_once(server, action: str):
+    """Creates what `action` makes through a proxy that loses moto's first answer to it; the
+    client's SDK retries (botocore, as the provider's aws-sdk-go-v2, retries a lost answer for
+    every operation). Returns what exists afterwards."""
+    with LossyProxy(server.port, action) as proxy:
+        def client(service: str):
+            return boto3.client(service, endpoint_url=proxy.url, region_name="us-east-1",
+                                aws_access_key_id=emulator.FAKE_ACCESS_KEY, aws_secret_access_key=emulator.FAKE_SECRET_KEY,
+                                config=Config(retries={"mode": "standard", "max_attempts": 3}))
+        if action == "AuthorizeSecurityGroupEgress":
+            ec2 = client("ec2")
+            vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+            proxy_sg, aurora_sg = (ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+                                   for name in ("haiku-rds-proxy-sg", "haiku-aurora-sg"))
+            ec2.revoke_security_group_egress(GroupId=proxy_sg, IpPermissions=[   # as the provider does first
+                {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+            ec2.authorize_security_group_egress(GroupId=proxy_sg, IpPermissions=[{
+                "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": aurora_sg}]}])
+            made = [(r["IpProtocol"], r["FromPort"], r["ReferencedGroupInfo"]["GroupId"])
+                    for r in ec2.describe_security_group_rules(
+                        Filters=[{"Name": "group-id", "Values": [proxy_sg]}])["SecurityGroupRules"] if r["IsEgress"]]
+            expected = [("tcp", 5432, aurora_sg)]
+        else:
+            rds = client("rds")
+            rds.create_db_cluster(DBClusterIdentifier="app-dw-dev-haiku", Engine="aurora-postgresql",
+                                  MasterUsername="admin_user", MasterUserPassword="not-a-real-password")
+            rds.create_db_instance(DBInstanceIdentifier="app-dw-dev-haiku-2", DBClusterIdentifier="app-dw-dev-haiku",
+                                   DBInstanceClass="db.r6g.large", Engine="aurora-postgresql")
+            made = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
+            expected = ["app-dw-dev-haiku-2"]
+        assert proxy.dropped == 1
+    return made, expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("action", ["AuthorizeSecurityGroupEgress", "CreateDBInstance"])
+def test_a_retry_after_a_lost_answer_gets_the_answer_not_already_exists(server, action):
+    """toolkit/moto_launcher.py: the CLI flow's InvalidPermission.Duplicate and the e2e run's
+    DBInstanceAlreadyExists were the SDK's retry of a create whose answer was lost after moto had
+    stored it. The retry (same invocation ID, attempt 2) is given the stored answer."""
+    server.reset()
+    lines_before = server.log_path.read_text().count("\n")
+    made, expected = create_twice_answered_once(server, action)
+    assert made == expected
+    attempts = [line.split(f" {action} ")[1] for line in server.log_path.read_text().splitlines()[lines_before:]
+                if line.startswith("request ") and f" {action} " in line]
+    assert len(attempts) == 2   # moto did the work once; the retry was answered from the first answer
+    assert attempts[0].split()[-2] == "200" and "attempt=" not in attempts[0]
+    assert " attempt=2 replayed 200 " in attempts[1]
+
+
+def ec2_query(server, body: str, invocation: str, attempt: int) -> int:
+    """An EC2 query request as an SDK sends it (signature unchecked by moto); the HTTP status."""
+    request = urllib.request.Request(server.url, data=f"{body}&Version=2016-11-15".encode(), method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "amz-sdk-invocation-id": invocation,
+        "amz-sdk-request": f"attempt={attempt}; max=3",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+@pytest.mark.slow
+def test_only_a_retry_of_a_successful_answer_is_answered_from_memory(server):
+    """A retry after an error answer (a throttle, a 5xx, a refusal) runs again, as the SDK means it
+    to; a first attempt is never answered from memory, even with an invocation ID seen before."""
+    server.reset()
+    create = "Action=CreateSecurityGroup&GroupName=app-dw-test&GroupDescription=test"
+    assert ec2_query(server, create, "invocation-a", 1) == 200
+    assert ec2_query(server, create, "invocation-a", 2) == 200          # lost answer: given again
+    assert ec2_query(server, create, "invocation-b", 1) == 400          # a second create is refused
+    assert ec2_query(server, create, "invocation-b", 2) == 400          # and its retry runs again
+    assert ec2_query(server, create, "invocation-a", 1) == 400          # a new first attempt runs
+    tails = [line.split(" CreateSecurityGroup")[1] for line in server.log_path.read_text().splitlines()
+             if line.startswith("request ") and " CreateSecurityGroup" in line][-5:]
+    assert [" ".join(tail.split()[:-1]) for tail in tails] == [
+        "200", "attempt=2 replayed 200", "400", "attempt=2 400", "400"]
+
+
+def test_the_answers_kept_for_retries_stay_within_their_budget(monkeypatch):
+    monkeypatch.setattr(moto_launcher, "ANSWERED", moto_launcher.OrderedDict())
+    monkeypatch.setattr(moto_launcher, "kept_bytes", 0)
+    monkeypatch.setattr(moto_launcher, "ANSWER_BYTES_KEPT", 10)
+    for invocation, body in (("a", b"1234"), ("b", b"1234"), ("a", b"12"), ("c", b"12345")):
+        moto_launcher.keep(invocation, ("200 OK", [], body))
+    assert list(moto_launcher.ANSWERED) == ["a", "c"] and moto_launcher.kept_bytes == 7   # b, the oldest, went
+
+
+def test_the_run_reports_the_emulators_retries_and_server_errors(tmp_path):
+    log = tmp_path / "moto.log"
+    log.write_text("listening on 127.0.0.1:4999\n"
+                   "request 1796144546.172 thread=1 CreateDBInstance app-dw-dev-haiku-1 200 6ms\n"
+                   '127.0.0.1 - - [01/Dec/2026 17:02:26] "POST / HTTP/1.1" 200 -\n'
+                   "request 1796144546.282 thread=1 CreateDBInstance app-dw-dev-haiku-1 attempt=2 replayed 200 0ms\n"
+                   "request 1796144547.001 thread=2 CreateGuardrail 501 3ms\n"
+                   "request 1796144547.301 thread=2 CreateGuardrail attempt=2 501 2ms\n")
+    counts = emulator.request_counts(log)
+    assert counts == emulator.RequestCounts(requests=4, retries=2, replayed=1, server_errors=2)
+    assert str(counts) == ("emulator: 4 requests, 2 SDK retries (1 of an answer lost on the way, given it again), "
+                           "2 server errors")
 
 
 @pytest.mark.slow

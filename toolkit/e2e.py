@@ -457,6 +457,7 @@ class E2EResult:
     switched_off: list[str]
     report: tuple[Path, Path] | None
     seconds: float
+    requests: emulator.RequestCounts | None = None
 
     @property
     def ok(self) -> bool:
@@ -666,7 +667,8 @@ def run_e2e(platform: Platform, outdir: Path, *, workspaces: list[str] | None = 
              for run in runs.values()]
     report = plan_report.write_report(plans, f"Plan review: {platform.environment}, {len(plans)} workspaces "
                                              f"(applied to the emulator)", outdir)
-    return E2EResult(runs, leftovers, unlisted, switched_off, report, time.perf_counter() - started)
+    return E2EResult(runs, leftovers, unlisted, switched_off, report, time.perf_counter() - started,
+                     emulator.request_counts(server.log_path))
 
 
 def print_switched_off(flags: list[str], out: Callable[[str], None]) -> None:
@@ -706,6 +708,8 @@ def print_result(result: E2EResult, out=print) -> None:
         out("\nnot checked (the emulator cannot list them): " + ", ".join(result.unlisted))
     if result.report:
         out(f"\nplan review report: {result.report[0]} and {result.report[1].name}")
+    if result.requests:
+        out(str(result.requests))
     total = {step: sum(r.steps[step].seconds for r in result.runs.values() if step in r.steps) for step in ("apply", "destroy")}
     out(f"{len(result.runs) - len(failed)}/{len(result.runs)} workspaces applied, re-planned clean and destroyed; "
         f"{len(result.leftovers)} leftovers; apply {total['apply']:.0f} s, destroy {total['destroy']:.0f} s, "

@@ -210,6 +210,26 @@ def announced_port(log_path: Path) -> int:
     return int(found.group(1)) if found else 0
 
 
+@dataclass(frozen=True)
+class RequestCounts:
+    """What the emulator's request log says of a run (toolkit/moto_launcher.py writes it)."""
+    requests: int
+    retries: int        # SDK attempts after the first, of one invocation
+    replayed: int       # of those, answered with the first attempt's answer (it was lost on the way)
+    server_errors: int  # 5xx answers
+
+    def __str__(self) -> str:
+        return (f"emulator: {self.requests} requests, {self.retries} SDK retries ({self.replayed} of an answer lost "
+                f"on the way, given it again), {self.server_errors} server errors")
+
+
+def request_counts(log_path: Path) -> RequestCounts:
+    lines = [line.split() for line in log_path.read_text(errors="replace").splitlines() if line.startswith("request ")]
+    return RequestCounts(len(lines), sum(any(f.startswith("attempt=") for f in fields) for fields in lines),
+                         sum("replayed" in fields for fields in lines),
+                         sum(len(fields) > 2 and fields[-2].startswith("5") for fields in lines))
+
+
 class Emulator:
     """`with Emulator(log) as emulator:` runs moto_server on a free loopback port and always
     stops it on leaving the block, also on errors and Ctrl-C."""

@@ -49,13 +49,25 @@ to what the emulator was asked and answered at that moment.
 
 One request at a time. moto's backends are plain dicts and lists with no locking (its docs say
 it is not safe for concurrent access), and moto_server answers each connection in a thread of
-its own, so two workspaces applying side by side reach one backend at once. A request moto has
-stored but then fails to answer (an error raised after the store, a 500) is retried by the AWS
-SDK in the provider, and the retry meets the resource the first attempt made: a create that
-answers "already exists" (the likeliest cause of the DBInstanceAlreadyExists of a run where both
-Aurora clusters created their readers in the same millisecond; docs/e2e.md). The launcher serializes the application: each
-request runs alone, as on one AWS API endpoint's consistent view. Requests take milliseconds and
-the run's time is the provider's polling, so this costs nothing measurable.
+its own, so two workspaces applying side by side reach one backend at once. The launcher
+serializes the application: each request runs alone, as on one AWS API endpoint's consistent
+view. Requests take milliseconds and the run's time is the provider's polling, so this costs
+nothing measurable.
+
+A retry is answered, not done twice. The AWS SDK in the provider (and botocore) retries any
+request whose answer did not arrive (a broken connection is retryable for every operation), with
+the same `amz-sdk-invocation-id` header and `amz-sdk-request: attempt=N`. When moto had already
+done the work, the retry of a create met the resource the first attempt made: reproduced with a
+proxy that loses one answer (tests/lossy_proxy.py), the provider's `aws_vpc_security_group_egress_rule`
+failed with `InvalidPermission.Duplicate` 87 ms after moto had stored the rule, the error of the
+CLI flow's failed `deploy storage network`; a lost CreateDBInstance answer gives the
+`DBInstanceAlreadyExists` of the failed e2e run. The launcher keeps the successful answer of each
+invocation (the last 64 MB of them) and gives a retry of it that answer again (`replayed` in the
+request log), which is what the client would have read had it arrived; attempts after a failed
+answer run again. Such
+retries come in every run (a few per thousand requests; docs/e2e.md has the evidence). AWS
+itself has no such memory, so a lost answer can fail there too: this corrects the emulator only,
+and the provider's settings for AWS are untouched.
 
 Its own port. The launcher binds port 0 and writes `listening on <host>:<port>` as its first
 line; the toolkit reads the port from there. Picking a free port first and binding it later
@@ -65,11 +77,13 @@ take it, and the readiness probe would then have found that other emulator.
 import io
 import json
 import os
+import re
 import signal
 import sys
 import threading
 import time
 import urllib.parse
+from collections import OrderedDict
 from importlib.metadata import version
 
 VERIFIED_MOTO = "5.2.5"
@@ -213,11 +227,33 @@ def action_of(environ: dict, body: bytes) -> str:
 
 
 ONE_AT_A_TIME = threading.Lock()
+# Successful answers by SDK invocation ID, newest last: (status line, headers, body).
+ANSWERED: "OrderedDict[str, tuple[str, list, bytes]]" = OrderedDict()
+# An SDK retries within seconds (at most 20 s apart); a run makes ~5,000 requests in 10 minutes, most
+# under 10 KB, so this keeps minutes of answers. State files and listings are the large ones.
+ANSWER_BYTES_KEPT = 64 << 20
+LARGEST_KEPT_ANSWER = 1 << 20
+kept_bytes = 0
+
+
+def attempt_of(environ: dict) -> int:
+    """The SDK's attempt number from `amz-sdk-request: attempt=2; max=3` (1 when absent)."""
+    found = re.search(r"attempt=(\d+)", environ.get("HTTP_AMZ_SDK_REQUEST", ""))
+    return int(found.group(1)) if found else 1
+
+
+def keep(invocation: str, answer: tuple[str, list, bytes]) -> None:
+    """Remember a successful answer for a retry of its invocation, forgetting the oldest beyond the budget."""
+    global kept_bytes
+    kept_bytes += len(answer[2]) - len(ANSWERED.pop(invocation, ("", [], b""))[2])
+    ANSWERED[invocation] = answer
+    while kept_bytes > ANSWER_BYTES_KEPT:
+        kept_bytes -= len(ANSWERED.popitem(last=False)[1][2])
 
 
 def log_requests(application_class, out) -> None:
-    """Wrap moto's WSGI application: one request at a time (see above), one line each, written
-    once it is answered."""
+    """Wrap moto's WSGI application: one request at a time, a retry of an answered request
+    answered again (see above), one line each, written once it is answered."""
     answer = application_class.__call__
 
     def logged(self, environ, start_response):
@@ -230,20 +266,32 @@ def log_requests(application_class, out) -> None:
         body = environ["wsgi.input"].read(int(length)) if length.isdigit() and 0 < int(length) <= 1 << 20 else b""
         if body:
             environ["wsgi.input"] = io.BytesIO(body)   # moto reads it again
+        invocation, attempt = environ.get("HTTP_AMZ_SDK_INVOCATION_ID"), attempt_of(environ)
         status = ["-"]
-
-        def start(line, headers, exc_info=None):
-            status[0] = line.split()[0]
-            return start_response(line, headers, exc_info)
-
+        retry = f" attempt={attempt}" if attempt > 1 else ""
         try:
+            if attempt > 1 and invocation in ANSWERED:
+                line, headers, answered = ANSWERED[invocation]
+                status[0], retry = line.split()[0], f"{retry} replayed"
+                start_response(line, headers)
+                return [answered]
+            started_with: list = []
+
+            def start(line, headers, exc_info=None):
+                status[0] = line.split()[0]
+                started_with[:] = [line, list(headers)]
+                return start_response(line, headers, exc_info)
+
             answered = answer(self, environ, start)
             try:   # read inside the lock too: moto's answer may be an iterator it fills lazily
-                return [b"".join(answered)]
+                content = b"".join(answered)
             finally:
                 getattr(answered, "close", lambda: None)()
+            if invocation and status[0].startswith("2") and len(content) <= LARGEST_KEPT_ANSWER:
+                keep(invocation, (*started_with, content))
+            return [content]
         finally:
-            out.write(f"request {started:.3f} thread={threading.get_ident()} {action_of(environ, body)} "
+            out.write(f"request {started:.3f} thread={threading.get_ident()} {action_of(environ, body)}{retry} "
                       f"{status[0]} {1000 * (time.time() - started):.0f}ms\n")
             out.flush()
 
