@@ -29,9 +29,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from modules.auth import Principal
 from modules.settings import AppSettings
@@ -147,3 +147,6 @@ class AiGuard:
 
 async def get_ai_guard(request: Request) -> AiGuard:  # async: no thread hop for a lookup
     return request.app.state.ai_guard
+
+
+AiGuardDep = Annotated[AiGuard, Depends(get_ai_guard)]  # every Bedrock or Polly call goes through it

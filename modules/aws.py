@@ -5,6 +5,9 @@ timeouts and bounded retries.
 Failures become typed errors (modules.errors turns them into JSON answers):
 AwsFeatureDisabled (local mode, 503), GuardrailBlocked (422, and one count in the guardrail
 metric the monitoring workspace alarms on), AwsThrottled (429), AwsUnavailable (503).
+
+The FastAPI dependencies over an app's clients (`app.state.aws_clients`) live here too, not beside the database
+ones (modules.database): an app without a database (the Vocab Generator's backend) has no psycopg to import.
 """
 from __future__ import annotations
 
@@ -16,12 +19,14 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import quote
 
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from fastapi import Depends, Request
 
 from modules.settings import AppSettings
 from modules.telemetry import record_guardrail_intervention
@@ -402,3 +407,22 @@ class MediaStore:
         return self.clients.get("s3").generate_presigned_url(
             "get_object", Params={"Bucket": self.settings.media_bucket, "Key": full_key},
             ExpiresIn=self.settings.media_url_seconds)
+
+
+# Coroutines although they do no I/O: FastAPI runs a plain function dependency on a worker thread, and the hop
+# there and back costs a request more than making the helper.
+async def get_bedrock(request: Request) -> Bedrock:
+    return Bedrock(request.app.state.aws_clients)
+
+
+async def get_speech(request: Request) -> Speech:
+    return Speech(request.app.state.aws_clients)
+
+
+async def get_media(request: Request) -> MediaStore:
+    return MediaStore(request.app.state.aws_clients)
+
+
+BedrockDep = Annotated[Bedrock, Depends(get_bedrock)]
+SpeechDep = Annotated[Speech, Depends(get_speech)]
+MediaDep = Annotated[MediaStore, Depends(get_media)]

@@ -8,10 +8,11 @@ import time
 from datetime import datetime, timezone
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
+from typing import Annotated
 
 import boto3
 import psycopg
-from fastapi import Request
+from fastapi import Depends, Request
 import sqlalchemy as sa
 from sqlalchemy import URL, Engine, Executable, Select, create_engine, event
 from sqlalchemy.dialects import postgresql
@@ -233,3 +234,7 @@ async def get_transaction(request: Request) -> AsyncIterator[Session]:
     """A session whose writes are one transaction: committed by the endpoint, rolled back otherwise."""
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+DbTransaction = Annotated[Session, Depends(get_transaction)]  # committed by the endpoint, rolled back otherwise

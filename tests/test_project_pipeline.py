@@ -1,19 +1,25 @@
 """Pipeline workspaces, as synthesized: exactly the spec's seven pipelines, each started only by
 changes to its own component, building from the buildspec beside it, deploying and then
-smoke-testing through the public host. Also: a fifth project needs no code."""
+smoke-testing through the public host; a container component's tests run in its image's base with everything
+they import pinned beside it. Also: a fifth project needs no code."""
 from __future__ import annotations
 
+import ast
+import configparser
 import copy
 import fnmatch
 import json
+import re
+import shlex
 import subprocess
 import tomllib
 
 import pytest
 import yaml
 
+from tests.imports import locked, pinned, scan_imports, unpinned_requirements
 from tests.tf import logical_id, only, policy, reference, resources, where
-from toolkit.definition import DEFAULT_DEFINITION, REPO_ROOT, DefinitionError, Platform, parse_definition
+from toolkit.definition import DEFAULT_DEFINITION, REPO_ROOT, DefinitionError, Platform, load_platform, parse_definition
 
 REMOTE = "${{data.terraform_remote_state.remote-{}.outputs.{}}}"
 # Spec, CI/CD Pipeline Structure: the seven pipelines, mapped to this repository's folders.
@@ -153,14 +159,16 @@ def test_container_build_tests_then_pushes_the_commit_image(stacks, project, com
     build = codebuild(stack, stage(body, "Build")[0])
     # A service with a database also runs its image in the owner's migration container.
     names = [container, "migrate"] if project in ("lang-portal", "haiku") else [container]
+    # ... and its tests run on a real PostgreSQL, which the test image installs.
+    database = {"TEST_SYSTEM_PACKAGES": "postgresql"} if project in ("lang-portal", "haiku") else {}
     assert variables(build) == {
         "ECR_REPOSITORY_URL": REMOTE.format(f"{project}-backend", f"ecr_repository_url_{service.replace('-', '_')}"),
-        "CONTAINER_NAMES": " ".join(names)}
+        "CONTAINER_NAMES": " ".join(names), **database}
     spec = yaml.safe_load((REPO_ROOT / build["source"]["buildspec"]).read_text())
     commands = [c for phase in spec["phases"].values() for c in phase.get("commands", [])]
     folder = PIPELINES[(project, component)]
     assert spec["env"]["variables"]["COMPONENT"] == folder
-    test_at = next(i for i, c in enumerate(commands) if "python -m pytest" in c and '"$COMPONENT" modules' in c)
+    test_at = commands.index(TEST_STEP)
     build_at = next(i for i, c in enumerate(commands) if c.startswith("docker build"))
     assert test_at < build_at
     # The image carries its commit, the traces' and metrics' service.version.
@@ -360,3 +368,93 @@ def test_a_fifth_project_gets_its_workspaces_and_pipelines_with_no_code_change(t
     assert service["load_balancer"][0]["target_group_arn"] == REMOTE.format("edge", "target_group_arn_kanji_quiz_api")
     assert "target_group_arn_kanji_quiz_api" in stacks["edge"]["output"]
     assert only(stacks["kanji-quiz-frontend"], "aws_cloudfront_distribution")["aliases"] == ["kanji.app-dw.net"]
+
+
+
+# The test step of every container component's build (scripts/component-tests.sh does the work).
+TEST_STEP = ('docker run --rm --volume "$PWD:/src" --workdir /src --env COMPONENT --env TEST_SYSTEM_PACKAGES '
+             '--env PYTHONDONTWRITEBYTECODE=1 "$TEST_IMAGE" bash scripts/component-tests.sh')
+TEST_SCRIPT = REPO_ROOT / "scripts" / "component-tests.sh"
+# Markers the test image cannot serve: e2e (the emulator run), browser (no Chromium), emulator (no moto_server).
+NOT_IN_THE_TEST_IMAGE = ("e2e", "browser", "emulator")
+BUILTIN_MARKERS = {"parametrize", "skip", "skipif", "xfail", "usefixtures", "filterwarnings"}
+PLUGIN_MARKERS = {"timeout": "pytest-timeout"}
+CONTAINER_COMPONENTS = sorted(f"{project.directory}/{component}" for project in load_platform(environment="dev").projects
+                              for component in project.components if project.services_of(component))
+LOCK = locked(REPO_ROOT / "Pipfile.lock")
+
+
+def test_the_container_components_are_the_spec_ones():
+    assert CONTAINER_COMPONENTS == sorted(PIPELINES[key] for key in CONTAINERS)
+
+
+def component_test_files(folder: str) -> list:
+    """What `pytest <folder> modules` loads: the component's and modules/' files and the conftests above it."""
+    component = REPO_ROOT / folder
+    above = [parent / "conftest.py" for parent in component.parents if parent.is_relative_to(REPO_ROOT)]
+    return [*component.rglob("*.py"), *(REPO_ROOT / "modules").rglob("*.py"), *(c for c in above if c.exists())]
+
+
+@pytest.mark.parametrize("folder", CONTAINER_COMPONENTS)
+def test_the_test_step_runs_the_shared_script_in_the_images_base(folder):
+    spec = yaml.safe_load((REPO_ROOT / folder / "buildspec.yml").read_text())
+    assert spec["phases"]["pre_build"]["commands"][0] == TEST_STEP
+    [base] = re.findall(r"^FROM python:(3\.\d+)\.\d+-(slim-\w+)", (REPO_ROOT / folder / "Dockerfile").read_text(), re.M)
+    assert spec["env"]["variables"]["TEST_IMAGE"] == f"public.ecr.aws/docker/library/python:{base[0]}-{base[1]}"
+
+
+def test_the_script_installs_the_components_test_requirements_and_leaves_out_what_the_image_cannot_run():
+    commands = [shlex.split(line) for line in TEST_SCRIPT.read_text().splitlines()
+                if line.startswith(("pip ", "python "))]
+    assert ["-r", "$COMPONENT/requirements-test.txt"] == commands[0][-2:]
+    pytest_arguments = commands[1][commands[1].index("pytest"):]
+    assert pytest_arguments[pytest_arguments.index("-m") + 1] == " and ".join(f"not {m}" for m in NOT_IN_THE_TEST_IMAGE)
+    assert pytest_arguments[-2:] == ["$COMPONENT", "modules"]
+    assert set(NOT_IN_THE_TEST_IMAGE) <= registered_markers()
+
+
+def registered_markers() -> set[str]:
+    ini = configparser.ConfigParser()
+    ini.read(REPO_ROOT / "pytest.ini")
+    return {line.split(":")[0].strip() for line in ini["pytest"]["markers"].strip().splitlines()}
+
+
+@pytest.mark.parametrize("folder", CONTAINER_COMPONENTS)
+def test_the_image_pins_what_the_components_code_imports(folder):
+    component = REPO_ROOT / folder
+    code = [path for path in component.rglob("*.py") if "tests" not in path.relative_to(component).parts]
+    image = pinned(component / "requirements.txt")
+    assert {name: sorted(files) for name, files in scan_imports(code).distributions.items() if name not in image} == {}
+    assert unpinned_requirements(image, LOCK) == {}
+
+
+@pytest.mark.parametrize("folder", CONTAINER_COMPONENTS)
+def test_the_test_requirements_pin_what_the_tests_import(folder):
+    """Every package the tests (and modules/' tests beside them) import, every package those need, the packages of
+    each component whose code the tests run (the Lang Portal API the UI apps' tests call) and the pytest plugins of
+    the markers they use: pinned, at Pipfile.lock's versions."""
+    requirements = REPO_ROOT / folder / "requirements-test.txt"
+    pins = pinned(requirements)
+    assert {name: version for name, version in pins.items() if LOCK.get(name, ("",))[0] != version} == {}
+    scan = scan_imports(component_test_files(folder))
+    assert {name: sorted(files)[:3] for name, files in scan.distributions.items() if name not in pins} == {}
+    assert unpinned_requirements(pins, LOCK) == {}
+    for other in CONTAINER_COMPONENTS:
+        if any(path.is_relative_to(REPO_ROOT / other) for path in scan.files):
+            assert pinned(REPO_ROOT / other / "requirements.txt").items() <= pins.items(), other
+    for marker in used_markers(scan.files) - registered_markers() - BUILTIN_MARKERS:
+        assert PLUGIN_MARKERS.get(marker) in pins, f"pytest.mark.{marker}: no pinned plugin provides it"
+
+
+def used_markers(files) -> set[str]:
+    return {node.attr for path in files for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "mark" and isinstance(node.value.value, ast.Name) and node.value.value.id == "pytest"}
+
+
+@pytest.mark.parametrize("folder", CONTAINER_COMPONENTS)
+def test_the_components_browser_tests_are_marked(folder):
+    for path in (REPO_ROOT / folder).rglob("test_*.py"):
+        names = {node.id for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Name)}
+        if "chromium" in names:
+            assert "pytest.mark.browser" in path.read_text(), f"{path.relative_to(REPO_ROOT)} drives Chromium"

@@ -94,6 +94,12 @@ def image_containers(service: Service) -> list[str]:
     return [service.container] + ([MIGRATION_CONTAINER] if migrates(service) else [])
 
 
+def test_system_packages(service: Service) -> list[str]:
+    """The Debian packages a container component's tests need in its pipeline's test image
+    (scripts/component-tests.sh): PostgreSQL where the service has a database, which they run against."""
+    return ["postgresql"] if migrates(service) else []
+
+
 def env_name(name: str) -> str:
     return name.upper().replace("-", "_")
 
@@ -479,12 +485,15 @@ class PipelineWorkspace(ProjectWorkspace):
         repository = self.image_repository(service)
         family = task_family(platform, service)
         tag_parameter = image_tag_parameter_name(platform, service)
+        build_environment = {"ECR_REPOSITORY_URL": repository.url,
+                             "CONTAINER_NAMES": " ".join(image_containers(service))}
+        if packages := test_system_packages(service):
+            build_environment["TEST_SYSTEM_PACKAGES"] = " ".join(packages)
         return ComponentPipelineProps(
             **common,
             build=BuildStep(
                 buildspec=buildspec(project, component), privileged=True,  # docker build
-                environment={"ECR_REPOSITORY_URL": repository.url,
-                             "CONTAINER_NAMES": " ".join(image_containers(service))},
+                environment=build_environment,
                 statements=repository.grant_push()),
             build_exports=[IMAGE_TAG_EXPORT],
             ecs_deploys=[EcsDeployTarget(

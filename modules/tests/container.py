@@ -3,14 +3,24 @@ benchmarks run exactly what the container runs (Docker itself is not available h
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+
+from modules.tests.postgres import free_port
+from modules.tests.support import stop_process
+
+REPO = Path(__file__).parents[2]
 
 
 def dockerfile_instructions(dockerfile: Path, name: str) -> list[str]:
@@ -61,3 +71,28 @@ def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60) ->
         except httpx.TransportError:
             time.sleep(0.3)
     pytest.fail(f"{url} did not answer within {timeout}s")
+
+
+@dataclass
+class LocalRun:
+    """A `make run-*` target's process: where it serves, and once stopped what it wrote."""
+
+    origin: str
+    process: subprocess.Popen
+    output: str = ""
+
+
+@contextmanager
+def make_run_target(module: str, cwd: Path, **environment: str) -> Iterator[LocalRun]:
+    """`python -m <module>` as a `make run-*` target starts it: on a free PORT, with this environment less
+    DATABASE_URL (a target keeps its own SQLite file in `cwd`) plus `environment`; stopped with Ctrl-C."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "PYTHONPATH": str(REPO), **environment}
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", module], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    run = LocalRun(f"http://127.0.0.1:{port}", process)
+    try:
+        yield run
+    finally:
+        run.output = stop_process(process, signal.SIGINT, timeout=20)

@@ -6,11 +6,21 @@ import itertools
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
 _database_numbers = itertools.count()
+
+
+@dataclass(frozen=True)
+class AppDatabase:
+    """An app's database in its tests (projects/conftest.py): databases are named `<name>_<n>`; `prepare(url)`
+    makes one ready (migrated, seeded)."""
+
+    name: str
+    prepare: Callable[[str], None]
 
 
 class PostgresDatabases:
@@ -82,3 +92,12 @@ def fresh_database(backend: str, directory: Path, sqlite: Callable[[], SqliteTem
         yield url
     finally:
         databases.drop(url)
+
+
+def assert_health_says_the_database_is_down(client) -> None:
+    """Both health paths (the container's and the load balancer's) are 503, naming the database."""
+    for path in ("/health", "/api/health"):
+        response = client.get(path)
+        assert response.status_code == 503
+        body = response.json()
+        assert (body["status"], body["checks"]) == ("unavailable", {"database": "failed: OperationalError"})

@@ -1,5 +1,6 @@
-"""FastAPI dependencies beside the shared ones (`modules.dependencies`: database sessions, AWS helpers, the AI
-guard): the caller, the settings and the path's haiku id. Tests replace the caller through `app.state.authenticator`."""
+"""FastAPI dependencies beside the shared ones (database sessions in `modules.database`, AWS helpers in
+`modules.aws`, the AI guard in `modules.ai_guard`): the caller, the settings and the path's haiku id. Tests
+replace the caller through `app.state.authenticator`."""
 from __future__ import annotations
 
 from typing import Annotated

@@ -80,17 +80,17 @@ class MediaSteps:
         return [text.strip() for text in descriptions]
 
     def speak(self, haiku_id: str, number: int, japanese: str) -> str:
-        with _step(f"speaking line {number}"):
-            audio = self.speech.synthesize(japanese)
-            key = f"{folder(haiku_id)}audio-{number}.mp3"
-            self.media.put(key, audio, "audio/mpeg")
-        return key
+        return self._stored(f"speaking line {number}", lambda: self.speech.synthesize(japanese),
+                            f"{folder(haiku_id)}audio-{number}.mp3", "audio/mpeg")
 
     def picture(self, haiku_id: str, number: int, description: str) -> str:
-        with _step(f"making the image for line {number}"):
-            image = self.bedrock.generate_image(description)
-            key = f"{folder(haiku_id)}image-{number}.png"
-            self.media.put(key, image, "image/png")
+        return self._stored(f"making the image for line {number}", lambda: self.bedrock.generate_image(description),
+                            f"{folder(haiku_id)}image-{number}.png", "image/png")
+
+    def _stored(self, what: str, produce: Callable[[], bytes], key: str, content_type: str) -> str:
+        """The bytes `produce` makes, stored in the media bucket at `key`; its AWS errors fail the step `what`."""
+        with _step(what):
+            self.media.put(key, produce(), content_type)
         return key
 
 

@@ -1,7 +1,7 @@
-"""FastAPI dependencies beside the shared ones (`modules.dependencies`: database sessions, AWS helpers, the AI
-guard): the caller, the settings and the response cache's invalidation. Tests replace them with
-`app.dependency_overrides`, except the caller: replace `app.state.authenticator`, through which the response
-cache identifies callers too."""
+"""FastAPI dependencies beside the shared ones (database sessions in `modules.database`, AWS helpers in
+`modules.aws`, the AI guard in `modules.ai_guard`): the caller, the settings and the response cache's
+invalidation. Tests replace them with `app.dependency_overrides`, except the caller: replace
+`app.state.authenticator`, through which the response cache identifies callers too."""
 from __future__ import annotations
 
 from typing import Annotated

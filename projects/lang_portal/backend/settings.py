@@ -2,16 +2,17 @@
 cache and study activity addresses."""
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 
 from modules.database import DatabaseSettings
+from modules.settings import ServiceApiKey
 
 
 class LangPortalSettings(DatabaseSettings):
     service_name: str = "lang-portal-api"
     database_url: str = "sqlite:///./lang_portal.sqlite3"
     # The key service callers (Vocab Generator, Writing Practice) send in X-Api-Key.
-    lang_portal_api_key: SecretStr | None = None
+    lang_portal_api_key: ServiceApiKey | None = None
     # Per worker: bodies of cached read answers (modules/response_cache.py); 0 turns the cache off.
     response_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)
     # Where each study activity's app lives, by project ({"writing-practice": "https://writing.app-dw.net"});
@@ -24,13 +25,6 @@ class LangPortalSettings(DatabaseSettings):
         for project, url in (value or {}).items():
             if not url.startswith(("https://", "http://")):
                 raise ValueError(f"{project}: {url!r} is not an http(s):// address")
-        return value
-
-    @field_validator("lang_portal_api_key")
-    @classmethod
-    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < 16:
-            raise ValueError("must be at least 16 characters")
         return value
 
     @property

@@ -22,9 +22,9 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from modules import japanese
-from modules.ai_guard import AiGuard, get_ai_guard
+from modules.ai_guard import AiGuardDep
 from modules.auth import Principal, current_user
-from modules.aws import AwsClients, Bedrock, Speech, require, unset_settings
+from modules.aws import AwsClients, Bedrock, BedrockDep, Speech, SpeechDep, require, unset_settings
 from modules.health import health_response
 from modules.routing import ThreadedEndpointRoute
 from modules.settings import load_settings
@@ -51,19 +51,8 @@ def staff_caller(principal: Principal = Depends(current_user),
     return principal
 
 
-def get_bedrock(request: Request) -> Bedrock:
-    return Bedrock(request.app.state.aws_clients)
-
-
-def get_speech(request: Request) -> Speech:
-    return Speech(request.app.state.aws_clients)
-
-
 Staff = Annotated[Principal, Depends(staff_caller)]
 Settings = Annotated[VocabBackendSettings, Depends(get_settings)]
-BedrockDep = Annotated[Bedrock, Depends(get_bedrock)]
-SpeechDep = Annotated[Speech, Depends(get_speech)]
-AiGuardDep = Annotated[AiGuard, Depends(get_ai_guard)]
 
 ERRORS = {
     401: {"description": "No valid access token"},

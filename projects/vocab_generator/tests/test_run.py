@@ -9,8 +9,8 @@ import sys
 import httpx
 import pytest
 
+from modules.tests.container import wait_for_health
 from modules.tests.postgres import free_port
-from projects.lang_portal.backend.tests.test_container import wait_for_health
 from projects.vocab_generator.tests.images import REPO
 
 

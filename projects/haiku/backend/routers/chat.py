@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from modules.aws import AwsThrottled, AwsUnavailable, GuardrailBlocked, TextStream
-from modules.dependencies import AiGuardDep, BedrockDep, DbSession, MediaDep
+from modules.ai_guard import AiGuardDep
+from modules.aws import AwsThrottled, AwsUnavailable, BedrockDep, GuardrailBlocked, MediaDep, TextStream
+from modules.database import DbSession
 from modules.routing import ThreadedEndpointRoute
 from projects.haiku.backend.chat import SYSTEM_PROMPT, conversation, editable_haiku, store_turn
 from projects.haiku.backend.deps import Caller, HaikuId, Settings

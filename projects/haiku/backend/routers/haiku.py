@@ -9,8 +9,9 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from modules.database import utcnow
-from modules.dependencies import AiGuardDep, DbSession, DbTransaction, MediaDep
+from modules.ai_guard import AiGuardDep
+from modules.aws import MediaDep
+from modules.database import DbSession, DbTransaction, utcnow
 from modules.routing import ThreadedEndpointRoute
 from projects.haiku.backend.chat import EDITABLE
 from projects.haiku.backend.deps import Caller, HaikuId

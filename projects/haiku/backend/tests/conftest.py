@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from modules.aws import AwsClients
 from modules.tests.conftest import clear_app_environment
-from modules.tests.databases import PostgresDatabases, SqliteTemplate, fresh_database, prepared_with
+from modules.tests.databases import AppDatabase, prepared_with
 from modules.tests.support import ConcurrentStubber, fake_session
 from modules.tests.users import as_user, with_test_users
 from projects.haiku.backend.app import create_app
@@ -24,32 +24,11 @@ BUCKET = "app-dw-media"
 CDN = "https://haiku.app-dw.test"
 AWS = dict(aws_region="us-east-1", guardrail_id="gr-haiku", guardrail_version="1", media_bucket=BUCKET,
            media_prefix="haiku/")
-_prepare = prepared_with(MIGRATIONS.prepare)
 
 
 @pytest.fixture(scope="session")
-def postgres(postgres_server) -> PostgresDatabases:
-    return PostgresDatabases(postgres_server, "haiku", _prepare)
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> SqliteTemplate:
-    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"), "haiku", _prepare)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> Iterator[str]:
-    """A fresh, migrated database on each backend."""
-    with fresh_database(request.param, tmp_path, lambda: request.getfixturevalue("sqlite_template"),
-                        lambda: request.getfixturevalue("postgres")) as url:
-        yield url
-
-
-@pytest.fixture
-def postgres_url(postgres) -> Iterator[str]:
-    url = postgres.seeded()
-    yield url
-    postgres.drop(url)
+def app_database() -> AppDatabase:
+    return AppDatabase("haiku", prepared_with(MIGRATIONS.prepare))
 
 
 @pytest.fixture(autouse=True)
@@ -64,18 +43,10 @@ def settings_for(db_url: str, **overrides: object) -> HaikuSettings:
     return HaikuSettings(**(values | overrides))
 
 
-@pytest.fixture
-def app(db_url) -> Iterator[FastAPI]:
-    """Local mode, no AWS: the chat and the media are off."""
-    application = with_test_users(create_app(settings_for(db_url)))
-    yield application
-    application.state.engine.dispose()
-
-
-@pytest.fixture
-def client(app) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
-        yield test_client
+@pytest.fixture(scope="session")
+def build_app():
+    """Local mode, no AWS (unless the settings give it): the chat and the media are off."""
+    return lambda db_url, **overrides: with_test_users(create_app(settings_for(db_url, **overrides)))
 
 
 @dataclass

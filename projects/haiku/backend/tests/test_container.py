@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from modules.tests.container import (base_image_problem, dockerfile_instructions, image_command, local_command,
-                                    unlocked_pins, wait_for_health)
+                                    make_run_target, unlocked_pins, wait_for_health)
 from modules.tests.postgres import free_port
 from modules.tests.support import stop_process
 from projects.haiku.backend.settings import HaikuSettings
@@ -68,22 +68,15 @@ def test_the_image_command_serves_and_stops_on_sigterm(tmp_path):
 
 @pytest.mark.slow
 def test_make_run_haiku_serves_a_migrated_sqlite_in_local_mode(tmp_path):
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "PYTHONPATH": str(REPO)}
-    env.pop("DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "projects.haiku.backend.run"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        health = wait_for_health(f"http://127.0.0.1:{port}/api/health", process)
+    with make_run_target("projects.haiku.backend.run", tmp_path) as run:
+        health = wait_for_health(f"{run.origin}/api/health", run.process)
         assert health.status_code == 200 and health.json()["features"]["chat"].startswith("off: set ")
-        haiku_id = httpx.post(f"http://127.0.0.1:{port}/api/haiku", timeout=5).json()["haiku_id"]
-        chat = httpx.post(f"http://127.0.0.1:{port}/api/chat/{haiku_id}/stream", json={"message": "hi"}, timeout=5)
+        haiku_id = httpx.post(f"{run.origin}/api/haiku", timeout=5).json()["haiku_id"]
+        chat = httpx.post(f"{run.origin}/api/chat/{haiku_id}/stream", json={"message": "hi"}, timeout=5)
         assert chat.status_code == 503 and chat.json()["settings"] == ["AWS_DEFAULT_REGION", "GUARDRAIL_ID",
                                                                        "GUARDRAIL_VERSION"]
-    finally:
-        output = stop_process(process, signal.SIGINT, timeout=20)
     assert (tmp_path / "haiku.sqlite3").exists()
-    assert "LOCAL MODE" in output and "Traceback" not in output
+    assert "LOCAL MODE" in run.output and "Traceback" not in run.output
 
 
 def test_without_authentication_settings_the_app_stops_at_once_naming_both_ways_out(tmp_path):

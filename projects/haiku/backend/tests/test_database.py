@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from modules.tests.postgres import free_port
-from projects.haiku.backend.app import create_app
+from modules.tests.databases import assert_health_says_the_database_is_down
 from projects.haiku.backend.migrate import MIGRATIONS
 from projects.haiku.backend.models import Haiku
-from projects.haiku.backend.tests.conftest import settings_for
 
 
 def test_migrations_upgrade_and_downgrade_on_postgresql(postgres):
@@ -49,13 +46,6 @@ def test_the_database_refuses_a_second_haiku_in_progress_of_one_learner(db_url):
         engine.dispose()
 
 
-def test_health_is_503_when_the_database_is_down():
-    dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
-    app = create_app(settings_for(dead, db_connect_timeout_seconds=1))
-    with TestClient(app) as client:
-        for path in ("/health", "/api/health"):
-            response = client.get(path)
-            assert response.status_code == 503
-            assert response.json()["checks"] == {"database": "failed: OperationalError"}
-        assert client.get("/api/haiku").status_code == 503
-    app.state.engine.dispose()
+def test_health_and_reads_are_503_when_the_database_is_down(database_down):
+    assert_health_says_the_database_is_down(database_down)
+    assert database_down.get("/api/haiku").status_code == 503

@@ -10,8 +10,9 @@ import re
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, ValidationError
 
-from modules.aws import POLLY_ENGINE, Bedrock, content_key
-from modules.dependencies import AiGuardDep, BedrockDep, DbSession, MediaDep, SpeechDep
+from modules.ai_guard import AiGuardDep
+from modules.aws import POLLY_ENGINE, Bedrock, BedrockDep, MediaDep, SpeechDep, content_key
+from modules.database import DbSession
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, ResourceId
 from projects.lang_portal.backend.queries import visible_word

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from modules.dependencies import DbSession
+from modules.database import DbSession
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller
 from projects.lang_portal.backend.models import Group, StudyActivity, StudySession, Word, WordReviewItem

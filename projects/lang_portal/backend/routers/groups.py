@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from modules.dependencies import DbSession, DbTransaction
+from modules.database import DbSession, DbTransaction
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, Changes, Importer, ResourceId
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import delete, select
 
-from modules.dependencies import DbTransaction
+from modules.database import DbTransaction
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, Changes
 from projects.lang_portal.backend.models import Group, StudySession, Word, WordGroup, WordReviewItem

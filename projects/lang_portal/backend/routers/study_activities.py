@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
-from modules.dependencies import DbSession, DbTransaction
+from modules.database import DbSession, DbTransaction
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, Changes, ResourceId
 from projects.lang_portal.backend.models import StudyActivity, StudySession

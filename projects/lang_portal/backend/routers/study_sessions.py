@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modules.batching import Batcher
 from modules.database import AsyncConnections, UTCDateTime, postgres_sql, utcnow
-from modules.dependencies import DbSession
+from modules.database import DbSession
 from modules.response_cache import Invalidation, notice
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, ResourceId

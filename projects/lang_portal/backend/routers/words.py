@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from modules.dependencies import DbSession
+from modules.database import DbSession
 from modules.routing import ThreadedEndpointRoute
 from projects.lang_portal.backend.deps import Caller, ResourceId
 from projects.lang_portal.backend.models import Group, Word, WordGroup, WordReviewItem

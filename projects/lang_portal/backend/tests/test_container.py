@@ -7,14 +7,13 @@ import os
 import shlex
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from modules.tests.container import (base_image_problem, dockerfile_instructions, image_command, local_command,
-                                    unlocked_pins, wait_for_health)
+                                    make_run_target, unlocked_pins, wait_for_health)
 from modules.tests.postgres import free_port
 from modules.tests.support import stop_process
 
@@ -85,19 +84,12 @@ def test_the_image_command_without_authentication_settings_stops_at_once_naming_
 
 @pytest.mark.slow
 def test_make_run_lang_portal_serves_a_migrated_seeded_sqlite_in_local_mode(tmp_path):
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "PYTHONPATH": str(REPO)}
-    env.pop("DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "projects.lang_portal.backend.run"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert wait_for_health(f"http://127.0.0.1:{port}/api/health", process).status_code == 200
-        words = httpx.get(f"http://127.0.0.1:{port}/api/words?page=1&sort_by=english", timeout=5).json()
+    with make_run_target("projects.lang_portal.backend.run", tmp_path) as run:
+        assert wait_for_health(f"{run.origin}/api/health", run.process).status_code == 200
+        words = httpx.get(f"{run.origin}/api/words?page=1&sort_by=english", timeout=5).json()
         assert words["pagination"]["total_items"] == 54
-    finally:
-        output = stop_process(process, signal.SIGINT, timeout=20)
     assert (tmp_path / "lang_portal.sqlite3").exists()
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in run.output.splitlines() if line.startswith("{")]
     warnings = [line for line in lines if line["level"] == "WARNING" and "LOCAL MODE" in line["message"]]
     assert warnings and "local-user" in warnings[0]["message"]
     # One access line per request, the app's own: uvicorn's duplicate is off.

@@ -7,18 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from projects.lang_portal.backend.app import create_app
 from modules.database import connect_async, create_db_engine
 from projects.lang_portal.backend.migrate import MIGRATIONS
 from projects.lang_portal.backend.models import Group, StudyActivity, Word, WordGroup
 from projects.lang_portal.backend.seed import activity_urls, load_seed
 from projects.lang_portal.backend.settings import LangPortalSettings
-from modules.tests.postgres import free_port
-from projects.lang_portal.backend.tests.conftest import settings_for
+from modules.tests.conftest import settings_error
+from modules.tests.databases import assert_health_says_the_database_is_down
 from projects.lang_portal.backend.tests.helpers import SEED_GROUPS, SEED_WORDS
 
 REPO = Path(__file__).parents[4]
@@ -110,28 +108,13 @@ def test_iam_auth_uses_a_fresh_token_as_the_password(postgres, monkeypatch):
         assert "X-Amz-Signature=" in password
 
 
-def test_health_is_503_when_the_database_is_down():
-    dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
-    app = create_app(settings_for(dead, db_connect_timeout_seconds=1))
-    with TestClient(app) as client:
-        for path in ("/health", "/api/health"):
-            response = client.get(path)
-            assert response.status_code == 503
-            body = response.json()
-            assert (body["status"], body["checks"]) == ("unavailable", {"database": "failed: OperationalError"})
-    app.state.engine.dispose()
-
-
-def test_reads_and_the_async_review_are_503_when_the_database_is_down():
-    dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
-    app = create_app(settings_for(dead, db_connect_timeout_seconds=1))
-    with TestClient(app) as client:
-        assert client.get("/api/words").status_code == 503
-        response = client.post("/api/study_sessions/1/words/1/review", json={"correct": True})
-        assert response.status_code == 503
-        assert response.json() == {"detail": "the database is unavailable; try again shortly"}
-        assert not app.state.response_cache.enabled  # no listener: nothing is cached
-    app.state.engine.dispose()
+def test_health_reads_and_the_async_review_are_503_when_the_database_is_down(database_down):
+    assert_health_says_the_database_is_down(database_down)
+    assert database_down.get("/api/words").status_code == 503
+    response = database_down.post("/api/study_sessions/1/words/1/review", json={"correct": True})
+    assert response.status_code == 503
+    assert response.json() == {"detail": "the database is unavailable; try again shortly"}
+    assert not database_down.app.state.response_cache.enabled  # no listener: nothing is cached
 
 
 def test_study_activity_addresses_come_from_the_configuration(db_url):
@@ -162,3 +145,9 @@ def test_a_configuration_missing_an_activity_or_with_a_bad_address_stops_the_sta
                                  env={**env, "STUDY_ACTIVITY_URLS": urls}, capture_output=True, text=True, timeout=60)
         assert started.returncode == 3  # uvicorn's startup failure: its supervisor stops
         assert message in started.stderr and "Traceback" not in started.stderr
+
+
+def test_a_short_service_key_is_refused_and_never_printed(monkeypatch):
+    error = settings_error(monkeypatch, LangPortalSettings, {"LANG_PORTAL_API_KEY": "short-secret"})
+    assert "LANG_PORTAL_API_KEY: Value error, must be at least 16 characters" in error
+    assert "short-secret" not in error

@@ -9,10 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from modules.tests.container import image_command, local_command
+from modules.tests.container import image_command, local_command, wait_for_health
 from modules.tests.postgres import free_port
 from modules.tests.support import stop_process
-from projects.lang_portal.backend.tests.test_container import wait_for_health
 from projects.vocab_generator.tests.images import copied_sources, image_problems
 
 BACKEND = Path(__file__).parents[1]

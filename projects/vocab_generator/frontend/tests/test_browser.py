@@ -21,7 +21,7 @@ from projects.vocab_generator.backend.tests.conftest import FOOD, tool_answer
 from projects.vocab_generator.frontend.tests.conftest import PORTAL_KEY, Records, RunningBackend
 from projects.vocab_generator.frontend.tests.test_container import ALB_CLIENT, image_running
 
-pytestmark = pytest.mark.slow  # a browser and three servers
+pytestmark = [pytest.mark.slow, pytest.mark.browser]  # a browser and three servers
 
 MODEL_SECONDS = 3  # how long the stubbed model takes to answer, so the page's working state can be seen
 

@@ -15,7 +15,7 @@ from modules.tests.support import tool_use_response
 from projects.writing_practice.frontend.grading import TOOL_NAME
 from projects.writing_practice.frontend.tests.test_practice_against_the_portal import GREETINGS, as_learner
 
-pytestmark = [pytest.mark.slow,  # a browser and server processes
+pytestmark = [pytest.mark.slow, pytest.mark.browser,  # a browser and server processes
               pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]  # Gradio's own use of pandas
 
 @pytest.fixture(scope="module")

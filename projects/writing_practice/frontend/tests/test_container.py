@@ -3,19 +3,17 @@ a real Lang Portal API process, and the `make run-writing` local run."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from modules.tests.container import dockerfile_instructions, image_command, local_command, unlocked_pins
+from modules.tests.container import (base_image_problem, dockerfile_instructions, image_command, local_command,
+                                    make_run_target, unlocked_pins, wait_for_health)
 from modules.tests.postgres import free_port
 from modules.tests.support import stop_process
-from projects.lang_portal.backend.tests.test_container import wait_for_health
 
 FRONTEND = Path(__file__).parents[1]
 REPO = FRONTEND.parents[2]
@@ -27,8 +25,7 @@ def instruction(name: str) -> list[str]:
 
 
 def test_a_pinned_slim_python_run_as_a_non_root_user_with_only_the_app_copied():
-    [base] = instruction("FROM")
-    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?", base), base
+    assert base_image_problem(DOCKERFILE) is None
     [user] = instruction("USER")
     assert user not in ("root", "0")
     assert instruction("EXPOSE") == ["7860"]
@@ -81,13 +78,7 @@ def test_the_image_command_without_the_sign_in_settings_stops_at_once_naming_the
 
 @pytest.mark.slow
 def test_make_run_writing_serves_on_port_from_the_environment_in_local_mode(api_origin, tmp_path):
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "PYTHONPATH": str(REPO), "LANG_PORTAL_URL": api_origin,
-           "HOME": str(tmp_path)}
-    process = subprocess.Popen([sys.executable, "-m", "projects.writing_practice.frontend.run"], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert wait_for_health(f"http://127.0.0.1:{port}/healthz", process).status_code == 200
-    finally:
-        output = stop_process(process, signal.SIGINT, timeout=20)
-    assert "LOCAL MODE" in output and "local-user" in output
+    with make_run_target("projects.writing_practice.frontend.run", REPO, LANG_PORTAL_URL=api_origin,
+                         HOME=str(tmp_path)) as run:
+        assert wait_for_health(f"{run.origin}/healthz", run.process).status_code == 200
+    assert "LOCAL MODE" in run.output and "local-user" in run.output
