@@ -1,6 +1,6 @@
-"""Fixtures every app's tests share: one PostgreSQL server and one S3 emulator for the whole test session, and for
-an app with a database its databases (a fresh one per test, on SQLite and on PostgreSQL), the app on one, its
-TestClient and the app whose database is down.
+"""Fixtures every app's tests share: one PostgreSQL server for the whole test session (the S3 emulator is the
+root conftest's), and for an app with a database its databases (a fresh one per test, on SQLite and on
+PostgreSQL), the app on one, its TestClient and the app whose database is down.
 
 An app's conftest says what is its own: `app_database` (a modules.tests.databases.AppDatabase) and `build_app` (the
 app on a database URL, with settings overridden, acting as test users)."""
@@ -14,16 +14,8 @@ from fastapi.testclient import TestClient
 
 from modules.tests.databases import AppDatabase, PostgresDatabases, SqliteTemplate, fresh_database
 from modules.tests.postgres import PostgresMissing, TemporaryPostgres, free_port
-from toolkit.emulator import Emulator
 
 AppBuilder = Callable[..., FastAPI]  # (database_url, **settings) -> the app
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test on the S3 emulator is marked `emulator`: the pipelines' test image has no moto_server."""
-    for item in items:
-        if "s3_emulator" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.emulator)
 
 
 @pytest.fixture(scope="session")
@@ -35,13 +27,6 @@ def postgres_server() -> Iterator[str]:
             yield server.url
     except PostgresMissing as missing:
         pytest.fail(str(missing), pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def s3_emulator(tmp_path_factory) -> Iterator[Emulator]:
-    """moto_server on a loopback port for the session (the e2e run's emulator): S3 for the apps' media tests."""
-    with Emulator(tmp_path_factory.mktemp("moto") / "moto.log") as emulator:
-        yield emulator
 
 
 @pytest.fixture(scope="session")

@@ -42,24 +42,23 @@ def journey_aws() -> Iterator[JourneyAws]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, journey_aws: JourneyAws) -> Iterator[Stack]:
-    with Emulator(tmp_path_factory.mktemp("journey-moto") / "moto.log") as s3_emulator:
-        boto3.client("s3", endpoint_url=s3_emulator.url, region_name="us-east-1", aws_access_key_id="testing",
-                     aws_secret_access_key="testing").create_bucket(Bucket=BUCKET)
-        environment = launcher_environment(
-            AWS_DEFAULT_REGION="us-east-1", GUARDRAIL_ID="gr-journey", GUARDRAIL_VERSION="1", MEDIA_BUCKET=BUCKET,
-            AWS_ENDPOINT_URL_S3=s3_emulator.url, MEDIA_POLL_SECONDS="1", **journey_aws.environment())
-        launcher = Launcher(tmp_path_factory.mktemp("run-apps"), environment, "--aws")
-        try:
-            described = launcher.wait_ready()
-            yield Stack({site["app"]: site["url"] for site in described["sites"]},
-                        {service["part"]: service["url"] for service in described["services"]},
-                        {user["user"]: user["password"] for user in described["users"]}, journey_aws)
-        except BaseException:
-            launcher.kill()
-            raise
-        code, left = launcher.interrupt()
-        assert (code, left) == (0, set()), f"run-apps exited {code}, left {left}:\n" + "\n".join(launcher.output[-40:])
+def stack(tmp_path_factory, journey_aws: JourneyAws, s3_emulator: Emulator) -> Iterator[Stack]:
+    boto3.client("s3", endpoint_url=s3_emulator.url, region_name="us-east-1", aws_access_key_id="testing",
+                 aws_secret_access_key="testing").create_bucket(Bucket=BUCKET)
+    environment = launcher_environment(
+        AWS_DEFAULT_REGION="us-east-1", GUARDRAIL_ID="gr-journey", GUARDRAIL_VERSION="1", MEDIA_BUCKET=BUCKET,
+        AWS_ENDPOINT_URL_S3=s3_emulator.url, MEDIA_POLL_SECONDS="1", **journey_aws.environment())
+    launcher = Launcher(tmp_path_factory.mktemp("run-apps"), environment, "--aws")
+    try:
+        described = launcher.wait_ready()
+        yield Stack({site["app"]: site["url"] for site in described["sites"]},
+                    {service["part"]: service["url"] for service in described["services"]},
+                    {user["user"]: user["password"] for user in described["users"]}, journey_aws)
+    except BaseException:
+        launcher.kill()
+        raise
+    code, left = launcher.interrupt()
+    assert (code, left) == (0, set()), f"run-apps exited {code}, left {left}:\n" + "\n".join(launcher.output[-40:])
 
 
 @pytest.fixture(scope="module")  # see modules.tests.browser.chromium: only test_journey.py uses it
