@@ -6,26 +6,30 @@ first with telemetry off (before it starts; OpenTelemetry allows one start per p
 task definition's settings (the X-Ray rule's sampling, delta exponential histograms), in turns: modules.telemetry's
 server span sampled as deployed and with every request sampled, and FastAPI's native telemetry in its place
 (tracing and metrics, as FastAPI turns them on once a provider is set). Each request carries a Root-only
-X-Amzn-Trace-Id, as the ALB adds it. Spans go to a processor that drops them and metrics are kept in memory:
+X-Amzn-Trace-Id, as the ALB adds it, and is logged (its access line at INFO, to /dev/null). Spans go to a processor that drops them and metrics are kept in memory:
 the export happens on other threads, and its cost is in `api_bench --tracing`.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import statistics
 import time
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
+from starlette.middleware import Middleware
 from starlette.responses import Response
 
 import modules.webapp
+from modules.request_telemetry import RequestTelemetryMiddleware
 from modules.settings import AppSettings, load_settings
-from modules.telemetry import metric_aggregation, metric_temporality, sampler, start_telemetry
+from modules.telemetry import metric_aggregation, metric_temporality, root_decision, sampler, start_telemetry
 from toolkit.definition import load_platform
 from toolkit.report import table
 from workspaces.otel import otel_sdk_environment
@@ -40,7 +44,8 @@ SCOPE = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "met
 
 
 class SwitchedSampler(Sampler):
-    """The provider's sampler, switched between variants (the provider keeps the one it was made with)."""
+    """The provider's sampler, switched between variants (the provider keeps the one it was made with). An
+    app's server span takes the current one's `root_decision` when its middleware is built (its first call)."""
 
     def __init__(self) -> None:
         self.current: Sampler = ALWAYS_OFF
@@ -51,9 +56,14 @@ class SwitchedSampler(Sampler):
     def get_description(self) -> str:
         return "switched"
 
+    def root_decision(self):
+        return root_decision(self.current)
+
 
 def web_app() -> FastAPI:
-    app = modules.webapp.create_web_app(AppSettings(local_mode=True, log_level="WARNING"), title="bench", version="1")
+    app = modules.webapp.create_web_app(AppSettings(local_mode=True, log_level="INFO"), title="bench", version="1")
+    # Each request's access line is written, as the image writes it, to where the load benchmark puts it: nowhere.
+    logging.getLogger().handlers[0].setStream(open(os.devnull, "w"))  # noqa: SIM115 (for the process's life)
 
     @app.get("/api/words")
     async def words() -> Response:
@@ -64,13 +74,15 @@ def web_app() -> FastAPI:
 
 def fastapi_native_app() -> FastAPI:
     """The same app with FastAPI's own telemetry instead of modules.telemetry's server span."""
-    kept = modules.webapp.FASTAPI_TELEMETRY_OFF, modules.webapp.server_span_middleware
+    kept = modules.webapp.FASTAPI_TELEMETRY_OFF
     modules.webapp.FASTAPI_TELEMETRY_OFF = {"tracing": True, "metrics": True, "logs": False}
-    modules.webapp.server_span_middleware = lambda: []
     try:
-        return web_app()
+        app = web_app()
     finally:
-        modules.webapp.FASTAPI_TELEMETRY_OFF, modules.webapp.server_span_middleware = kept
+        modules.webapp.FASTAPI_TELEMETRY_OFF = kept
+    [ours] = [i for i, m in enumerate(app.user_middleware) if m.cls is RequestTelemetryMiddleware]
+    app.user_middleware[ours] = Middleware(RequestTelemetryMiddleware, traced=False)
+    return app
 
 
 def cpu_microseconds_per_request(app: FastAPI, requests: int) -> float:
@@ -106,18 +118,17 @@ def main() -> None:
     reader = InMemoryMetricReader(preferred_temporality=metric_temporality(settings),
                                   preferred_aggregation=metric_aggregation(settings))
     assert start_telemetry(settings, "1", span_processor=SpanProcessor(), metric_reader=reader, trace_sampler=switched)
-    ours, native = web_app(), fastapi_native_app()
     deployed = sampler(settings)
-    variants: dict[str, tuple[FastAPI, Sampler]] = {
-        "on, modules.telemetry, sampled as deployed": (ours, deployed),
-        "on, modules.telemetry, every request sampled": (ours, ALWAYS_ON),
-        "on, FastAPI's native, sampled as deployed": (native, deployed),
-        "on, FastAPI's native, every request sampled": (native, ALWAYS_ON)}
+    variants: dict[str, tuple[Callable[[], FastAPI], Sampler]] = {
+        "on, modules.telemetry, sampled as deployed": (web_app, deployed),
+        "on, modules.telemetry, every request sampled": (web_app, ALWAYS_ON),
+        "on, FastAPI's native, sampled as deployed": (fastapi_native_app, deployed),
+        "on, FastAPI's native, every request sampled": (fastapi_native_app, ALWAYS_ON)}
     measured: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.rounds):
-        for name, (app, decision) in variants.items():
+        for name, (make_app, decision) in variants.items():
             switched.current = decision
-            measured[name].append(cpu_microseconds_per_request(app, args.requests))
+            measured[name].append(cpu_microseconds_per_request(make_app(), args.requests))
     base = statistics.median(off)
     rows = [[name, statistics.median(values), statistics.median(values) - base, " / ".join(f"{x:.1f}" for x in values)]
             for name, values in {"off": off, **measured}.items()]

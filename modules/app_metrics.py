@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+SCOPE = "app-dw"  # the instrumentation scope the app metrics (and the apps' own spans) are made in
 SERVICE = "service.name"  # OTEL_SERVICE_NAME: the ECS / Cloud Map service name
 ROUTE = "http.route"  # the route template ("/api/words/{word_id}"), UNMATCHED_ROUTE when none matched
 STATUS_CLASS = "http.response.status_class"  # "2xx" ... "5xx"

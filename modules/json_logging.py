@@ -1,28 +1,18 @@
 """JSON-lines logging to stdout with a request id (and, with telemetry on, the X-Ray trace id) on every
-line, and the middleware that sets the id, writes the one access line of each request (uvicorn's own
-access log is turned off) and records its metrics."""
+line. The request id, and each request's one access line, come from `modules.request_telemetry`
+(uvicorn's own access log is turned off)."""
 from __future__ import annotations
 
 import contextvars
 import json
 import logging
-import re
 import sys
-import time
-import uuid
 from datetime import datetime, timezone
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from modules.telemetry import current_trace_id
 
-from modules.asgi import HttpMiddleware
-from modules.telemetry import current_trace_id, name_server_span, record_request
-
-REQUEST_ID_HEADER = "x-request-id"
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
-# An incoming id is reused only when it looks like one (ALB/X-Ray ids, UUIDs); anything else
-# could smuggle text into the logs.
-_ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:=@/+-]{1,128}$")
 _STANDARD_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 MAX_TEXT_CHARS = 200  # of a text taken from a request into a log line or an error answer
 MAX_LOGGED_PATH_CHARS = 1000
@@ -75,7 +65,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: str = "INFO", service: str | None = None) -> None:
     """Route the root logger and uvicorn's loggers through one JSON handler on stdout. uvicorn's access
-    log is off whatever its command line says: `RequestIdMiddleware` writes the one line per request."""
+    log is off whatever its command line says: `RequestTelemetryMiddleware` writes the one line per request."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
@@ -86,41 +76,3 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
         uvicorn_logger.handlers[:] = []
         uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
-
-
-class RequestIdMiddleware(HttpMiddleware):
-    """Gives each request an id (reused from X-Request-Id when sane), returns it, logs one access line
-    (method, path, query string, status, duration; path and query bounded in length) and records the
-    request metrics (`modules.telemetry.record_request`)."""
-
-    def __init__(self, app: ASGIApp, logger_name: str = "access") -> None:
-        super().__init__(app)
-        self.logger = logging.getLogger(logger_name)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        request_id = incoming if _ACCEPTED_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        # Not reset afterwards: each request runs in its own task (own context), and the 500 handler,
-        # which runs outside this middleware, still needs the id.
-        request_id_var.set(request_id)
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                name_server_span(scope, status)
-                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER.encode(), request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            duration = time.perf_counter() - started
-            record_request(scope, status, duration)
-            line = {"method": scope["method"], "path": bounded_text(scope["path"], MAX_LOGGED_PATH_CHARS),
-                    "status": status, "duration_ms": round(duration * 1000, 2)}
-            if scope["query_string"]:
-                line["query"] = bounded_text(scope["query_string"].decode("latin-1"), MAX_LOGGED_QUERY_CHARS)
-            self.logger.info("request", extra=line)

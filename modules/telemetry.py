@@ -19,10 +19,11 @@ see `XRayPropagator` for what is taken from the ALB's header and what is not.
 """
 from __future__ import annotations
 
-import collections
+import contextvars
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -41,27 +42,30 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import (ALWAYS_OFF, ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult,
                                               TraceIdRatioBased)
-from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from opentelemetry.trace.span import TraceState
+from starlette.types import Scope
 
 from modules import app_metrics
-from modules.asgi import HttpMiddleware
+from modules.request_durations import RequestDurations
 from modules.settings import AppSettings
 
-SCOPE = "app-dw"  # the instrumentation scope of the app metrics and spans made here
+SCOPE = app_metrics.SCOPE  # the instrumentation scope of the app metrics and spans made here
 MAX_TRACE_HEADER_CHARS = 1024  # longer X-Amzn-Trace-Id headers are ignored unread
 # What the collector's X-Ray exporter accepts as a trace id's time (older or later ones are dropped there).
 XRAY_MAX_TRACE_AGE_SECONDS = 28 * 24 * 3600
 XRAY_MAX_CLOCK_SKEW_SECONDS = 300
 
 _started: TracerProvider | None = None
+_durations: RequestDurations | None = None  # the request-duration histogram, while telemetry is on
 _start_lock = threading.Lock()
 
 
 # --- X-Ray ids and headers ------------------------------------------------------------------
 
 _ALB_ROOT = otel_context.create_key("app-dw-xray-root")  # a trace id to start the request's trace in
-_ROOT = re.compile(r"1-([0-9a-fA-F]{8})-([0-9a-fA-F]{24})")
+_ROOT = re.compile(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")
+_UNIQUE_BITS = 96  # of a trace id, below its 32 bits of time
+_UNIQUE_MASK = (1 << _UNIQUE_BITS) - 1
 _PARENT = re.compile(r"[0-9a-fA-F]{16}")
 _ALB_HEADER_CHARS = len("Root=1-12345678-123456789012345678901234")  # a trace the ALB started: its Root alone
 
@@ -91,7 +95,7 @@ class XRayPropagator(AwsXRayPropagator):
     def extract_header(self, header: str, context: Context) -> Context:
         """`extract` of the one X-Amzn-Trace-Id header a request carries."""
         if len(header) == _ALB_HEADER_CHARS and header.startswith("Root="):  # the ALB's own, every request's
-            trace_id = _trace_id(header[5:])
+            trace_id = alb_trace_id(header)
             return context if trace_id is None else otel_context.set_value(_ALB_ROOT, trace_id, context)
         if len(header) > MAX_TRACE_HEADER_CHARS:
             return context
@@ -110,6 +114,13 @@ class XRayPropagator(AwsXRayPropagator):
         return trace.set_span_in_context(trace.NonRecordingSpan(span_context), context)
 
 
+def alb_trace_id(header: str) -> int | None:
+    """The trace id of a header that is the ALB's `Root=...` alone (a trace it started), None for any other."""
+    if len(header) == _ALB_HEADER_CHARS and header.startswith("Root="):
+        return _trace_id(header[5:])
+    return None
+
+
 def _header_fields(header: str) -> dict[str, str] | None:
     fields = {}
     for part in header.split(";"):
@@ -123,19 +134,18 @@ def _header_fields(header: str) -> dict[str, str] | None:
 
 
 def _trace_id(root: str | None, now: float | None = None) -> int | None:
-    found = _ROOT.fullmatch(root) if root else None
-    if found is None:
+    if not root or _ROOT.fullmatch(root) is None:
         return None
-    seconds, unique = found.groups()
-    age = (time.time() if now is None else now) - int(seconds, 16)
-    if not -XRAY_MAX_CLOCK_SKEW_SECONDS <= age <= XRAY_MAX_TRACE_AGE_SECONDS or int(unique, 16) == 0:
+    trace_id = int(root[2:10] + root[11:], 16)
+    age = (time.time() if now is None else now) - (trace_id >> _UNIQUE_BITS)
+    if not -XRAY_MAX_CLOCK_SKEW_SECONDS <= age <= XRAY_MAX_TRACE_AGE_SECONDS or not trace_id & _UNIQUE_MASK:
         return None
-    return int(seconds + unique, 16)
+    return trace_id
 
 
 class XRayIdGenerator(AwsXRayIdGenerator):
     """X-Ray's ids (the trace id starts with its time), except that a root span started while the current
-    context names its trace (`_ALB_ROOT`: the ALB's, from `XRayPropagator`, or the one `ServerSpanMiddleware`
+    context names its trace (`_ALB_ROOT`: the ALB's, from `XRayPropagator`, or the one `ServerSpans`
     chose before sampling) takes that trace id: the SDK asks for the id with no context of its own."""
 
     def generate_trace_id(self) -> int:
@@ -149,8 +159,17 @@ def xray_trace_id(trace_id: int) -> str:
     return f"1-{hex_id[:8]}-{hex_id[8:]}"
 
 
+# The X-Ray id of the request's trace as the ALB's header wrote it, while the request runs (`ServerSpans`):
+# every log line of a request carries it, and formatting it from the span again costs each line ~2 µs.
+_request_trace_text: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_trace_text", default=None)
+
+
 def current_trace_id() -> str | None:
-    """The X-Ray id of the current trace (sampled or not), None outside one."""
+    """The X-Ray id of the current trace (sampled or not), None outside one. Within a request that is the
+    request's trace: the apps start no trace of their own inside one."""
+    text = _request_trace_text.get()
+    if text is not None:
+        return text
     span_context = trace.get_current_span().get_span_context()
     return xray_trace_id(span_context.trace_id) if span_context.is_valid else None
 
@@ -169,20 +188,28 @@ class ReservoirSampler(Sampler):
         self._taken = 0
         self._lock = threading.Lock()
 
-    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
-                      trace_state=None) -> SamplingResult:
+    def take(self) -> bool:
+        """True while this second's reservoir lasts (and it is drawn from)."""
         second = int(time.monotonic())
         with self._lock:
             if second != self._second:
                 self._second, self._taken = second, 0
             take = self._taken < self.per_second
             self._taken += take
-        if take:
+        return take
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                      trace_state=None) -> SamplingResult:
+        if self.take():
             return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, _trace_state(parent_context))
         return self.then.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
 
     def get_description(self) -> str:
         return f"Reservoir{{{self.per_second}/s, then {self.then.get_description()}}}"
+
+    def root_decision(self) -> RootDecision | None:
+        then = root_decision(self.then)
+        return None if then is None else (lambda trace_id: self.take() or then(trace_id))
 
 
 def _trace_state(parent_context: Context | None):
@@ -194,7 +221,7 @@ _DECISION = otel_context.create_key("app-dw-sampling-decision")  # taken before 
 
 class DecisionKept(Sampler):
     """The provider's sampler: `sampler` decides, except for a span whose context carries the decision already
-    taken for it (`ServerSpanMiddleware` asks first, to skip the SDK for the requests it drops), so a
+    taken for it (`ServerSpans` asks first, to skip the SDK for the requests it drops), so a
     reservoir is drawn once per request, never twice."""
 
     def __init__(self, sampler: Sampler) -> None:
@@ -210,6 +237,20 @@ class DecisionKept(Sampler):
     def get_description(self) -> str:
         return self.sampler.get_description()
 
+    def root_decision(self) -> RootDecision | None:
+        return root_decision(self.sampler)
+
+
+class ParentBasedWithRoot(ParentBased):
+    """The SDK's ParentBased, saying which sampler decides for a root span (`root_decision` reads it)."""
+
+    def __init__(self, root: Sampler) -> None:
+        super().__init__(root)
+        self.root = root
+
+    def root_decision(self) -> RootDecision | None:
+        return root_decision(self.root)
+
 
 def sampler(settings: AppSettings) -> Sampler:
     """OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG as the specification defines them, with
@@ -219,7 +260,27 @@ def sampler(settings: AppSettings) -> Sampler:
         ratio = ReservoirSampler(settings.traces_reservoir_per_second, ratio)
     root = {"always_on": ALWAYS_ON, "always_off": ALWAYS_OFF, "traceidratio": ratio}[
         settings.otel_traces_sampler.removeprefix("parentbased_")]
-    return ParentBased(root) if settings.otel_traces_sampler.startswith("parentbased_") else root
+    return ParentBasedWithRoot(root) if settings.otel_traces_sampler.startswith("parentbased_") else root
+
+
+RootDecision = Callable[[int], bool]  # trace id -> sampled
+
+
+def root_decision(sampler: Sampler) -> RootDecision | None:
+    """What `sampler` decides for a span that starts a trace (no parent: a request the ALB started a trace for,
+    or one without a header), as a yes or no on the trace id: the server span asks this instead of the SDK's
+    sampler objects, which cost a request several microseconds. Known for the samplers `sampler(settings)`
+    makes and for any that has a `root_decision()` method; None for any other (it is asked as the SDK would)."""
+    own = getattr(sampler, "root_decision", None)
+    if own is not None:
+        return own()
+    if isinstance(sampler, TraceIdRatioBased):
+        bound, limit = sampler.bound, TraceIdRatioBased.TRACE_ID_LIMIT
+        return lambda trace_id: trace_id & limit < bound
+    if sampler is ALWAYS_ON or sampler is ALWAYS_OFF:
+        sampled = sampler is ALWAYS_ON
+        return lambda trace_id: sampled
+    return None
 
 
 # --- the process's providers ------------------------------------------------------------------
@@ -232,7 +293,7 @@ def start_telemetry(settings: AppSettings, version: str, *, span_processor: Span
 
     `span_processor` and `metric_reader` replace the OTLP exporters, `trace_sampler` the settings' sampler
     (tests read what is recorded, while they record)."""
-    global _started
+    global _started, _durations
     with _start_lock:
         if _started is not None:
             return True
@@ -248,11 +309,14 @@ def start_telemetry(settings: AppSettings, version: str, *, span_processor: Span
         # No exemplars: the collector's EMF exporter drops them, and offering one costs every measurement.
         meter_provider = MeterProvider(resource=resource, metric_readers=[reader],
                                        exemplar_filter=AlwaysOffExemplarFilter())
+        durations = RequestDurations(resource, exponential=Histogram in metric_aggregation(settings),
+                                     temporality=metric_temporality(settings)[Histogram])
+        durations.collected_by(reader)
         trace.set_tracer_provider(tracer_provider)
         metrics.set_meter_provider(meter_provider)
         set_global_textmap(XRayPropagator())
         _instrument_outgoing_calls()
-        _started = tracer_provider
+        _durations, _started = durations, tracer_provider
         return True
 
 
@@ -335,52 +399,91 @@ def instrument_connection(connection):
     return PsycopgInstrumentor.instrument_connection(connection)
 
 
-def server_span_middleware() -> list[Middleware]:
-    """The middleware that puts a server span around each request (none when telemetry is off)."""
-    return [Middleware(ServerSpanMiddleware)] if _started is not None else []
+def server_spans() -> ServerSpans | None:
+    """What makes each request's server span, while telemetry is on (None while it is off)."""
+    return ServerSpans(_started) if _started is not None else None
 
 
-class ServerSpanMiddleware(HttpMiddleware):
-    """Each request's server span, in the trace its X-Amzn-Trace-Id names (`XRayPropagator`), current while
-    the app runs. Built here rather than taken from OpenTelemetry's ASGI instrumentation, which spends more
-    on every request than the cached reads cost, sampled or not (it decodes every header several times and
-    gathers the HTTP attributes before the sampler decides). The sampler is asked here, first: a request it
-    drops (most of them) gets the non-recording span the SDK would make, without the SDK's span machinery,
-    current with one context attach; only a sampled one is started by the SDK (told the decision, which
-    `DecisionKept` keeps) and gathers the HTTP attributes. The route, the status and the span's name are set
-    as the answer starts (`name_server_span`)."""
+# A request's server span as `ServerSpans.start` made it current: (span, context token, trace text token).
+StartedSpan = tuple[trace.Span, object, contextvars.Token]
 
-    def __init__(self, app: ASGIApp) -> None:
-        super().__init__(app)
-        provider = _started
+
+class ServerSpans:
+    """Each request's server span (`start` it as the request arrives, `finish` it when it is answered), in the
+    trace its X-Amzn-Trace-Id names (`XRayPropagator`), current while the app runs. Started by the app's
+    request middleware (`modules.request_telemetry`) rather than by OpenTelemetry's ASGI instrumentation,
+    which spends more on every request than the cached reads cost, sampled or not (it decodes every header
+    several times and gathers the HTTP attributes before the sampler decides). The sampler is asked here,
+    first, and for a request that starts a trace (the ALB's header, or none) through its `root_decision`: a
+    request it drops (most of them) gets the non-recording span the SDK would make, without the SDK's span
+    machinery, current with one context attach; only a sampled one is started by the SDK (told the
+    decision, which `DecisionKept` keeps), gathers the HTTP attributes and is named after its route as the
+    answer starts (`name`)."""
+
+    def __init__(self, provider: TracerProvider) -> None:
         self.tracer = provider.get_tracer(SCOPE)
         self.sampler = provider.sampler
+        self.root_sampled = root_decision(provider.sampler)
         self.ids = provider.id_generator
-        self.random_ids = self.ids.is_trace_id_random()
+        self.flags = trace.TraceFlags(trace.TraceFlags.RANDOM_TRACE_ID if self.ids.is_trace_id_random()
+                                      else trace.TraceFlags.DEFAULT)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def start(self, scope: Scope) -> StartedSpan:
         headers = [value for name, value in scope["headers"] if name == _TRACE_HEADER]
-        parent = _XRAY.extract_header(headers[0].decode("latin-1"), Context()) if len(headers) == 1 else Context()
-        span = self._start_span(scope, parent)
-        token = otel_context.attach(trace.set_span_in_context(span, parent))
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            otel_context.detach(token)
-            span.end()
+        header = headers[0].decode("latin-1") if len(headers) == 1 else ""
+        trace_id = alb_trace_id(header)  # the ALB's Root alone, every request's: read without a context
+        if trace_id is None and header:
+            parent = _XRAY.extract_header(header, _NO_CONTEXT)
+            span = self._start_span(scope, parent)
+        else:
+            parent = _NO_CONTEXT
+            span = self._start_root_span(scope, self.ids.generate_trace_id() if trace_id is None else trace_id)
+        return (span, otel_context.attach(trace.set_span_in_context(span, parent)),
+                _request_trace_text.set(None if trace_id is None else header[5:].lower()))
+
+    @staticmethod
+    def finish(started: StartedSpan) -> None:
+        span, token, text_token = started
+        _request_trace_text.reset(text_token)
+        otel_context.detach(token)
+        span.end()
+
+    @staticmethod
+    def name(started: StartedSpan, scope: Scope, status: int) -> None:
+        """Name a sampled server span after the request's route and give it the status, as the answer starts:
+        routing is done by then. A 5xx is the span's error."""
+        span = started[0]
+        if span.is_recording():
+            route = route_of(scope)
+            span.update_name(f"{scope['method']} {route}")
+            span.set_attributes({app_metrics.ROUTE: route, "http.status_code": status})
+            if status >= 500:
+                span.set_status(trace.Status(trace.StatusCode.ERROR))
+
+    def _start_root_span(self, scope: Scope, trace_id: int) -> trace.Span:
+        if self.root_sampled is None:
+            return self._start_span(scope, otel_context.set_value(_ALB_ROOT, trace_id, _NO_CONTEXT))
+        if not self.root_sampled(trace_id):
+            return trace.NonRecordingSpan(trace.SpanContext(trace_id, self.ids.generate_span_id(), False, self.flags,
+                                                            _NO_TRACE_STATE))
+        return self._sampled_span(scope, trace_id, _NO_CONTEXT,
+                                  SamplingResult(Decision.RECORD_AND_SAMPLE, None, _NO_TRACE_STATE))
 
     def _start_span(self, scope: Scope, parent: Context) -> trace.Span:
         """What the SDK's `start_span` makes of `parent`, in the same order (trace id, decision, span id)."""
         parent_span = trace.get_current_span(parent).get_span_context()
         if parent_span.is_valid:
-            trace_id, random_ids = parent_span.trace_id, parent_span.trace_flags.random_trace_id
+            trace_id, flags = parent_span.trace_id, trace.TraceFlags(
+                trace.TraceFlags.RANDOM_TRACE_ID if parent_span.trace_flags.random_trace_id else trace.TraceFlags.DEFAULT)
         else:
-            trace_id, random_ids = otel_context.get_value(_ALB_ROOT, parent) or self.ids.generate_trace_id(), self.random_ids
+            trace_id, flags = otel_context.get_value(_ALB_ROOT, parent) or self.ids.generate_trace_id(), self.flags
         decision = self.sampler.should_sample(parent, trace_id, scope["method"], trace.SpanKind.SERVER)
         if not decision.decision.is_recording():
-            flags = trace.TraceFlags(trace.TraceFlags.RANDOM_TRACE_ID if random_ids else trace.TraceFlags.DEFAULT)
-            return trace.NonRecordingSpan(trace.SpanContext(trace_id, self.ids.generate_span_id(), is_remote=False,
-                                                            trace_flags=flags, trace_state=decision.trace_state))
+            return trace.NonRecordingSpan(trace.SpanContext(trace_id, self.ids.generate_span_id(), False, flags,
+                                                            decision.trace_state))
+        return self._sampled_span(scope, trace_id, parent, decision)
+
+    def _sampled_span(self, scope: Scope, trace_id: int, parent: Context, decision: SamplingResult) -> trace.Span:
         token = otel_context.attach(otel_context.set_value(_ALB_ROOT, trace_id, parent))  # XRayIdGenerator reads it
         try:
             span = self.tracer.start_span(scope["method"], otel_context.set_value(_DECISION, decision, parent),
@@ -391,6 +494,8 @@ class ServerSpanMiddleware(HttpMiddleware):
         return span
 
 
+_NO_CONTEXT = Context()
+_NO_TRACE_STATE = TraceState()
 _TRACE_HEADER = TRACE_HEADER_KEY.lower().encode()
 _XRAY = XRayPropagator()  # the only header the middleware reads (the process's propagator for outgoing calls too)
 
@@ -417,46 +522,8 @@ def _request_attributes(scope: Scope) -> dict[str, str | int]:
 
 # Made from the global meter: they record nothing until `start_telemetry` sets the provider, then forward.
 _meter = metrics.get_meter(SCOPE)
-_request_duration = _meter.create_histogram(
-    app_metrics.REQUEST_DURATION.name, unit=app_metrics.REQUEST_DURATION.unit,
-    description=app_metrics.REQUEST_DURATION.description)
 _counters = {metric.name: _meter.create_counter(metric.name, unit=metric.unit, description=metric.description)
              for metric in (app_metrics.AUTH_FAILURES, app_metrics.GUARDRAIL_INTERVENTIONS, app_metrics.UNHANDLED_ERRORS)}
-
-
-class BatchedRecords:
-    """Measurements of a histogram handed to the SDK in batches. Recorded one per request, the SDK's `record`
-    costs about twice what it costs in a run of them (its code and data are cold again after each request's
-    own work); so a request only queues its measurement, and the queue goes to the SDK when it holds
-    `batch` of them and whenever a reader collects (the SDK calls an observable instrument's callbacks
-    first, and this one observes nothing), so every export has every request before it."""
-
-    def __init__(self, histogram, meter, batch: int = 256) -> None:
-        self.histogram = histogram
-        self.batch = batch
-        self._queued: collections.deque[tuple[float, dict[str, str]]] = collections.deque()  # append/popleft: thread-safe
-        meter.create_observable_gauge(f"{SCOPE}.batched-records", callbacks=[self._before_collection])
-
-    def record(self, value: float, attributes: dict[str, str]) -> None:
-        self._queued.append((value, attributes))
-        if len(self._queued) >= self.batch:
-            self.flush()
-
-    def flush(self) -> None:
-        queued, record = self._queued, self.histogram.record
-        while queued:
-            try:
-                value, attributes = queued.popleft()
-            except IndexError:  # another thread took the last one
-                return
-            record(value, attributes)
-
-    def _before_collection(self, _options) -> list:
-        self.flush()
-        return []
-
-
-_request_durations = BatchedRecords(_request_duration, _meter)
 
 
 def route_of(scope) -> str:
@@ -471,23 +538,10 @@ def route_of(scope) -> str:
     return app_metrics.UNMATCHED_ROUTE
 
 
-def name_server_span(scope, status: int) -> None:
-    """Name the (recording) server span after the request's route and give it the status, as the answer
-    starts: routing is done by then. A 5xx is the span's error."""
-    span = trace.get_current_span()
-    if span.is_recording():
-        route = route_of(scope)
-        span.update_name(f"{scope['method']} {route}")
-        span.set_attributes({app_metrics.ROUTE: route, "http.status_code": status})
-        if status >= 500:
-            span.set_status(trace.Status(trace.StatusCode.ERROR))
-
-
 def record_request(scope, status: int, duration_seconds: float) -> None:
     """The request's duration, by route and status class (nothing while telemetry is off)."""
-    if _started is not None:
-        _request_durations.record(duration_seconds, {app_metrics.ROUTE: route_of(scope),
-                                                     app_metrics.STATUS_CLASS: app_metrics.status_class(status)})
+    if _durations is not None:
+        _durations.record(route_of(scope), status, duration_seconds)
 
 
 def record_auth_failure(reason: str) -> None:

@@ -2,11 +2,11 @@
 
 What it sets up, outermost first, for every request:
 
-0. with telemetry on (`modules.telemetry`: OTEL_EXPORTER_OTLP_ENDPOINT set), the request's server span
-   (`ServerSpanMiddleware`), continuing the trace X-Amzn-Trace-Id names; its outgoing calls (httpx: the
-   calls to other apps; botocore; the statements of instrumented engines) are spans below it;
-1. `RequestIdMiddleware`: the request id, the one access log line (JSON logging configured here,
-   uvicorn's own access log off; the line carries the trace id too) and the request metrics;
+1. `RequestTelemetryMiddleware` (`modules.request_telemetry`): the request id; with telemetry on
+   (`modules.telemetry`: OTEL_EXPORTER_OTLP_ENDPOINT set) the request's server span, continuing the trace
+   X-Amzn-Trace-Id names, with its outgoing calls (httpx: the calls to other apps; botocore; the
+   statements of instrumented engines) as spans below it; the one access log line (JSON logging
+   configured here, uvicorn's own access log off; the line carries the trace id too); the request metrics;
 2. `SecurityHeadersMiddleware`: nosniff, no-store, Referrer-Policy, CSP, ... on every answer;
 3. `UnexpectedErrorMiddleware`: anything unhandled is logged once, counted, and answered as a JSON 500
    that still carries the two above;
@@ -37,12 +37,13 @@ from starlette.types import Lifespan
 from modules.ai_guard import AiGuard
 from modules.auth import Authenticator
 from modules.errors import UnexpectedErrorMiddleware, install_error_handlers
-from modules.json_logging import RequestIdMiddleware, configure_logging
+from modules.json_logging import configure_logging
 from modules.limits import BodySizeLimitMiddleware
+from modules.request_telemetry import RequestTelemetryMiddleware
 from modules.routing import StrictJsonRoute
 from modules.security_headers import SecurityHeadersMiddleware, add_docs_page
 from modules.settings import AppSettings
-from modules.telemetry import server_span_middleware, start_telemetry
+from modules.telemetry import start_telemetry
 
 OPENAPI_URL = "/openapi.json"
 # FastAPI's own OpenTelemetry (on whenever a provider is set) stays off: modules.telemetry makes the server
@@ -62,7 +63,7 @@ def create_web_app(settings: AppSettings, *, title: str, version: str, descripti
     app = FastAPI(title=title, version=version, description=description, lifespan=_checking_routes(lifespan),
                   telemetry=FASTAPI_TELEMETRY_OFF,
                   docs_url=None, redoc_url=None, openapi_url=OPENAPI_URL if settings.local_mode else None,
-                  middleware=[*server_span_middleware(), Middleware(RequestIdMiddleware),
+                  middleware=[Middleware(RequestTelemetryMiddleware),
                               Middleware(SecurityHeadersMiddleware), Middleware(UnexpectedErrorMiddleware),
                               Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes),
                               *middleware])

@@ -2,7 +2,6 @@
 app records (server spans named by route, the app metrics, the trace id in its log lines) in-process."""
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -23,8 +22,8 @@ from modules.auth import Principal, current_principal
 from modules.json_logging import JsonFormatter
 from modules.settings import AppSettings, SettingsError, load_settings
 from modules import telemetry
-from modules.telemetry import (DecisionKept, ReservoirSampler, ServerSpanMiddleware, XRayIdGenerator, XRayPropagator,
-                               _ALB_ROOT, sampler, xray_trace_id)
+from modules.telemetry import (DecisionKept, ParentBasedWithRoot, ReservoirSampler, ServerSpans, XRayIdGenerator,
+                               XRayPropagator, _ALB_ROOT, sampler, xray_trace_id)
 from modules.tests.telemetry import OtlpGrpcReceiver, recorded  # noqa: F401
 from modules.webapp import create_web_app
 
@@ -99,6 +98,20 @@ def test_the_sampler_is_the_one_the_standard_variables_name():
     assert sampler(AppSettings(otel_traces_sampler="always_off")).get_description() == "AlwaysOffSampler"
 
 
+@pytest.mark.parametrize("name", ["always_on", "always_off", "traceidratio", "parentbased_always_on",
+                                  "parentbased_always_off", "parentbased_traceidratio"])
+@pytest.mark.parametrize("reservoir", [0, 3])
+def test_the_root_decision_is_what_the_sampler_decides_for_a_trace_that_starts_here(name, reservoir, monkeypatch):
+    monkeypatch.setattr(time, "monotonic", lambda: 1000.5)  # one second for both samplers' reservoirs
+    settings = AppSettings(otel_traces_sampler=name, otel_traces_sampler_arg=0.3, traces_reservoir_per_second=reservoir)
+    trace_ids = [int.from_bytes(os.urandom(16), "big") for _ in range(2000)]
+    decided = telemetry.root_decision(DecisionKept(sampler(settings)))
+    by_sdk = sampler(settings)  # its own reservoir: both start the second full
+    expected = [by_sdk.should_sample(None, trace_id, "GET").decision is Decision.RECORD_AND_SAMPLE for trace_id in trace_ids]
+    assert [decided(trace_id) for trace_id in trace_ids] == expected
+    assert 0 < sum(expected) < len(expected) if name.endswith("traceidratio") else len(set(expected)) == 1
+
+
 class Ended(SpanProcessor):
     def __init__(self) -> None:
         self.spans: list[ReadableSpan] = []
@@ -107,25 +120,26 @@ class Ended(SpanProcessor):
         self.spans.append(span)
 
 
-def test_the_server_span_asks_the_reservoir_once_and_a_dropped_request_stays_in_the_albs_trace(monkeypatch):
+@pytest.mark.parametrize("parent_based", [ParentBasedWithRoot, ParentBased], ids=["root decision", "sdk sampler"])
+def test_the_server_span_asks_the_reservoir_once_and_a_dropped_request_stays_in_the_albs_trace(parent_based):
     # The rule's shape with a reservoir of one trace a second, then none: were the sampler asked twice for the first
-    # request (by the middleware, then by the SDK), the SDK would find the reservoir spent and drop it.
-    provider = TracerProvider(sampler=DecisionKept(ParentBased(ReservoirSampler(1, ALWAYS_OFF))),
-                              id_generator=XRayIdGenerator())
+    # request (by the middleware, then by the SDK), the SDK would find the reservoir spent and drop it. The server span
+    # asks the rule's `root_decision` (as deployed) or, for a sampler without one, the sampler as the SDK would.
+    rule = parent_based(ReservoirSampler(1, ALWAYS_OFF))
+    assert (telemetry.root_decision(DecisionKept(rule)) is None) is (parent_based is ParentBased)
+    provider = TracerProvider(sampler=DecisionKept(rule), id_generator=XRayIdGenerator())
     ended = Ended()
     provider.add_span_processor(ended)
-    monkeypatch.setattr(telemetry, "_started", provider)
+    spans = ServerSpans(provider)
     seen = []
-
-    async def app(scope, receive, send) -> None:
-        seen.append(trace.get_current_span().get_span_context())
-
-    middleware = ServerSpanMiddleware(app)
     other_app = f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1"
     for header in (f"Root={ROOT}", f"Root={ROOT}", other_app):
         scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "client": ("10.0.0.1", 1),
                  "headers": [(b"x-amzn-trace-id", header.encode())]}
-        asyncio.run(middleware(scope, None, None))
+        started = spans.start(scope)
+        seen.append(trace.get_current_span().get_span_context())
+        spans.finish(started)
+    assert trace.get_current_span() is trace.INVALID_SPAN  # each finish put the context back
     assert [(s.trace_id, s.trace_flags.sampled) for s in seen] == [(TRACE_ID, True), (TRACE_ID, False), (TRACE_ID, True)]
     assert len({s.span_id for s in seen}) == 3 and all(s.is_valid and not s.is_remote for s in seen)
     [alb, from_other_app] = ended.spans  # the dropped one was never an SDK span
