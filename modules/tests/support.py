@@ -1,6 +1,6 @@
 """Test helpers other apps' tests reuse: RSA keys, Cognito-like tokens, test HTTP servers (a JWKS) on 127.0.0.1,
-an app's API as a real server process, botocore Stubber response bodies, and a Stubber for concurrent and
-streamed calls."""
+an app's API as a real server process, the processes a launcher started (`descendants`), botocore Stubber response
+bodies, and a Stubber for concurrent and streamed calls."""
 from __future__ import annotations
 
 import io
@@ -105,6 +105,34 @@ def tool_use_response(name: str, arguments: object, stop_reason: str = "tool_use
     return {"output": {"message": {"role": "assistant", "content": [
         {"toolUse": {"toolUseId": "tooluse_1", "name": name, "input": arguments}}]}},
         "stopReason": stop_reason, "usage": USAGE, "metrics": {"latencyMs": 12}}
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (children, their children, ...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, ended but not yet waited for, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def stop_process(process: subprocess.Popen, stop_signal: int = signal.SIGTERM, timeout: float = 30) -> str:
