@@ -39,12 +39,15 @@ from pathlib import Path
 from local_platform.alb import AlbKey, AlbKeyServer, AlbSigner, AlbSignInProxy, HostedUi
 from local_platform.identity import AppClient, IdentityServer, User
 from local_platform.site import REPO, BuildError, StaticSite, built_spa
+from modules.launch import CHILD_STOP_SECONDS, ignore_stop_signals, start_child, stop_children, stop_on_sigterm
 from toolkit.definition import DefinitionError, load_platform
 from toolkit.report import table
 
 DEFAULT_DATA_DIR = REPO / ".cache" / "run-apps"
 START_SECONDS = 180  # the first start builds both SPAs and migrates four databases
-STOP_SECONDS = 15  # what an app gets after SIGTERM before its process group is killed
+# What an app gets after SIGTERM before its process group is killed: more than an app that is a launcher itself
+# (`make run-vocab`) needs to stop its own children, kill included.
+STOP_SECONDS = CHILD_STOP_SECONDS + 5
 LEARNERS = ("ana", "ben")
 STAFF = "sam"
 # Settings that make an app call AWS: passed on only with --aws.
@@ -239,9 +242,9 @@ class Stack:
         for app in apps:
             log = (logs / f"{app.name}.log").open("ab")
             environment = {**self._base_environment, "COGNITO_ISSUER": pool.issuer, **app.environment}
-            self._processes[app.name] = subprocess.Popen(
+            self._processes[app.name] = start_child(
                 [sys.executable, "-m", app.module], cwd=REPO, env=environment, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # Ctrl-C reaches only us
+                stdout=log, stderr=subprocess.STDOUT)  # its own session: Ctrl-C reaches only us
             log.close()
         self.progress(f"started {len(apps)} apps (logs in {logs}); building the SPAs ...")
 
@@ -328,25 +331,9 @@ class Stack:
 
     def stop(self) -> None:
         """SIGTERM to every app's process group, then SIGKILL to any still there after STOP_SECONDS."""
-        for process in self._processes.values():
-            _signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_SECONDS
-        for name, process in self._processes.items():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.progress(f"{name} did not stop within {STOP_SECONDS} s of SIGTERM: killed")
-            _signal_group(process, signal.SIGKILL)  # whatever is left of its group (a child that outlived it)
-            process.wait()
+        stop_children(self._processes, signal.SIGTERM, self.progress, STOP_SECONDS)
         self._processes.clear()
         self._servers.close()
-
-
-def _signal_group(process: subprocess.Popen, signal_number: int) -> None:
-    try:
-        os.killpg(process.pid, signal_number)  # start_new_session: the group's id is the process's
-    except ProcessLookupError:
-        pass
 
 
 def render(info: StackInfo) -> str:
@@ -370,10 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--free-ports", action="store_true", help="free ports instead of the defaults (tests)")
     args = parser.parse_args(argv)
 
-    def stop_signal(*_: object) -> None:
-        raise KeyboardInterrupt  # SIGTERM stops as Ctrl-C does
-
-    signal.signal(signal.SIGTERM, stop_signal)
+    stop_on_sigterm()
     try:
         stack = Stack(Ports.free() if args.free_ports else Ports(), args.data_dir.resolve(), aws=args.aws)
     except (StartFailed, DefinitionError) as error:
@@ -393,8 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run-apps: {error}", file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the stop short
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        ignore_stop_signals()
         stack.stop()
 
 

@@ -1,6 +1,6 @@
 """`make run-apps` as a person runs it (no --aws): every app up behind the stand-ins, the table printed, the
 portal's study activities pointing at the local apps, AWS settings of the environment kept from the apps, and
-Ctrl-C leaving no process behind."""
+Ctrl-C leaving no process behind and no traceback in any app's log."""
 from __future__ import annotations
 
 import socket
@@ -60,6 +60,9 @@ def test_run_apps_prints_the_table_serves_every_app_and_ctrl_c_leaves_nothing(tm
     code, left = launcher.interrupt()
     assert code == 0, "\n".join(launcher.output[-40:])
     assert left == set(), f"processes left after Ctrl-C: {left}"
+    stopped_badly = {log.name: log.read_text(errors="replace")[-3000:] for log in (tmp_path / "logs").glob("*.log")
+                     if "Traceback" in log.read_text(errors="replace")}
+    assert stopped_badly == {}, stopped_badly
     assert [url for url in [*sites.values(), *services.values()] if listening(url)] == []
 
 

@@ -1,6 +1,7 @@
 """Test helpers other apps' tests reuse: RSA keys, Cognito-like tokens, test HTTP servers (a JWKS) on 127.0.0.1,
-an app's API as a real server process, botocore Stubber response bodies, and a Stubber for concurrent and
-streamed calls."""
+an app's API as a real server process, the processes a launcher started (`descendants`), request bodies validated
+in lax mode (`lax_request_bodies`), botocore Stubber response bodies, and a Stubber for concurrent and streamed
+calls."""
 from __future__ import annotations
 
 import io
@@ -23,6 +24,9 @@ from botocore.exceptions import StubAssertionError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from botocore.validate import validate_parameters
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel, TypeAdapter
 
 from local_platform import identity
 from local_platform.serving import LocalServer, send_json
@@ -105,6 +109,60 @@ def tool_use_response(name: str, arguments: object, stop_reason: str = "tool_use
     return {"output": {"message": {"role": "assistant", "content": [
         {"toolUse": {"toolUseId": "tooluse_1", "name": name, "input": arguments}}]}},
         "stopReason": stop_reason, "usage": USAGE, "metrics": {"latencyMs": 12}}
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (children, their children, ...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, ended but not yet waited for, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def lax_request_bodies(app: FastAPI) -> list[str]:
+    """The JSON body models of `app`'s routes, and the models they hold, that pydantic validates in lax mode (not
+    derived from modules.schemas.RequestBody), those of included routers too: "POST /path: Model" each."""
+    lax = []
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute) and route.body_field is not None:
+            for model in _models_in(TypeAdapter(route.body_field.field_info.annotation).core_schema):
+                if not model.model_config.get("strict"):
+                    lax.append(f"{' '.join(sorted(route.methods))} {route.path}: {model.__name__}")
+    return lax
+
+
+def _models_in(schema: object) -> list[type[BaseModel]]:
+    found: list[type[BaseModel]] = []
+    pending = [schema]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if item.get("type") == "model" and item["cls"] not in found:
+                found.append(item["cls"])
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
 
 
 def stop_process(process: subprocess.Popen, stop_signal: int = signal.SIGTERM, timeout: float = 30) -> str:

@@ -14,7 +14,9 @@ import re
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError, model_validator
+
+from modules.schemas import RequestBody
 
 TOPIC_MAX_CHARS = 50
 WORD_COUNT_MIN, WORD_COUNT_MAX, WORD_COUNT_DEFAULT = 3, 10, 5
@@ -56,8 +58,9 @@ JapaneseText = Annotated[str, Field(min_length=1, max_length=100), AfterValidato
 RomajiText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_latin_letters)]
 
 
-class _Strict(BaseModel):
-    # Whitespace around a value is dropped; an empty value (or only spaces) is refused by min_length.
+class _Strict(RequestBody):
+    # Strict types (a string for word_count is refused, not read as a number: modules/schemas.py); whitespace around
+    # a value is dropped; an empty value (or only spaces) is refused by min_length.
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=True)
 
 

@@ -7,11 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from modules.schemas import RequestBody
+
 MAX_MESSAGE_CHARS = 1000
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tabs and newlines are fine in a message
 
 
-class ChatIn(BaseModel):
+class ChatIn(RequestBody):
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
 
     @field_validator("message")

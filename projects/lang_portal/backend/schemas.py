@@ -8,6 +8,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from modules.schemas import RequestBody
+
 ItemT = TypeVar("ItemT")
 
 
@@ -97,7 +99,7 @@ class StudyActivityOut(BaseModel):
     description: str
 
 
-class StudySessionStart(BaseModel):
+class StudySessionStart(RequestBody):
     group_id: int = Field(ge=1, le=2**31 - 1)
     study_activity_id: int = Field(ge=1, le=2**31 - 1)
 
@@ -122,7 +124,7 @@ class StudySessionDetail(StudySessionItem):
     study_activity_id: int
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(RequestBody):
     correct: bool
 
 
@@ -177,7 +179,7 @@ def _kana_only(value: str | None) -> str | None:
     return value
 
 
-class ImportWord(BaseModel):
+class ImportWord(RequestBody):
     model_config = ConfigDict(str_strip_whitespace=True)
     japanese: PrintableText = Field(min_length=1, max_length=100)
     kana: Annotated[str | None, AfterValidator(_kana_only)] = Field(
@@ -201,7 +203,7 @@ class ImportWord(BaseModel):
         return self.japanese, self.romaji, self.english
 
 
-class GroupImport(BaseModel):
+class GroupImport(RequestBody):
     """A Vocab Generator group: {"group_name", "words": [{"japanese", "romaji", "english", "parts"}]}."""
     model_config = ConfigDict(str_strip_whitespace=True)
     group_name: PrintableText = Field(min_length=1, max_length=100)

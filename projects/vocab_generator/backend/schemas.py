@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from modules.schemas import RequestBody
 from projects.vocab_generator.vocabulary import JapaneseText, VocabularyGroup, Word
 
 
@@ -23,7 +24,7 @@ class CheckedGroup(VocabularyGroup):
     romaji_mismatches: int = Field(description="How many words' romaji the library does not read the same")
 
 
-class AudioRequest(BaseModel):
+class AudioRequest(RequestBody):
     japanese: JapaneseText
 
 

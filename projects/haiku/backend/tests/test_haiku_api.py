@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.stub import ANY
 
+from modules.tests.support import lax_request_bodies
 from modules.tests.users import as_user
 from projects.haiku.backend import views
 from projects.haiku.backend.tests.conftest import CDN, running_with_aws, settings_for
@@ -227,6 +228,10 @@ def test_bad_messages_are_422_naming_the_problem(client, body, problem):
     response = client.post(f"/api/chat/{start(client)}", json=body)
     assert response.status_code == 422
     assert problem in json.dumps(response.json())
+
+
+def test_request_bodies_are_validated_strictly(app):
+    assert lax_request_bodies(app) == []  # a future field gets JSON's types as they are (modules/schemas.py)
 
 
 def test_ids_that_are_not_haiku_ids_are_422(client):

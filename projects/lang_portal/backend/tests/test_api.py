@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 from datetime import datetime
 
+from modules.tests.support import lax_request_bodies
 from projects.lang_portal.backend.tests.conftest import as_user
 from projects.lang_portal.backend.vocabulary import english_sort_key
 from projects.lang_portal.backend.tests.helpers import (COLORS, GREETINGS, HAIKU, SEED_GROUPS, SEED_WORDS,
@@ -160,6 +161,24 @@ def test_review_recording(client):
     assert client.post(f"/api/study_sessions/{session_id}/words/{word_id}/review", json={}).status_code == 422
     assert client.post(f"/api/study_sessions/{session_id}/words/9999/review",
                        json={"correct": True}).status_code == 404
+
+
+def test_json_bodies_are_taken_with_their_types_a_string_for_a_number_or_flag_is_422_naming_it(client):
+    assert lax_request_bodies(client.app) == []
+    for body, field in (({"group_id": str(GREETINGS), "study_activity_id": WRITING_PRACTICE}, "group_id"),
+                        ({"group_id": GREETINGS, "study_activity_id": float(WRITING_PRACTICE)}, "study_activity_id")):
+        refused = client.post("/api/study_activities", json=body)
+        assert refused.status_code == 422, body
+        assert [(p["loc"], p["msg"]) for p in refused.json()["detail"]] == [
+            (["body", field], "Input should be a valid integer")]
+    session_id = start_session(client)  # the same ids as JSON integers
+    word_id = group_word_ids(client)[0]
+    for flag in ("true", 1, "yes"):
+        refused = client.post(f"/api/study_sessions/{session_id}/words/{word_id}/review", json={"correct": flag})
+        assert refused.status_code == 422, flag
+        assert [(p["loc"], p["msg"]) for p in refused.json()["detail"]] == [
+            (["body", "correct"], "Input should be a valid boolean")]
+    assert review(client, session_id, word_id, True)["correct"] is True
 
 
 def test_study_sessions_lists_and_detail(client):

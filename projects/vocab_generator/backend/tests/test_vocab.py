@@ -8,7 +8,7 @@ import logging
 import pytest
 from botocore.stub import ANY
 
-from modules.tests.support import CLIENT_ID, ISSUER, JwksServer, SigningKey, stream
+from modules.tests.support import CLIENT_ID, ISSUER, JwksServer, SigningKey, lax_request_bodies, stream
 from projects.vocab_generator.backend.generation import SYSTEM_PROMPT, TOOL_NAME, vocabulary_tool
 from projects.vocab_generator.backend.tests.conftest import FOOD, GUARDRAIL, Backend, settings_for, tool_answer, word
 
@@ -194,6 +194,16 @@ def test_invalid_input_is_422_naming_the_field_without_calling_the_model(backend
     response = generate(backend, [], body)
     assert response.status_code == 422
     assert [problem["loc"] for problem in response.json()["detail"]] == [where]
+
+
+def test_a_word_count_that_is_not_a_json_integer_is_422_naming_it_and_the_integer_is_taken(backend):
+    assert lax_request_bodies(backend.client.app) == []
+    for count in ("5", 5.0):  # pydantic's lax mode would take either for 5
+        response = generate(backend, [], {"topic": "food", "word_count": count})
+        assert response.status_code == 422, count
+        assert [(p["loc"], p["msg"]) for p in response.json()["detail"]] == [
+            (["body", "word_count"], "Input should be a valid integer")]
+    assert generate(backend, [tool_answer(FOOD)], FIVE_FOOD).status_code == 200
 
 
 def test_without_aws_settings_generation_is_503_naming_them():
