@@ -38,14 +38,15 @@ class RequestTelemetryMiddleware(HttpMiddleware):
         self.spans = server_spans() if traced else None
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        incoming = dict(scope["headers"]).get(_REQUEST_ID_HEADER, b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        incoming = headers.get(_REQUEST_ID_HEADER, b"").decode("latin-1")
         request_id = incoming if _ACCEPTED_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         # Not reset afterwards: each request runs in its own task (own context), and the 500 handler,
         # which runs outside this middleware, still needs the id.
         request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
-        span = self.spans.start(scope) if self.spans is not None else None
+        span = self.spans.start(scope, headers) if self.spans is not None else None
 
         async def send_with_id(message: Message) -> None:
             nonlocal status

@@ -64,10 +64,11 @@ _start_lock = threading.Lock()
 
 _ALB_ROOT = otel_context.create_key("app-dw-xray-root")  # a trace id to start the request's trace in
 _ROOT = re.compile(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")
+_ALB_HEADER = re.compile(rb"Root=1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")  # a trace the ALB started: its Root alone
 _UNIQUE_BITS = 96  # of a trace id, below its 32 bits of time
 _UNIQUE_MASK = (1 << _UNIQUE_BITS) - 1
 _PARENT = re.compile(r"[0-9a-fA-F]{16}")
-_ALB_HEADER_CHARS = len("Root=1-12345678-123456789012345678901234")  # a trace the ALB started: its Root alone
+_ALB_HEADER_CHARS = len("Root=1-12345678-123456789012345678901234")
 
 
 class XRayPropagator(AwsXRayPropagator):
@@ -95,7 +96,7 @@ class XRayPropagator(AwsXRayPropagator):
     def extract_header(self, header: str, context: Context) -> Context:
         """`extract` of the one X-Amzn-Trace-Id header a request carries."""
         if len(header) == _ALB_HEADER_CHARS and header.startswith("Root="):  # the ALB's own, every request's
-            trace_id = alb_trace_id(header)
+            trace_id = _trace_id(header[5:])
             return context if trace_id is None else otel_context.set_value(_ALB_ROOT, trace_id, context)
         if len(header) > MAX_TRACE_HEADER_CHARS:
             return context
@@ -114,11 +115,12 @@ class XRayPropagator(AwsXRayPropagator):
         return trace.set_span_in_context(trace.NonRecordingSpan(span_context), context)
 
 
-def alb_trace_id(header: str) -> int | None:
-    """The trace id of a header that is the ALB's `Root=...` alone (a trace it started), None for any other."""
-    if len(header) == _ALB_HEADER_CHARS and header.startswith("Root="):
-        return _trace_id(header[5:])
-    return None
+def alb_trace_id(header: bytes) -> int | None:
+    """The trace id of an X-Amzn-Trace-Id header as it came that is the ALB's `Root=...` alone (a trace it
+    started), None for any other (`XRayPropagator.extract_header` reads those)."""
+    if _ALB_HEADER.fullmatch(header) is None:
+        return None
+    return _acceptable(int(header[7:15] + header[16:], 16))
 
 
 def _header_fields(header: str) -> dict[str, str] | None:
@@ -133,11 +135,15 @@ def _header_fields(header: str) -> dict[str, str] | None:
     return fields
 
 
-def _trace_id(root: str | None, now: float | None = None) -> int | None:
+def _trace_id(root: str | None) -> int | None:
     if not root or _ROOT.fullmatch(root) is None:
         return None
-    trace_id = int(root[2:10] + root[11:], 16)
-    age = (time.time() if now is None else now) - (trace_id >> _UNIQUE_BITS)
+    return _acceptable(int(root[2:10] + root[11:], 16))
+
+
+def _acceptable(trace_id: int) -> int | None:
+    """`trace_id`, unless X-Ray would refuse its time (older than 28 days, or in the future) or it is zero."""
+    age = time.time() - (trace_id >> _UNIQUE_BITS)
     if not -XRAY_MAX_CLOCK_SKEW_SECONDS <= age <= XRAY_MAX_TRACE_AGE_SECONDS or not trace_id & _UNIQUE_MASK:
         return None
     return trace_id
@@ -146,11 +152,15 @@ def _trace_id(root: str | None, now: float | None = None) -> int | None:
 class XRayIdGenerator(AwsXRayIdGenerator):
     """X-Ray's ids (the trace id starts with its time), except that a root span started while the current
     context names its trace (`_ALB_ROOT`: the ALB's, from `XRayPropagator`, or the one `ServerSpans`
-    chose before sampling) takes that trace id: the SDK asks for the id with no context of its own."""
+    chose before sampling) takes that trace id, and so does one started within an unsampled request (its
+    trace is not in OpenTelemetry's context: `_request_trace`). The SDK asks for the id with no context."""
 
     def generate_trace_id(self) -> int:
         root = otel_context.get_value(_ALB_ROOT)
-        return root if root is not None else super().generate_trace_id()
+        if root is not None:
+            return root
+        request = _request_trace.get()
+        return request[0] if request is not None else super().generate_trace_id()
 
 
 def xray_trace_id(trace_id: int) -> str:
@@ -159,17 +169,23 @@ def xray_trace_id(trace_id: int) -> str:
     return f"1-{hex_id[:8]}-{hex_id[8:]}"
 
 
-# The X-Ray id of the request's trace as the ALB's header wrote it, while the request runs (`ServerSpans`):
-# every log line of a request carries it, and formatting it from the span again costs each line ~2 µs.
-_request_trace_text: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_trace_text", default=None)
+# The trace of the request that runs in this context, while it runs (`ServerSpans`): its id, its X-Ray text as
+# the ALB's header wrote it (None: formatted when a log line needs it), and whether it is sampled. A sampled
+# request's server span is in OpenTelemetry's context too, as usual. An unsampled request's trace (most
+# requests') is only here: a span started within it (a statement, a call to another app) has no parent for the
+# SDK, which `XRayIdGenerator` puts into the request's trace and `DecisionKept` drops, as ParentBased drops the
+# children of a dropped span; its outgoing calls carry the trace on, unsampled. So an unsampled request makes no
+# OpenTelemetry span, context or attach of its own: those cost the cached reads ~3 µs each.
+RequestTrace = tuple[int, "str | None", bool]
+_request_trace: contextvars.ContextVar[RequestTrace | None] = contextvars.ContextVar("request_trace", default=None)
 
 
 def current_trace_id() -> str | None:
     """The X-Ray id of the current trace (sampled or not), None outside one. Within a request that is the
     request's trace: the apps start no trace of their own inside one."""
-    text = _request_trace_text.get()
-    if text is not None:
-        return text
+    request = _request_trace.get()
+    if request is not None:
+        return request[1] or xray_trace_id(request[0])
     span_context = trace.get_current_span().get_span_context()
     return xray_trace_id(span_context.trace_id) if span_context.is_valid else None
 
@@ -191,9 +207,11 @@ class ReservoirSampler(Sampler):
     def take(self) -> bool:
         """True while this second's reservoir lasts (and it is drawn from)."""
         second = int(time.monotonic())
+        if second == self._second and self._taken >= self.per_second:
+            return False  # spent for this second (most requests): no lock to read that, it only grows till the next
         with self._lock:
             if second != self._second:
-                self._second, self._taken = second, 0
+                self._taken, self._second = 0, second  # in this order: `take` reads them without the lock
             take = self._taken < self.per_second
             self._taken += take
         return take
@@ -208,6 +226,9 @@ class ReservoirSampler(Sampler):
         return f"Reservoir{{{self.per_second}/s, then {self.then.get_description()}}}"
 
     def root_decision(self) -> RootDecision | None:
+        if isinstance(self.then, TraceIdRatioBased):  # the rule's own shape, every request's: one call
+            bound, limit, take = self.then.bound, TraceIdRatioBased.TRACE_ID_LIMIT, self.take
+            return lambda trace_id: take() or trace_id & limit < bound
         then = root_decision(self.then)
         return None if then is None else (lambda trace_id: self.take() or then(trace_id))
 
@@ -217,12 +238,14 @@ def _trace_state(parent_context: Context | None):
 
 
 _DECISION = otel_context.create_key("app-dw-sampling-decision")  # taken before the SDK starts the span
+_DROPPED = SamplingResult(Decision.DROP)
 
 
 class DecisionKept(Sampler):
     """The provider's sampler: `sampler` decides, except for a span whose context carries the decision already
-    taken for it (`ServerSpans` asks first, to skip the SDK for the requests it drops), so a
-    reservoir is drawn once per request, never twice."""
+    taken for it (`ServerSpans` asks first, to skip the SDK for the requests it drops), so a reservoir is drawn
+    once per request, never twice; and except for a span without a parent within an unsampled request (whose
+    trace is not in OpenTelemetry's context: `_request_trace`), which is dropped with the request."""
 
     def __init__(self, sampler: Sampler) -> None:
         self.sampler = sampler
@@ -232,6 +255,9 @@ class DecisionKept(Sampler):
         decided = otel_context.get_value(_DECISION, parent_context) if parent_context is not None else None
         if decided is not None:
             return decided
+        request = _request_trace.get()
+        if request is not None and not request[2] and not trace.get_current_span(parent_context).get_span_context().is_valid:
+            return _DROPPED
         return self.sampler.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
 
     def get_description(self) -> str:
@@ -404,8 +430,9 @@ def server_spans() -> ServerSpans | None:
     return ServerSpans(_started) if _started is not None else None
 
 
-# A request's server span as `ServerSpans.start` made it current: (span, context token, trace text token).
-StartedSpan = tuple[trace.Span, object, contextvars.Token]
+# A request as `ServerSpans.start` began it: its server span and the token of the context it made current (None,
+# None for an unsampled request that starts a trace), and the token of its `_request_trace`.
+StartedSpan = tuple["trace.Span | None", object, contextvars.Token]
 
 
 class ServerSpans:
@@ -414,11 +441,11 @@ class ServerSpans:
     request middleware (`modules.request_telemetry`) rather than by OpenTelemetry's ASGI instrumentation,
     which spends more on every request than the cached reads cost, sampled or not (it decodes every header
     several times and gathers the HTTP attributes before the sampler decides). The sampler is asked here,
-    first, and for a request that starts a trace (the ALB's header, or none) through its `root_decision`: a
-    request it drops (most of them) gets the non-recording span the SDK would make, without the SDK's span
-    machinery, current with one context attach; only a sampled one is started by the SDK (told the
-    decision, which `DecisionKept` keeps), gathers the HTTP attributes and is named after its route as the
-    answer starts (`name`)."""
+    first, and for a request that starts a trace (the ALB's header, or none) through its `root_decision`. A
+    request that starts a trace and is dropped (most of them) makes no span: its trace is `_request_trace`
+    alone. One that continues another app's trace gets a non-recording span when dropped, current with one
+    context attach. Only a sampled one is started by the SDK (told the decision, which `DecisionKept`
+    keeps), gathers the HTTP attributes and is named after its route as the answer starts (`name`)."""
 
     def __init__(self, provider: TracerProvider) -> None:
         self.tracer = provider.get_tracer(SCOPE)
@@ -428,46 +455,55 @@ class ServerSpans:
         self.flags = trace.TraceFlags(trace.TraceFlags.RANDOM_TRACE_ID if self.ids.is_trace_id_random()
                                       else trace.TraceFlags.DEFAULT)
 
-    def start(self, scope: Scope) -> StartedSpan:
-        headers = [value for name, value in scope["headers"] if name == _TRACE_HEADER]
-        header = headers[0].decode("latin-1") if len(headers) == 1 else ""
+    def start(self, scope: Scope, headers: dict[bytes, bytes]) -> StartedSpan:
+        """Begin the request of `scope`, whose headers (`headers`: the middleware's dict of them) have been
+        read for what else they say."""
+        header = headers.get(_TRACE_HEADER, b"")
+        if header and len(headers) < len(scope["headers"]) and sum(
+                name == _TRACE_HEADER for name, _ in scope["headers"]) > 1:
+            header = b""  # sent more than once: ignored, as XRayPropagator ignores it
         trace_id = alb_trace_id(header)  # the ALB's Root alone, every request's: read without a context
         if trace_id is None and header:
-            parent = _XRAY.extract_header(header, _NO_CONTEXT)
-            span = self._start_span(scope, parent)
+            parent = _XRAY.extract_header(header.decode("latin-1"), _NO_CONTEXT)
+            return self._current(self._start_span(scope, parent), None)
+        text = None
+        if trace_id is None:
+            trace_id = self.ids.generate_trace_id()
         else:
-            parent = _NO_CONTEXT
-            span = self._start_root_span(scope, self.ids.generate_trace_id() if trace_id is None else trace_id)
-        return (span, otel_context.attach(trace.set_span_in_context(span, parent)),
-                _request_trace_text.set(None if trace_id is None else header[5:].lower()))
+            text = header[5:].lower().decode()  # what the log lines carry (ASCII: the pattern matched)
+        if self.root_sampled is None:
+            return self._current(self._start_span(scope, otel_context.set_value(_ALB_ROOT, trace_id, _NO_CONTEXT)),
+                                 text)
+        if self.root_sampled(trace_id):
+            sampled = SamplingResult(Decision.RECORD_AND_SAMPLE, None, _NO_TRACE_STATE)
+            return self._current(self._sampled_span(scope, trace_id, _NO_CONTEXT, sampled), text)
+        return None, None, _request_trace.set((trace_id, text, False))
+
+    @staticmethod
+    def _current(span: trace.Span, text: str | None) -> StartedSpan:
+        span_context = span.get_span_context()
+        return (span, otel_context.attach(trace.set_span_in_context(span, _NO_CONTEXT)),
+                _request_trace.set((span_context.trace_id, text, span_context.trace_flags.sampled)))
 
     @staticmethod
     def finish(started: StartedSpan) -> None:
-        span, token, text_token = started
-        _request_trace_text.reset(text_token)
-        otel_context.detach(token)
-        span.end()
+        span, token, trace_token = started
+        _request_trace.reset(trace_token)
+        if span is not None:
+            otel_context.detach(token)
+            span.end()
 
     @staticmethod
     def name(started: StartedSpan, scope: Scope, status: int) -> None:
         """Name a sampled server span after the request's route and give it the status, as the answer starts:
         routing is done by then. A 5xx is the span's error."""
         span = started[0]
-        if span.is_recording():
+        if span is not None and span.is_recording():
             route = route_of(scope)
             span.update_name(f"{scope['method']} {route}")
             span.set_attributes({app_metrics.ROUTE: route, "http.status_code": status})
             if status >= 500:
                 span.set_status(trace.Status(trace.StatusCode.ERROR))
-
-    def _start_root_span(self, scope: Scope, trace_id: int) -> trace.Span:
-        if self.root_sampled is None:
-            return self._start_span(scope, otel_context.set_value(_ALB_ROOT, trace_id, _NO_CONTEXT))
-        if not self.root_sampled(trace_id):
-            return trace.NonRecordingSpan(trace.SpanContext(trace_id, self.ids.generate_span_id(), False, self.flags,
-                                                            _NO_TRACE_STATE))
-        return self._sampled_span(scope, trace_id, _NO_CONTEXT,
-                                  SamplingResult(Decision.RECORD_AND_SAMPLE, None, _NO_TRACE_STATE))
 
     def _start_span(self, scope: Scope, parent: Context) -> trace.Span:
         """What the SDK's `start_span` makes of `parent`, in the same order (trace id, decision, span id)."""
@@ -541,7 +577,8 @@ def route_of(scope) -> str:
 def record_request(scope, status: int, duration_seconds: float) -> None:
     """The request's duration, by route and status class (nothing while telemetry is off)."""
     if _durations is not None:
-        _durations.record(route_of(scope), status, duration_seconds)
+        path = getattr(scope.get("route"), "path", None)  # route_of's first answer, every request's, without the call
+        _durations.record(path if isinstance(path, str) else route_of(scope), status, duration_seconds)
 
 
 def record_auth_failure(reason: str) -> None:

@@ -131,20 +131,41 @@ def test_the_server_span_asks_the_reservoir_once_and_a_dropped_request_stays_in_
     ended = Ended()
     provider.add_span_processor(ended)
     spans = ServerSpans(provider)
-    seen = []
+    children, trace_ids, headers_out = [], [], []
     other_app = f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1"
     for header in (f"Root={ROOT}", f"Root={ROOT}", other_app):
         scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"", "client": ("10.0.0.1", 1),
                  "headers": [(b"x-amzn-trace-id", header.encode())]}
-        started = spans.start(scope)
-        seen.append(trace.get_current_span().get_span_context())
+        started = spans.start(scope, dict(scope["headers"]))
+        child = provider.get_tracer("test").start_span("SELECT", kind=trace.SpanKind.CLIENT)  # a statement, a call
+        children.append(child.get_span_context())
+        trace_ids.append(telemetry.current_trace_id())
+        carrier: dict[str, str] = {}
+        XRayPropagator().inject(carrier, trace.set_span_in_context(child))  # what an outgoing call carries
+        headers_out.append(carrier["X-Amzn-Trace-Id"])
+        child.end()
         spans.finish(started)
-    assert trace.get_current_span() is trace.INVALID_SPAN  # each finish put the context back
-    assert [(s.trace_id, s.trace_flags.sampled) for s in seen] == [(TRACE_ID, True), (TRACE_ID, False), (TRACE_ID, True)]
-    assert len({s.span_id for s in seen}) == 3 and all(s.is_valid and not s.is_remote for s in seen)
-    [alb, from_other_app] = ended.spans  # the dropped one was never an SDK span
+    assert trace.get_current_span() is trace.INVALID_SPAN and telemetry.current_trace_id() is None  # all put back
+    # Every span within a request is in the request's trace and follows its decision, the dropped one's too.
+    assert [(c.trace_id, c.trace_flags.sampled) for c in children] == [(TRACE_ID, True), (TRACE_ID, False), (TRACE_ID, True)]
+    assert len({c.span_id for c in children}) == 3 and all(c.is_valid and not c.is_remote for c in children)
+    assert trace_ids == [ROOT] * 3
+    assert headers_out[1] == f"Root={ROOT};Parent={children[1].span_id:016x};Sampled=0"  # the next app drops it too
+    [alb_child, alb, other_child, from_other_app] = ended.spans  # the dropped request made no SDK span
     assert alb.parent is None and alb.kind is trace.SpanKind.SERVER and alb.attributes["net.peer.ip"] == "10.0.0.1"
     assert from_other_app.parent.span_id == 0x53995c3f42cd8ad8
+    assert alb_child.parent.span_id == alb.context.span_id and other_child.parent.span_id == from_other_app.context.span_id
+
+
+def test_a_trace_header_sent_twice_is_ignored():
+    provider = TracerProvider(sampler=DecisionKept(ParentBasedWithRoot(ALWAYS_OFF)), id_generator=XRayIdGenerator())
+    spans = ServerSpans(provider)
+    for headers, ours in (([f"Root={ROOT}"], True), ([f"Root={ROOT}", f"Root={ROOT}"], False)):
+        scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"",
+                 "headers": [(b"x-amzn-trace-id", header.encode()) for header in headers] + [(b"host", b"api")]}
+        started = spans.start(scope, dict(scope["headers"]))
+        assert (telemetry.current_trace_id() == ROOT) is ours and telemetry.current_trace_id().startswith("1-")
+        spans.finish(started)
 
 
 @pytest.mark.parametrize(("variable", "value", "message"), [
