@@ -153,6 +153,8 @@ def test_the_server_span_asks_the_reservoir_once_and_a_dropped_request_stays_in_
     assert headers_out[1] == f"Root={ROOT};Parent={children[1].span_id:016x};Sampled=0"  # the next app drops it too
     [alb_child, alb, other_child, from_other_app] = ended.spans  # the dropped request made no SDK span
     assert alb.parent is None and alb.kind is trace.SpanKind.SERVER and alb.attributes["net.peer.ip"] == "10.0.0.1"
+    assert dict(alb.attributes) == {"http.method": "GET", "http.scheme": "http", "http.target": "/",
+                                    "net.peer.ip": "10.0.0.1"}  # no Host header: no URL to make
     assert from_other_app.parent.span_id == 0x53995c3f42cd8ad8
     assert alb_child.parent.span_id == alb.context.span_id and other_child.parent.span_id == from_other_app.context.span_id
 
@@ -257,6 +259,8 @@ def test_a_request_is_a_server_span_named_by_its_route_and_its_log_line_leads_to
     assert response.status_code == 200
     [span] = server_spans(recorded)
     assert span.name == "GET /items/{item_id}" and span.attributes[app_metrics.ROUTE] == "/items/{item_id}"
+    assert {k: span.attributes[k] for k in ("http.method", "http.url", "http.status_code")} == {
+        "http.method": "GET", "http.url": "http://testserver/items/7", "http.status_code": 200}
     assert span.context.trace_id == TRACE_ID and span.parent is None  # the ALB's trace, as its root
     [line] = client.access.take()
     assert line["trace_id"] == ROOT and line["request_id"] == response.headers["x-request-id"]
