@@ -39,7 +39,7 @@ def run_locally(app: str, default_port: int) -> None:
     port = int(os.environ.get("PORT", str(default_port)))
     if not os.environ.get("COGNITO_ISSUER"):
         os.environ.setdefault("LOCAL_MODE", "true")  # a developer's run: asked for here, never a fallback
-    # The app writes the one access line per request (modules.json_logging).
+    # The app writes the one access line per request (modules.request_telemetry).
     uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
 
 

@@ -32,7 +32,6 @@ MIN_SCALE = -10
 QUEUED = 512  # durations queued before they are added up (each collection adds up what is queued, too)
 # The semantic conventions' advice for http.server.request.duration, used when explicit buckets are asked for.
 EXPLICIT_BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
-_STATUS_CLASSES = {digit: f"{digit}xx" for digit in range(1, 6)}
 _SCALE_FACTOR = math.ldexp(1 / math.log(2), RECORD_SCALE)
 
 
@@ -106,7 +105,7 @@ class RequestDurations:
         queued, open_series, index_of = self._queued, self._open, self._index
         while queued:
             route, status, seconds = queued.popleft()
-            key = (route, _STATUS_CLASSES.get(status // 100, "5xx"))  # app_metrics.status_class's classes
+            key = (route, app_metrics.status_class(status))
             series = open_series.get(key)
             if series is None:
                 series = open_series[key] = _Series()

@@ -64,7 +64,7 @@ _start_lock = threading.Lock()
 
 _ALB_ROOT = otel_context.create_key("app-dw-xray-root")  # a trace id to start the request's trace in
 _ROOT = re.compile(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")
-_ALB_HEADER = re.compile(rb"Root=1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")  # a trace the ALB started: its Root alone
+_ALB_HEADER = re.compile(b"Root=" + _ROOT.pattern.encode())  # a trace the ALB started: its Root alone, as sent
 _UNIQUE_BITS = 96  # of a trace id, below its 32 bits of time
 _UNIQUE_MASK = (1 << _UNIQUE_BITS) - 1
 _PARENT = re.compile(r"[0-9a-fA-F]{16}")
@@ -226,9 +226,6 @@ class ReservoirSampler(Sampler):
         return f"Reservoir{{{self.per_second}/s, then {self.then.get_description()}}}"
 
     def root_decision(self) -> RootDecision | None:
-        if isinstance(self.then, TraceIdRatioBased):  # the rule's own shape, every request's: one call
-            bound, limit, take = self.then.bound, TraceIdRatioBased.TRACE_ID_LIMIT, self.take
-            return lambda trace_id: take() or trace_id & limit < bound
         then = root_decision(self.then)
         return None if then is None else (lambda trace_id: self.take() or then(trace_id))
 
@@ -256,7 +253,8 @@ class DecisionKept(Sampler):
         if decided is not None:
             return decided
         request = _request_trace.get()
-        if request is not None and not request[2] and not trace.get_current_span(parent_context).get_span_context().is_valid:
+        if (request is not None and not request[2]
+                and not trace.get_current_span(parent_context).get_span_context().is_valid):
             return _DROPPED
         return self.sampler.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
 
@@ -586,8 +584,7 @@ def route_of(scope) -> str:
 def record_request(scope, status: int, duration_seconds: float) -> None:
     """The request's duration, by route and status class (nothing while telemetry is off)."""
     if _durations is not None:
-        path = getattr(scope.get("route"), "path", None)  # route_of's first answer, every request's, without the call
-        _durations.record(path if isinstance(path, str) else route_of(scope), status, duration_seconds)
+        _durations.record(route_of(scope), status, duration_seconds)
 
 
 def record_auth_failure(reason: str) -> None:
