@@ -1,5 +1,5 @@
 """Lang Portal API under load: `python -m bench.api_bench [--seconds 30] [--clients 100] [--warm-up 2]`;
-`--tracing [--rounds 3]` measures what telemetry costs the cached reads instead.
+`--tracing [--rounds 5] [--slice 1]` measures what telemetry costs the cached reads instead.
 
 The API runs exactly as its image does (the Dockerfile's CMD: uvicorn, production worker count) on
 127.0.0.1 against a fresh PostgreSQL holding 10,000 words in 50 groups. Each endpoint gets
@@ -56,6 +56,10 @@ Request = tuple[str, str, bytes]  # method, path, body
 class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+
+    def add(self, other: Result) -> None:
+        self.latencies += other.latencies
+        self.errors += other.errors
 
     def row(self, name: str, seconds: float) -> list[object]:
         ms = sorted(1000 * x for x in self.latencies) or [0.0]
@@ -200,8 +204,10 @@ def discarding_collector() -> None:
 def tracing_overhead(args: argparse.Namespace, command: list[str]) -> None:
     """The cached reads with telemetry off and on (the task definition's settings: the X-Ray rule's sampling,
     delta exponential histograms, OTLP/HTTP to a collector process), both APIs up at once on one database,
-    measured in pairs: each round measures every read on one and right after on the other, the order
-    alternating between rounds, so each pair's ratio sees the same machine (others' jobs come and go)."""
+    measured in pairs: each round gives every read `--seconds` on each API, in slices of about `--slice`
+    seconds taking turns (off, on, on, off, ...), so each pair's ratio sees the same machine: the speed of
+    this shared one drifts by tens of percent within minutes, and a pair measured in two blocks of 10 s
+    measured the drift more than the telemetry."""
     platform = load_platform()
     telemetry = otel_sdk_environment(platform, platform.project("lang-portal").api)
     collector = subprocess.Popen([sys.executable, "-c", "from bench.api_bench import discarding_collector; "
@@ -219,14 +225,20 @@ def tracing_overhead(args: argparse.Namespace, command: list[str]) -> None:
             ports = {name: free_port() for name in variants}
             servers = {name: serve(command, env, ports[name]) for name, env in variants.items()}
             results: dict[tuple[str, str], list[Result]] = {}
+            slices = max(1, round(args.seconds / args.slice))
             try:
                 for round_number in range(args.rounds):
-                    order = list(variants) if round_number % 2 == 0 else list(reversed(variants))
                     for name, next_request in read_endpoints(ids).items():
-                        for variant in order:
+                        for variant in variants:
                             load(ports[variant], next_request, 10, args.warm_up)
-                            results.setdefault((name, variant), []).append(
-                                load(ports[variant], next_request, args.clients, args.seconds))
+                        pair = {variant: Result() for variant in variants}
+                        for slice_number in range(slices):  # off, on, on, off, off, on, ...
+                            order = list(variants) if (round_number + slice_number) % 2 == 0 else list(reversed(variants))
+                            for variant in order:
+                                pair[variant].add(load(ports[variant], next_request, args.clients,
+                                                       args.seconds / slices))
+                        for variant, result in pair.items():
+                            results.setdefault((name, variant), []).append(result)
                     print(f"done: round {round_number + 1} of {args.rounds}", file=sys.stderr)
             finally:
                 for server in servers.values():
@@ -241,7 +253,8 @@ def tracing_overhead(args: argparse.Namespace, command: list[str]) -> None:
         rows.append([name, statistics.median(off), statistics.median(on), f"{100 * statistics.median(ratios):+.1f}%",
                      " / ".join(f"{100 * x:+.0f}%" for x in ratios), " / ".join(f"{x:,.0f}" for x in off),
                      " / ".join(f"{x:,.0f}" for x in on), p95["off"], p95["on"], errors])
-    print(f"\n{args.clients} concurrent clients, {args.rounds} rounds of {args.seconds:g} s per endpoint and variant, "
+    print(f"\n{args.clients} concurrent clients, {args.rounds} rounds of {args.seconds:g} s per endpoint and variant "
+          f"in slices of {args.seconds / slices:g} s, "
           f"telemetry on = {telemetry['OTEL_TRACES_SAMPLER']} {telemetry['OTEL_TRACES_SAMPLER_ARG']} after "
           f"{telemetry['TRACES_RESERVOIR_PER_SECOND']}/s per worker, {os.cpu_count()} CPUs\n")
     print(table(["endpoint", "off req/s", "on req/s", "on vs off (median pair)", "pairs, sorted", "off by round",
@@ -256,6 +269,7 @@ def main() -> None:
     parser.add_argument("--tracing", action="store_true",
                         help="compare the cached reads with telemetry off and on instead (see --rounds)")
     parser.add_argument("--rounds", type=int, default=5, help="with --tracing: pairs of off and on per endpoint")
+    parser.add_argument("--slice", type=float, default=1, help="with --tracing: seconds each API is loaded in turn")
     args = parser.parse_args()
     command = image_command(DOCKERFILE)
     if args.tracing:
