@@ -40,6 +40,7 @@ from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation
 from opentelemetry.sdk.resources import SERVICE_NAME, SERVICE_VERSION, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.sdk.trace.sampling import (ALWAYS_OFF, ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult,
                                               TraceIdRatioBased)
 from opentelemetry.trace.span import TraceState
@@ -47,6 +48,7 @@ from starlette.types import Scope
 
 from modules import app_metrics
 from modules.request_durations import RequestDurations
+from modules.server_span import ServerSpan
 from modules.settings import AppSettings
 
 SCOPE = app_metrics.SCOPE  # the instrumentation scope of the app metrics and spans made here
@@ -173,8 +175,8 @@ def xray_trace_id(trace_id: int) -> str:
 # the ALB's header wrote it (None: formatted when a log line needs it), and whether it is sampled. A sampled
 # request's server span is in OpenTelemetry's context too, as usual. An unsampled request's trace (most
 # requests') is only here: a span started within it (a statement, a call to another app) has no parent for the
-# SDK, which `XRayIdGenerator` puts into the request's trace and `DecisionKept` drops, as ParentBased drops the
-# children of a dropped span; its outgoing calls carry the trace on, unsampled. So an unsampled request makes no
+# SDK, which `XRayIdGenerator` puts into the request's trace and `RequestTraceSampler` drops, as ParentBased drops
+# the children of a dropped span; its outgoing calls carry the trace on, unsampled. So an unsampled request makes no
 # OpenTelemetry span, context or attach of its own: those cost the cached reads ~3 µs each.
 RequestTrace = tuple[int, "str | None", bool]
 _request_trace: contextvars.ContextVar[RequestTrace | None] = contextvars.ContextVar("request_trace", default=None)
@@ -234,24 +236,19 @@ def _trace_state(parent_context: Context | None):
     return trace.get_current_span(parent_context).get_span_context().trace_state
 
 
-_DECISION = otel_context.create_key("app-dw-sampling-decision")  # taken before the SDK starts the span
 _DROPPED = SamplingResult(Decision.DROP)
 
 
-class DecisionKept(Sampler):
-    """The provider's sampler: `sampler` decides, except for a span whose context carries the decision already
-    taken for it (`ServerSpans` asks first, to skip the SDK for the requests it drops), so a reservoir is drawn
-    once per request, never twice; and except for a span without a parent within an unsampled request (whose
-    trace is not in OpenTelemetry's context: `_request_trace`), which is dropped with the request."""
+class RequestTraceSampler(Sampler):
+    """The provider's sampler: `sampler` decides, except for a span without a parent within an unsampled request
+    (whose trace is not in OpenTelemetry's context: `_request_trace`), which is dropped with the request. (The
+    server spans are decided by `ServerSpans`, which asks `sampler` once a request, never the SDK.)"""
 
     def __init__(self, sampler: Sampler) -> None:
         self.sampler = sampler
 
     def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
                       trace_state=None) -> SamplingResult:
-        decided = otel_context.get_value(_DECISION, parent_context) if parent_context is not None else None
-        if decided is not None:
-            return decided
         request = _request_trace.get()
         if (request is not None and not request[2]
                 and not trace.get_current_span(parent_context).get_span_context().is_valid):
@@ -325,7 +322,7 @@ def start_telemetry(settings: AppSettings, version: str, *, span_processor: Span
             return False
         resource = Resource.create({SERVICE_NAME: settings.otel_service_name or settings.service_name,
                                     SERVICE_VERSION: settings.service_version or version})
-        tracer_provider = TracerProvider(resource=resource, sampler=DecisionKept(trace_sampler or sampler(settings)),
+        tracer_provider = TracerProvider(resource=resource, sampler=RequestTraceSampler(trace_sampler or sampler(settings)),
                                          id_generator=XRayIdGenerator())
         tracer_provider.add_span_processor(span_processor or BatchSpanProcessor(_span_exporter(settings)))
         reader = metric_reader or PeriodicExportingMetricReader(
@@ -442,11 +439,12 @@ class ServerSpans:
     first, and for a request that starts a trace (the ALB's header, or none) through its `root_decision`. A
     request that starts a trace and is dropped (most of them) makes no span: its trace is `_request_trace`
     alone. One that continues another app's trace gets a non-recording span when dropped, current with one
-    context attach. Only a sampled one is started by the SDK (told the decision, which `DecisionKept`
-    keeps), gathers the HTTP attributes and is named after its route as the answer starts (`name`)."""
+    context attach. Only a sampled one records: a `ServerSpan` (the SDK's span costs it ten times as much), which
+    starts with the HTTP attributes and is named after its route as the answer starts (`name`)."""
 
     def __init__(self, provider: TracerProvider) -> None:
-        self.tracer = provider.get_tracer(SCOPE)
+        tracer = provider.get_tracer(SCOPE)
+        self.processor, self.resource, self.scope = tracer.span_processor, tracer.resource, InstrumentationScope(SCOPE)
         self.sampler = provider.sampler
         self.root_sampled = root_decision(provider.sampler)
         self.ids = provider.id_generator
@@ -473,8 +471,7 @@ class ServerSpans:
             return self._current(self._start_span(scope, otel_context.set_value(_ALB_ROOT, trace_id, _NO_CONTEXT)),
                                  text)
         if self.root_sampled(trace_id):
-            sampled = SamplingResult(Decision.RECORD_AND_SAMPLE, None, _NO_TRACE_STATE)
-            return self._current(self._sampled_span(scope, trace_id, _NO_CONTEXT, sampled), text)
+            return self._current(self._recorded_span(scope, trace_id, self.flags, None, _SAMPLED), text)
         return None, None, _request_trace.set((trace_id, text, False))
 
     @staticmethod
@@ -496,41 +493,39 @@ class ServerSpans:
         """Name a sampled server span after the request's route and give it the status, as the answer starts:
         routing is done by then. A 5xx is the span's error."""
         span = started[0]
-        if span is not None and span.is_recording():
+        if isinstance(span, ServerSpan):
             route = route_of(scope)
-            span.update_name(f"{scope['method']} {route}")
-            span.set_attributes({app_metrics.ROUTE: route, "http.status_code": status})
-            if status >= 500:
-                span.set_status(trace.Status(trace.StatusCode.ERROR))
+            span.finish_request(f"{scope['method']} {route}", {app_metrics.ROUTE: route, "http.status_code": status},
+                                error=status >= 500)
 
     def _start_span(self, scope: Scope, parent: Context) -> trace.Span:
         """What the SDK's `start_span` makes of `parent`, in the same order (trace id, decision, span id)."""
-        parent_span = trace.get_current_span(parent).get_span_context()
+        parent_span: trace.SpanContext | None = trace.get_current_span(parent).get_span_context()
         if parent_span.is_valid:
             trace_id, flags = parent_span.trace_id, trace.TraceFlags(
                 trace.TraceFlags.RANDOM_TRACE_ID if parent_span.trace_flags.random_trace_id else trace.TraceFlags.DEFAULT)
         else:
+            parent_span = None
             trace_id, flags = otel_context.get_value(_ALB_ROOT, parent) or self.ids.generate_trace_id(), self.flags
         decision = self.sampler.should_sample(parent, trace_id, scope["method"], trace.SpanKind.SERVER)
         if not decision.decision.is_recording():
             return trace.NonRecordingSpan(trace.SpanContext(trace_id, self.ids.generate_span_id(), False, flags,
                                                             decision.trace_state))
-        return self._sampled_span(scope, trace_id, parent, decision)
+        return self._recorded_span(scope, trace_id, flags, parent_span, decision)
 
-    def _sampled_span(self, scope: Scope, trace_id: int, parent: Context, decision: SamplingResult) -> trace.Span:
-        # The span starts with the request's attributes: the SDK takes them from the decision, at no extra call.
-        decision = SamplingResult(decision.decision, {**decision.attributes, **_request_attributes(scope)},
-                                  decision.trace_state)
-        token = otel_context.attach(otel_context.set_value(_ALB_ROOT, trace_id, parent))  # XRayIdGenerator reads it
-        try:
-            return self.tracer.start_span(scope["method"], otel_context.set_value(_DECISION, decision, parent),
-                                          kind=trace.SpanKind.SERVER)
-        finally:
-            otel_context.detach(token)
+    def _recorded_span(self, scope: Scope, trace_id: int, flags: trace.TraceFlags, parent: trace.SpanContext | None,
+                       decision: SamplingResult) -> ServerSpan:
+        """The span the decision records, as the SDK's `start_span` makes it (ids, flags, the decision's
+        attributes and trace state) but a `ServerSpan`, with the request's attributes."""
+        if decision.decision.is_sampled():
+            flags = trace.TraceFlags(flags | trace.TraceFlags.SAMPLED)
+        context = trace.SpanContext(trace_id, self.ids.generate_span_id(), False, flags, decision.trace_state)
+        return ServerSpan(scope["method"], context, parent, {**decision.attributes, **_request_attributes(scope)},
+                          processor=self.processor, resource=self.resource, scope=self.scope)
 
 
 _NO_CONTEXT = Context()
-_NO_TRACE_STATE = TraceState()
+_SAMPLED = SamplingResult(Decision.RECORD_AND_SAMPLE, None, TraceState())
 _TRACE_HEADER = TRACE_HEADER_KEY.lower().encode()
 _XRAY = XRayPropagator()  # the only header the middleware reads (the process's propagator for outgoing calls too)
 

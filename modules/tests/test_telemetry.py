@@ -22,7 +22,7 @@ from modules.auth import Principal, current_principal
 from modules.json_logging import JsonFormatter
 from modules.settings import AppSettings, SettingsError, load_settings
 from modules import telemetry
-from modules.telemetry import (DecisionKept, ParentBasedWithRoot, ReservoirSampler, ServerSpans, XRayIdGenerator,
+from modules.telemetry import (RequestTraceSampler, ParentBasedWithRoot, ReservoirSampler, ServerSpans, XRayIdGenerator,
                                XRayPropagator, _ALB_ROOT, sampler, xray_trace_id)
 from modules.tests.telemetry import OtlpGrpcReceiver, recorded  # noqa: F401
 from modules.webapp import create_web_app
@@ -105,7 +105,7 @@ def test_the_root_decision_is_what_the_sampler_decides_for_a_trace_that_starts_h
     monkeypatch.setattr(time, "monotonic", lambda: 1000.5)  # one second for both samplers' reservoirs
     settings = AppSettings(otel_traces_sampler=name, otel_traces_sampler_arg=0.3, traces_reservoir_per_second=reservoir)
     trace_ids = [int.from_bytes(os.urandom(16), "big") for _ in range(2000)]
-    decided = telemetry.root_decision(DecisionKept(sampler(settings)))
+    decided = telemetry.root_decision(RequestTraceSampler(sampler(settings)))
     by_sdk = sampler(settings)  # its own reservoir: both start the second full
     expected = [by_sdk.should_sample(None, trace_id, "GET").decision is Decision.RECORD_AND_SAMPLE for trace_id in trace_ids]
     assert [decided(trace_id) for trace_id in trace_ids] == expected
@@ -126,8 +126,8 @@ def test_the_server_span_asks_the_reservoir_once_and_a_dropped_request_stays_in_
     # request (by the middleware, then by the SDK), the SDK would find the reservoir spent and drop it. The server span
     # asks the rule's `root_decision` (as deployed) or, for a sampler without one, the sampler as the SDK would.
     rule = parent_based(ReservoirSampler(1, ALWAYS_OFF))
-    assert (telemetry.root_decision(DecisionKept(rule)) is None) is (parent_based is ParentBased)
-    provider = TracerProvider(sampler=DecisionKept(rule), id_generator=XRayIdGenerator())
+    assert (telemetry.root_decision(RequestTraceSampler(rule)) is None) is (parent_based is ParentBased)
+    provider = TracerProvider(sampler=RequestTraceSampler(rule), id_generator=XRayIdGenerator())
     ended = Ended()
     provider.add_span_processor(ended)
     spans = ServerSpans(provider)
@@ -160,7 +160,7 @@ def test_the_server_span_asks_the_reservoir_once_and_a_dropped_request_stays_in_
 
 
 def test_a_trace_header_sent_twice_is_ignored():
-    provider = TracerProvider(sampler=DecisionKept(ParentBasedWithRoot(ALWAYS_OFF)), id_generator=XRayIdGenerator())
+    provider = TracerProvider(sampler=RequestTraceSampler(ParentBasedWithRoot(ALWAYS_OFF)), id_generator=XRayIdGenerator())
     spans = ServerSpans(provider)
     for headers, ours in (([f"Root={ROOT}"], True), ([f"Root={ROOT}", f"Root={ROOT}"], False)):
         scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"",
