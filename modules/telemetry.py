@@ -306,6 +306,18 @@ def root_decision(sampler: Sampler) -> RootDecision | None:
 
 # --- the process's providers ------------------------------------------------------------------
 
+class HashedOnceResource(Resource):
+    """The SDK's Resource, hashed once: the OTLP encoder hashes the resource of every span it encodes, which
+    for the SDK's is a sorted JSON dump of its attributes each time (~6 µs of a sampled span's ~35)."""
+
+    def __init__(self, resource: Resource) -> None:
+        super().__init__(resource.attributes, resource.schema_url)
+        self._hash = super().__hash__()  # its attributes cannot change
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
 def start_telemetry(settings: AppSettings, version: str, *, span_processor: SpanProcessor | None = None,
                     metric_reader: MetricReader | None = None, trace_sampler: Sampler | None = None) -> bool:
     """Start traces and app metrics for this process as the settings say, once; True when they are on
@@ -320,8 +332,9 @@ def start_telemetry(settings: AppSettings, version: str, *, span_processor: Span
             return True
         if settings.otel_sdk_disabled or (settings.otel_exporter_otlp_endpoint is None and span_processor is None):
             return False
-        resource = Resource.create({SERVICE_NAME: settings.otel_service_name or settings.service_name,
-                                    SERVICE_VERSION: settings.service_version or version})
+        resource = HashedOnceResource(Resource.create({
+            SERVICE_NAME: settings.otel_service_name or settings.service_name,
+            SERVICE_VERSION: settings.service_version or version}))
         tracer_provider = TracerProvider(resource=resource, sampler=RequestTraceSampler(trace_sampler or sampler(settings)),
                                          id_generator=XRayIdGenerator())
         tracer_provider.add_span_processor(span_processor or BatchSpanProcessor(_span_exporter(settings)))

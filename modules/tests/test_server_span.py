@@ -12,6 +12,7 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from modules import server_span as server_span_module
 from modules.server_span import ServerSpan
+from modules.telemetry import HashedOnceResource
 
 CONTEXT = trace.SpanContext(0x5759E988BD862E3FE1BE46A994272793, 0x53995C3F42CD8AD8, False,
                             trace.TraceFlags(trace.TraceFlags.SAMPLED))
@@ -125,3 +126,20 @@ def test_it_encodes_for_otlp_as_the_sdks_span():
     for field in ("start_time_unix_nano", "end_time_unix_nano"):
         our_encoded.ClearField(field), sdk_encoded.ClearField(field)
     assert our_encoded == sdk_encoded  # parent, name, kind, attributes, flags (remote parent), status
+
+
+def test_a_resource_hashed_once_is_the_sdks_resource_to_the_encoder():
+    resource = Resource.create({"service.name": "lang-portal-api", "service.version": "1"})
+    hashed = HashedOnceResource(resource)
+    assert hashed == resource and hash(hashed) == hash(resource) and hashed.attributes == resource.attributes
+    encoded = []
+    for each in (resource, hashed):
+        ended = Ended()
+        for span_id in (1, 2):  # two spans of one resource: one ResourceSpans
+            ServerSpan("GET", trace.SpanContext(CONTEXT.trace_id, span_id, False, CONTEXT.trace_flags), None,
+                       dict(REQUEST), processor=ended, resource=each, scope=InstrumentationScope("app-dw")).end(end_time=5)
+        request = ExportTraceServiceRequest.FromString(encode_spans(ended.spans).SerializeToString())
+        for span in request.resource_spans[0].scope_spans[0].spans:
+            span.ClearField("start_time_unix_nano")
+        encoded.append(request)
+    assert encoded[0] == encoded[1] and len(encoded[1].resource_spans) == 1

@@ -22,7 +22,7 @@ from modules.auth import Principal, current_principal
 from modules.json_logging import JsonFormatter
 from modules.settings import AppSettings, SettingsError, load_settings
 from modules import telemetry
-from modules.telemetry import (RequestTraceSampler, ParentBasedWithRoot, ReservoirSampler, ServerSpans, XRayIdGenerator,
+from modules.telemetry import (ParentBasedWithRoot, RequestTraceSampler, ReservoirSampler, ServerSpans, XRayIdGenerator,
                                XRayPropagator, _ALB_ROOT, sampler, xray_trace_id)
 from modules.tests.telemetry import OtlpGrpcReceiver, recorded  # noqa: F401
 from modules.webapp import create_web_app
