@@ -31,6 +31,16 @@ from modules.tests.support import LocalServer
 SERVICE = "telemetry-test"
 
 
+class Ended(SpanProcessor):
+    """Keeps the spans that end, for a test's own provider or span."""
+
+    def __init__(self) -> None:
+        self.spans: list[ReadableSpan] = []
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.spans.append(span)
+
+
 class SpansOfOneTest(SpanProcessor, Sampler):
     """Keeps the spans that end while a test records, and (as the sampler) samples only then: the other
     tests' requests cost what an unsampled request costs in production."""

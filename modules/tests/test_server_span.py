@@ -7,26 +7,19 @@ from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from modules import server_span as server_span_module
 from modules.server_span import ServerSpan
 from modules.telemetry import HashedOnceResource
+from modules.tests.telemetry import Ended
 
 CONTEXT = trace.SpanContext(0x5759E988BD862E3FE1BE46A994272793, 0x53995C3F42CD8AD8, False,
                             trace.TraceFlags(trace.TraceFlags.SAMPLED))
 PARENT = trace.SpanContext(0x5759E988BD862E3FE1BE46A994272793, 0x1111111111111111, True,
                            trace.TraceFlags(trace.TraceFlags.SAMPLED))
 REQUEST = {"http.method": "GET", "http.url": "https://api.example/words?page=2", "net.peer.ip": "10.0.0.1"}
-
-
-class Ended(SpanProcessor):
-    def __init__(self) -> None:
-        self.spans: list[ReadableSpan] = []
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.spans.append(span)
 
 
 def both() -> tuple[trace.Span, trace.Span, Ended, Ended]:

@@ -14,7 +14,7 @@ import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Decision, ParentBased
 
 from modules import app_metrics
@@ -24,7 +24,7 @@ from modules.settings import AppSettings, SettingsError, load_settings
 from modules import telemetry
 from modules.telemetry import (ParentBasedWithRoot, RequestTraceSampler, ReservoirSampler, ServerSpans, XRayIdGenerator,
                                XRayPropagator, _ALB_ROOT, sampler, xray_trace_id)
-from modules.tests.telemetry import OtlpGrpcReceiver, recorded  # noqa: F401
+from modules.tests.telemetry import Ended, OtlpGrpcReceiver, recorded  # noqa: F401
 from modules.webapp import create_web_app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -110,14 +110,6 @@ def test_the_root_decision_is_what_the_sampler_decides_for_a_trace_that_starts_h
     expected = [by_sdk.should_sample(None, trace_id, "GET").decision is Decision.RECORD_AND_SAMPLE for trace_id in trace_ids]
     assert [decided(trace_id) for trace_id in trace_ids] == expected
     assert 0 < sum(expected) < len(expected) if name.endswith("traceidratio") else len(set(expected)) == 1
-
-
-class Ended(SpanProcessor):
-    def __init__(self) -> None:
-        self.spans: list[ReadableSpan] = []
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self.spans.append(span)
 
 
 @pytest.mark.parametrize("parent_based", [ParentBasedWithRoot, ParentBased], ids=["root decision", "sdk sampler"])
