@@ -3,11 +3,11 @@ OpenTelemetry SDK's metric reader at each collection.
 
 Why not the SDK's histogram instrument: its `record` is ~6 µs of Python a call (a Measurement object, the
 attributes frozen and hashed, two locks, the aggregation's own bookkeeping), and the cached reads it would
-measure cost the API ~90 µs in all (docs/performance.md). Here a request costs a deque append, and the
-adding up (a dictionary lookup, a bucket index, a few additions) is done in runs; what a reader gets is what the SDK's aggregation would
-have made: base-2 exponential buckets (OTLP's ExponentialHistogram, scaled down until at most
-`MAX_BUCKETS` are left, as the SDK does) or explicit buckets, delta or cumulative, with count, sum, min and
-max exact.
+measure cost the API ~90 µs in all (docs/performance.md). Here a request costs a deque append, and the adding
+up (a dictionary lookup, a bucket index, a few additions) is done in runs; what a reader gets is what the
+SDK's aggregation would have made: base-2 exponential buckets (OTLP's ExponentialHistogram, scaled down until
+at most `MAX_BUCKETS` are left, as the SDK does) or explicit buckets, delta or cumulative, with count, sum,
+min and max exact.
 """
 from __future__ import annotations
 

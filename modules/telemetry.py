@@ -308,7 +308,7 @@ def root_decision(sampler: Sampler) -> RootDecision | None:
 
 class HashedOnceResource(Resource):
     """The SDK's Resource, hashed once: the OTLP encoder hashes the resource of every span it encodes, which
-    for the SDK's is a sorted JSON dump of its attributes each time (~6 µs of a sampled span's ~35)."""
+    for the SDK's is a sorted JSON dump of its attributes each time (~5.5 µs of a span's ~38 to encode)."""
 
     def __init__(self, resource: Resource) -> None:
         super().__init__(resource.attributes, resource.schema_url)
@@ -335,8 +335,8 @@ def start_telemetry(settings: AppSettings, version: str, *, span_processor: Span
         resource = HashedOnceResource(Resource.create({
             SERVICE_NAME: settings.otel_service_name or settings.service_name,
             SERVICE_VERSION: settings.service_version or version}))
-        tracer_provider = TracerProvider(resource=resource, sampler=RequestTraceSampler(trace_sampler or sampler(settings)),
-                                         id_generator=XRayIdGenerator())
+        tracer_provider = TracerProvider(resource=resource, id_generator=XRayIdGenerator(),
+                                         sampler=RequestTraceSampler(trace_sampler or sampler(settings)))
         tracer_provider.add_span_processor(span_processor or BatchSpanProcessor(_span_exporter(settings)))
         reader = metric_reader or PeriodicExportingMetricReader(
             _metric_exporter(settings), export_interval_millis=settings.otel_metric_export_interval)
@@ -452,7 +452,7 @@ class ServerSpans:
     first, and for a request that starts a trace (the ALB's header, or none) through its `root_decision`. A
     request that starts a trace and is dropped (most of them) makes no span: its trace is `_request_trace`
     alone. One that continues another app's trace gets a non-recording span when dropped, current with one
-    context attach. Only a sampled one records: a `ServerSpan` (the SDK's span costs it ten times as much), which
+    context attach. Only a sampled one records: a `ServerSpan` (the SDK's span costs it four times as much), which
     starts with the HTTP attributes and is named after its route as the answer starts (`name`)."""
 
     def __init__(self, provider: TracerProvider) -> None:
